@@ -1,0 +1,82 @@
+"""Button listeners of task cards: Start, Done, Unblock (enqueue), Block (opens a modal).
+
+A button's value (the task key) is never trusted: it is parsed, and the task is looked up in
+the channel the press came from, within the team the request came from.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.commands import enqueue_task_command
+from bot.deps import Deps
+from bot.parsing import parse_key
+from maestro.cards import ACTION_BLOCK, ACTION_DONE, ACTION_START, ACTION_UNBLOCK, build_block_reason_modal
+from maestro.commands import TaskCommand
+from maestro.errors import UserError
+
+BUTTON_VERBS = {ACTION_START: "start", ACTION_DONE: "done", ACTION_UNBLOCK: "unblock"}
+"""What each card button does, as a ``/task`` verb."""
+
+
+def register(app: App) -> None:
+    """Register the card button listeners."""
+    for action_id in BUTTON_VERBS:
+        app.action(action_id)(handle_task_button)
+    app.action(ACTION_BLOCK)(handle_block_button)
+
+
+def _pressed(body: dict) -> tuple[dict, str]:
+    action = body["actions"][0]
+    channel_id = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    return action, channel_id
+
+
+def handle_task_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Apply a card's Start, Done or Unblock button through the same job as the command."""
+    ack()
+    deps: Deps = context["deps"]
+    action, channel_id = _pressed(body)
+    verb = BUTTON_VERBS[action["action_id"]]
+    store = deps.store(context.team_id)
+    try:
+        key = parse_key(str(action.get("value", "")), f"/task {verb} T-1")
+        store.get(channel_id, key)
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        respond(text=f":warning: {error.message}", replace_original=False)
+        return
+    context["log"].update(action=action["action_id"], task_key=key)
+    message_ts = body.get("container", {}).get("message_ts", "")
+    source = f"btn-{message_ts}-{action['action_id']}-{action.get('action_ts', '')}"
+    if not store.first_seen("btn", source):
+        context["log"]["outcome"] = "duplicate"
+        return
+    job = enqueue_task_command(
+        deps,
+        team_id=context.team_id,
+        channel_id=channel_id,
+        user_id=body["user"]["id"],
+        cmd=TaskCommand(verb=verb, key=key),  # type: ignore[arg-type]
+        source=source,
+        response_url=body.get("response_url"),
+        confirm=False,
+    )
+    context["log"]["job_id"] = job.id
+
+
+def handle_block_button(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """Open the modal that asks why the task is blocked (``trigger_id`` lives 3 s: done here)."""
+    ack()
+    deps: Deps = context["deps"]
+    action, channel_id = _pressed(body)
+    try:
+        key = parse_key(str(action.get("value", "")), "/task block T-1 REASON")
+        task = deps.store(context.team_id).get(channel_id, key)
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        respond(text=f":warning: {error.message}", replace_original=False)
+        return
+    context["log"].update(action=ACTION_BLOCK, task_key=key)
+    client.views_open(trigger_id=body["trigger_id"], view=build_block_reason_modal(channel_id, task))

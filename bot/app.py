@@ -1,0 +1,75 @@
+"""The composition root: ``create_app`` builds the Bolt app and registers every listener."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from redis import Redis
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+
+from bot import actions, commands, events, views
+from bot.deps import Deps
+from jobs.slack import make_web_client
+from maestro.settings import Settings
+
+logger = logging.getLogger("maestro.web")
+
+
+def create_app(settings: Settings, *, redis: Redis, client: WebClient | None = None) -> App:
+    """Build the Bolt app: request verification, logging, the listeners and the error handler.
+
+    Args:
+        settings: the process settings (signing secret, bot token and API URL in force).
+        redis: the connection listeners dedupe and enqueue on.
+        client: the Web API client listeners use (``views.open``, ``respond``); built from
+            settings when omitted.
+
+    Returns:
+        A Bolt ``App``; serve it with :func:`bot.web.build_wsgi_app` or Socket Mode.
+    """
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret,
+        client=client or make_web_client(settings),
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+    deps = Deps(settings=settings, redis=redis)
+
+    @app.middleware
+    def provide_deps_and_log(request: BoltRequest, context: BoltContext, next: Callable[[], BoltResponse]) -> None:
+        context["deps"] = deps
+        context["log"] = {}
+        started = time.perf_counter()
+        try:
+            next()
+        finally:
+            fields = {
+                "team": context.team_id,
+                "channel": context.channel_id,
+                "user": context.user_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                **context["log"],
+            }
+            logger.info("request", extra=fields)
+
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+
+    @app.error
+    def handle_errors(error: Exception, body: dict, respond: Callable | None = None) -> None:
+        ref = uuid.uuid4().hex[:8]
+        logger.exception("listener failed", exc_info=error, extra={"ref": ref})
+        if respond is not None and body.get("response_url"):
+            try:
+                respond(text=f":warning: Sorry, something went wrong on our side. Reference: `{ref}`.")
+            except Exception:  # noqa: BLE001 - the apology is best effort; the failure is logged above
+                logger.warning("could not apologise", extra={"ref": ref})
+
+    return app

@@ -1,0 +1,180 @@
+"""The ``maestro`` command: ``web``, ``worker``, ``clock``, and ``up`` (all of them, with the sandbox)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+
+from maestro.logs import configure_logging
+from maestro.settings import ConfigError, Settings, load_settings
+
+DEFAULT_SANDBOX_PORT = 3001
+"""Port of the local Slack sandbox's Web API under ``maestro up``."""
+
+DEFAULT_WEB_READY_TIMEOUT = 30.0
+"""Seconds ``maestro up`` waits for ``/healthz`` before giving up."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    if getattr(args, "port", None):
+        settings = settings.model_copy(update={"port": args.port})
+    configure_logging(settings.maestro_log_level, settings.maestro_log_format)
+    return settings
+
+
+def _runtime(settings: Settings):
+    from jobs.runtime import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except ConfigError as error:
+        print(f"maestro: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Run the Bolt app (HTTP on PORT, or Socket Mode)."""
+    from bot.web import serve
+
+    settings = _settings(args)
+    try:
+        serve(settings)
+    except ConfigError as error:
+        print(f"maestro: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run an RQ worker on the high, default and low queues."""
+    from jobs.worker import run_worker
+
+    runtime = _runtime(_settings(args))
+    run_worker(runtime, burst=args.burst)
+    return 0
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    """Run the scheduler that enqueues standups, reports and checks."""
+    from jobs.clock import run_clock
+
+    run_clock(_runtime(_settings(args)))
+    return 0
+
+
+def _wait_healthy(url: str, timeout: float, children: Sequence[subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run web, worker and clock together; with no Slack credentials, on the local sandbox."""
+    from maestro.redis_conn import ensure_embedded, stop_embedded
+
+    settings = _settings(args)
+    env = dict(os.environ)
+    server = None
+    started_redis = False
+    if not settings.redis_url:
+        try:
+            _, started_redis = ensure_embedded(settings.maestro_data_dir)
+        except ConfigError as error:
+            print(f"maestro: {error}", file=sys.stderr)
+            return 2
+    if settings.sandbox_mode:
+        from sandbox import SandboxServer
+
+        server = SandboxServer(port=args.sandbox_port).start()
+        env["SLACK_API_URL"] = server.api_url
+    env["PORT"] = str(settings.port)
+    exe = [sys.executable, "-m", "bot.cli"]
+    children = [
+        subprocess.Popen([*exe, "web"], env=env),
+        *[subprocess.Popen([*exe, "worker"], env=env) for _ in range(args.workers)],
+        subprocess.Popen([*exe, "clock"], env=env),
+    ]
+    app_url = f"http://127.0.0.1:{settings.port}"
+    code = 0
+    try:
+        if not _wait_healthy(f"{app_url}/healthz", DEFAULT_WEB_READY_TIMEOUT, children):
+            print("maestro: the web process did not become healthy; see the log above", file=sys.stderr)
+            return 1
+        mode = "the local Slack sandbox" if server else "Slack"
+        print(f"maestro: up on {mode} — web {app_url}, {args.workers} worker(s), clock", file=sys.stderr)
+        if server is not None and not args.no_console:
+            from sandbox import SlackSender, run_console
+
+            run_console(SlackSender(app_url, server=server), server)
+        else:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            code = 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if server is not None:
+            server.stop()
+        if started_redis:
+            stop_embedded(settings.maestro_data_dir)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``maestro`` command."""
+    parser = argparse.ArgumentParser(
+        prog="maestro",
+        description="Maestro: an AI software team in Slack. Configure with environment variables "
+        "(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, REDIS_URL, …; see README). With no Slack "
+        "credentials it runs on the local Slack sandbox.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    web = sub.add_parser("web", help="serve Slack's requests (HTTP /slack/events, or Socket Mode)")
+    web.add_argument("--port", type=int, help="override PORT")
+    web.set_defaults(func=cmd_web)
+    worker = sub.add_parser("worker", help="run jobs from the high, default and low queues")
+    worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    worker.set_defaults(func=cmd_worker)
+    clock = sub.add_parser("clock", help="fire scheduled standups, reports and checks")
+    clock.set_defaults(func=cmd_clock)
+    up = sub.add_parser("up", help="run web, worker(s) and clock together (the sandbox when no credentials)")
+    up.add_argument("--port", type=int, help="override PORT")
+    up.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    up.add_argument("--sandbox-port", type=int, default=DEFAULT_SANDBOX_PORT, help="sandbox Web API port")
+    up.add_argument("--no-console", action="store_true", help="don't open the sandbox console")
+    up.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``maestro`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

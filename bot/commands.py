@@ -1,0 +1,125 @@
+"""Slash command listeners: ``/task`` and ``/maestro``.
+
+Each listener parses, dedupes, enqueues and acks; reads (``list``, ``show``, ``help``) answer
+in the ack itself, ephemerally. Nothing slow happens here: Slack gives 3 seconds, our budget is
+100 ms.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+
+from bot.deps import Deps
+from bot.parsing import parse_task_command
+from jobs.board import run_task_command
+from jobs.queues import HIGH, enqueue, job_id_for
+from maestro.board import select_tasks
+from maestro.cards import build_help_blocks, build_task_detail_blocks, build_task_list_blocks
+from maestro.commands import TaskCommand
+from maestro.errors import UserError
+from maestro.text import escape
+from maestro.workflow import describe_event
+
+MAESTRO_SUBCOMMANDS: dict[str, str] = {"task": "/task"}
+"""``/maestro <name> …`` is an alias of the slash command mapped here."""
+
+
+def register(app: App) -> None:
+    """Register the slash command listeners."""
+    app.command("/task")(handle_task_command)
+    app.command("/maestro")(handle_maestro_command)
+
+
+def handle_maestro_command(ack: Ack, command: dict, context: BoltContext, request: BoltRequest) -> None:
+    """Answer ``/maestro help`` and route ``/maestro <command> …`` to that command."""
+    name, _, rest = command.get("text", "").strip().partition(" ")
+    name = name.lower().lstrip("/")
+    if name in MAESTRO_SUBCOMMANDS:
+        _task(ack, command, context, request, rest)
+        return
+    if name in ("", "help", "?"):
+        ack(text="Maestro help", blocks=build_help_blocks())
+        return
+    ack(text="Unknown command", blocks=build_help_blocks(f"`/maestro {escape(name)}` isn't a command."))
+
+
+def handle_task_command(ack: Ack, command: dict, context: BoltContext, request: BoltRequest) -> None:
+    """Handle ``/task …``: parse, then answer a read or enqueue a change."""
+    _task(ack, command, context, request, command.get("text", ""))
+
+
+def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, text: str) -> None:
+    deps: Deps = context["deps"]
+    try:
+        cmd = parse_task_command(text)
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+        return
+    context["log"].update(command=f"task {cmd.verb}", task_key=cmd.key)
+    if cmd.verb == "help":
+        ack(text="How to use /task", blocks=build_help_blocks())
+        return
+    store = deps.store(context.team_id)
+    channel_id = command["channel_id"]
+    try:
+        if cmd.verb == "list":
+            title, tasks = select_tasks(store.list_tasks(channel_id), cmd, command["user_id"])
+            ack(text=title, blocks=build_task_list_blocks(tasks, title=title))
+            return
+        if cmd.verb == "show":
+            task = store.get(channel_id, cmd.key or "")
+            history = [describe_event(e) for e in store.events(task.id) if e.action != "card_posted"]
+            ack(text=f"{task.key}", blocks=build_task_detail_blocks(task, store.unblocks(channel_id, task.key), history))
+            return
+        if cmd.key:
+            store.get(channel_id, cmd.key)  # unknown key: say so now, change nothing
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+        return
+    # Slack's retry of a command repeats its trigger_id: the first one wins, later ones are acked.
+    source = f"cmd-{command.get('trigger_id') or request.headers.get('x-slack-request-timestamp', [''])[0]}"
+    if not store.first_seen("cmd", source):
+        context["log"]["outcome"] = "duplicate"
+        ack()
+        return
+    job = enqueue_task_command(
+        deps,
+        team_id=context.team_id,
+        channel_id=channel_id,
+        user_id=command["user_id"],
+        cmd=cmd,
+        source=source,
+        response_url=command.get("response_url"),
+    )
+    context["log"]["job_id"] = job.id
+    ack()
+
+
+def enqueue_task_command(
+    deps: Deps,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    cmd: TaskCommand,
+    source: str,
+    response_url: str | None,
+    confirm: bool = True,
+):
+    """Enqueue :func:`jobs.board.run_task_command` on the high queue, with the requester in ``meta``."""
+    return enqueue(
+        deps.redis,
+        run_task_command,
+        team_id,
+        channel_id,
+        user_id,
+        cmd.model_dump(mode="json"),
+        source,
+        response_url,
+        confirm,
+        queue=HIGH,
+        job_id=job_id_for("task", team_id, source),
+        meta={"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "response_url": response_url},
+    )

@@ -1,0 +1,66 @@
+"""``maestro web``: the Bolt app over HTTP (waitress, WSGI), or Socket Mode, plus ``GET /healthz``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from redis import Redis
+from redis.exceptions import RedisError
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import create_app
+from maestro.redis_conn import connect
+from maestro.settings import Settings
+
+logger = logging.getLogger("maestro.web")
+
+SLACK_EVENTS_PATH = "/slack/events"
+"""The one URL Slack sends commands, events and interactivity to."""
+
+HEALTHZ_PATH = "/healthz"
+"""Answers 200 when Redis answers, 503 otherwise."""
+
+DEFAULT_THREADS = 16
+"""Request threads of the HTTP server (a listener holds one for its few milliseconds)."""
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
+    """Return the WSGI application: ``POST /slack/events`` to Bolt, ``GET /healthz``, else 404."""
+    slack_handler = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTHZ_PATH:
+            try:
+                healthy = bool(redis.ping())
+            except RedisError:
+                healthy = False
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n" if healthy else b"redis does not answer\n"]
+        return slack_handler(environ, start_response)
+
+    return application
+
+
+def serve(settings: Settings, *, host: str | None = None) -> None:
+    """Serve until stopped: HTTP on ``PORT``, and Socket Mode too when ``SLACK_APP_TOKEN`` is set.
+
+    In sandbox mode the server listens on 127.0.0.1 only.
+    """
+    import waitress
+
+    redis = connect(settings)
+    app = create_app(settings, redis=redis)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).connect()
+        logger.info("socket mode connected")
+    host = host or ("127.0.0.1" if settings.sandbox_mode else "0.0.0.0")  # noqa: S104 - Slack must reach it
+    logger.info("listening on http://%s:%s%s", host, settings.port, SLACK_EVENTS_PATH)
+    waitress.serve(build_wsgi_app(app, redis), host=host, port=settings.port, threads=DEFAULT_THREADS, _quiet=True)

@@ -1,0 +1,275 @@
+"""Block Kit builders for the task board (pure functions: models in, Slack JSON out).
+
+The card carries seed 000's Task Assignment fields (Task ID, assignee, priority, status, sprint,
+milestone, description, acceptance criteria, blocks / unblocks) and its Sprint Tracking symbols
+(``[ ]``, ``[~] 60%``, ``[R]``, ``[X]``, ``[!] BLOCKED — reason``). Every string a person or a
+model wrote is escaped; texts are cut visibly to Block Kit's limits (section 3,000 characters,
+header 150, 50 blocks a message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from maestro.models import AGENT_ROLES, Task, TaskStatus
+from maestro.text import escape, truncate
+from maestro.workflow import STATUS_LABELS, allowed_actions
+
+ACTION_START = "task_start"
+"""``action_id`` of a card's Start button (value: the task key)."""
+ACTION_DONE = "task_done"
+"""``action_id`` of a card's Done button (value: the task key)."""
+ACTION_BLOCK = "task_block"
+"""``action_id`` of a card's Block button; opens the block-reason modal."""
+ACTION_UNBLOCK = "task_unblock"
+"""``action_id`` of a card's Unblock button."""
+VIEW_BLOCK_REASON = "task_block_reason"
+"""``callback_id`` of the block-reason modal (``private_metadata``: ``channel_id|task key``)."""
+BLOCK_REASON_INPUT = "reason"
+"""``block_id`` and ``action_id`` of the reason input in the block-reason modal."""
+
+MAX_SECTION_TEXT = 3000
+"""Block Kit's limit for a section's text."""
+MAX_HEADER_TEXT = 150
+"""Block Kit's limit for a header's text."""
+MAX_BLOCKS = 50
+"""Block Kit's limit of blocks in a message."""
+MAX_LIST_ROWS = 40
+"""Most tasks ``/task list`` shows; the rest is counted."""
+
+STATUS_SYMBOLS: dict[TaskStatus, str] = {
+    TaskStatus.ASSIGNED: "[ ]",
+    TaskStatus.IN_PROGRESS: "[~]",
+    TaskStatus.REVIEW: "[R]",
+    TaskStatus.COMPLETED: "[X]",
+    TaskStatus.BLOCKED: "[!]",
+}
+"""Seed 000's sprint tracking symbol for each status."""
+
+PRIORITY_LABELS = {"critical": "🔴 Critical", "high": "🟠 High", "medium": "🟡 Medium", "low": "⚪ Low"}
+
+
+def status_text(task: Task) -> str:
+    """Return the status in seed 000's tracking form, e.g. ``[~] In progress · 60%`` (mrkdwn)."""
+    symbol = f"`{STATUS_SYMBOLS[task.status]}`"
+    if task.status is TaskStatus.IN_PROGRESS:
+        return f"{symbol} In progress · {task.percent}%"
+    if task.status is TaskStatus.BLOCKED:
+        return f"{symbol} *BLOCKED* — {escape(task.blocked_reason or '')}"
+    return f"{symbol} {STATUS_LABELS[task.status]}"
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
+
+
+def _field(label: str, value: str) -> dict:
+    return {"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", 2000)}
+
+
+def _keys(keys: Sequence[str]) -> str:
+    return ", ".join(keys) if keys else "—"
+
+
+def card_fallback_text(task: Task) -> str:
+    """Return the notification text of a card (shown in push notifications and old clients)."""
+    return truncate(f"{task.key}: {escape(task.title)} — {STATUS_LABELS[task.status]}", 300)
+
+
+def build_task_card_blocks(task: Task, unblocks: Sequence[str] = ()) -> list[dict]:
+    """Return the Block Kit blocks of a task's card.
+
+    Args:
+        task: the task.
+        unblocks: keys of the tasks that wait for this one.
+
+    Returns:
+        At most 9 blocks: header, fields, description, acceptance criteria, dependencies,
+        context and the buttons the status allows (Start, Done, Block or Unblock).
+    """
+    header = truncate(f"{task.key} · {escape(task.title)}", MAX_HEADER_TEXT)
+    fields = [
+        _field("Assignee", task.assignee.label() if task.assignee else "_unassigned_"),
+        _field("Priority", PRIORITY_LABELS[task.priority.value]),
+        _field("Status", status_text(task)),
+        _field("Due", task.due.isoformat() if task.due else "—"),
+        _field("Sprint", escape(task.sprint) if task.sprint else "Backlog"),
+        _field("Milestone", escape(task.milestone) if task.milestone else "—"),
+    ]
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
+        {"type": "section", "fields": fields},
+    ]
+    if task.description:
+        blocks.append(_section(f"*Description*\n{escape(task.description)}"))
+    if task.acceptance_criteria:
+        box = "☑" if task.status is TaskStatus.COMPLETED else "☐"
+        lines = "\n".join(f"{box} {escape(c)}" for c in task.acceptance_criteria)
+        blocks.append(_section(f"*Acceptance criteria*\n{lines}"))
+    blocks.append(
+        {
+            "type": "section",
+            "fields": [_field("Depends on", _keys(task.depends_on)), _field("Unblocks", _keys(unblocks))],
+        }
+    )
+    context = f"Created by {_who(task.created_by)} · updated <!date^{int(task.updated_at.timestamp())}^{{date_short_pretty}} {{time}}|{task.updated_at:%Y-%m-%d %H:%M} UTC>"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+    buttons = _card_buttons(task)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"task_actions:{task.key}", "elements": buttons})
+    return blocks
+
+
+def _who(actor: str) -> str:
+    return f"<@{actor}>" if actor[:1] in ("U", "W") else escape(actor)
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _card_buttons(task: Task) -> list[dict]:
+    allowed = allowed_actions(task)
+    buttons = []
+    if "start" in allowed:
+        buttons.append(_button("Start", ACTION_START, task.key, "primary"))
+    if "done" in allowed:
+        buttons.append(_button("Done", ACTION_DONE, task.key, "primary" if "start" not in allowed else None))
+    if "block" in allowed:
+        buttons.append(_button("Block", ACTION_BLOCK, task.key, "danger"))
+    if "unblock" in allowed:
+        buttons.append(_button("Unblock", ACTION_UNBLOCK, task.key, "primary"))
+    return buttons
+
+
+def task_line(task: Task) -> str:
+    """Return one sprint-tracking line: ``[~] T-3 · Title · backend (agent) · 60%`` (mrkdwn)."""
+    parts = [f"`{STATUS_SYMBOLS[task.status]}` *{task.key}*", escape(truncate(task.title, 80))]
+    parts.append(task.assignee.label() if task.assignee else "_unassigned_")
+    if task.status is TaskStatus.IN_PROGRESS:
+        parts.append(f"{task.percent}%")
+    elif task.status is TaskStatus.BLOCKED:
+        parts.append(f"BLOCKED — {escape(truncate(task.blocked_reason or '', 80))}")
+    elif task.status is TaskStatus.REVIEW:
+        parts.append("in review")
+    if task.due and task.is_open:
+        parts.append(f"due {task.due.isoformat()}")
+    return " · ".join(parts)
+
+
+def build_task_list_blocks(tasks: Sequence[Task], *, title: str) -> list[dict]:
+    """Return the blocks of a board listing, one line per task, at most :data:`MAX_LIST_ROWS` shown.
+
+    Args:
+        tasks: the tasks to list, in the order to show.
+        title: what was listed, e.g. ``Open tasks`` (our own text, not escaped).
+    """
+    if not tasks:
+        return [_section(f"*{title}*\nNothing here. Create one with `/task new Write the login API --agent backend`.")]
+    shown = tasks[:MAX_LIST_ROWS]
+    blocks = [_section(f"*{title}* ({len(tasks)})")]
+    chunk: list[str] = []
+    size = 0
+    for task in shown:
+        line = task_line(task)
+        if size + len(line) + 1 > MAX_SECTION_TEXT - 100:
+            blocks.append(_section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(_section("\n".join(chunk)))
+    if len(tasks) > len(shown):
+        more = len(tasks) - len(shown)
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more. Narrow it: `/task list blocked`, `/task list mine`."}]}
+        )
+    return blocks[:MAX_BLOCKS]
+
+
+def build_task_detail_blocks(task: Task, unblocks: Sequence[str], history: Sequence[str]) -> list[dict]:
+    """Return ``/task show``'s blocks: the card without buttons, then the last changes.
+
+    Args:
+        task: the task.
+        unblocks: keys of the tasks waiting for it.
+        history: mrkdwn lines of its recent audit events, oldest first (already escaped).
+    """
+    blocks = [b for b in build_task_card_blocks(task, unblocks) if b["type"] != "actions"]
+    if history:
+        blocks.append(_section("*History*\n" + "\n".join(history[-10:])))
+    return blocks
+
+
+def build_block_reason_modal(channel_id: str, task: Task) -> dict:
+    """Return the modal that asks why a task is blocked (opened by the card's Block button)."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_BLOCK_REASON,
+        "private_metadata": f"{channel_id}|{task.key}",
+        "title": {"type": "plain_text", "text": truncate(f"Block {task.key}", 24)},
+        "submit": {"type": "plain_text", "text": "Block"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"*{task.key} · {escape(truncate(task.title, 200))}*"),
+            {
+                "type": "input",
+                "block_id": BLOCK_REASON_INPUT,
+                "label": {"type": "plain_text", "text": "What is it waiting for?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": BLOCK_REASON_INPUT,
+                    "multiline": True,
+                    "max_length": 500,
+                    "placeholder": {"type": "plain_text", "text": "e.g. waiting for the payments API contract"},
+                },
+            },
+        ],
+    }
+
+
+HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Create a task",
+        (
+            "`/task new Write the login API --agent backend`",
+            "`/task new Review the schema --owner @alice --priority high --after T-1,T-2 --due 2026-12-01`",
+            "Options: `--agent ROLE` or `--owner @person`, `--priority critical|high|medium|low`, "
+            "`--after T-1,T-2`, `--due YYYY-MM-DD`, `--desc TEXT`, `--criteria \"first; second\"`",
+        ),
+    ),
+    (
+        "Move it along",
+        (
+            "`/task start T-1` · `/task progress T-1 60` · `/task review T-1` · `/task done T-1`",
+            "`/task block T-1 waiting for the API contract` · `/task unblock T-1`",
+            "`/task assign T-1 @bob` or `/task assign T-1 --agent qa`",
+        ),
+    ),
+    (
+        "See the board",
+        (
+            "`/task list` (open) · `/task list mine` · `/task list blocked` · `/task list review` · "
+            "`/task list --agent backend` · `/task list @bob` · `/task list all`",
+            "`/task show T-1`",
+        ),
+    ),
+)
+"""The content of ``/maestro help``: (heading, lines), our own mrkdwn."""
+
+
+def build_help_blocks(error: str | None = None) -> list[dict]:
+    """Return the help message's blocks, optionally led by an error line (already escaped)."""
+    blocks: list[dict] = []
+    if error:
+        blocks.append(_section(f":warning: {error}"))
+    blocks.append(_section("*Maestro* runs your team's board. Every command also works as `/maestro task …`."))
+    for heading, lines in HELP_SECTIONS:
+        blocks.append(_section(f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)))
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Agents: " + ", ".join(AGENT_ROLES)}]}
+    )
+    return blocks

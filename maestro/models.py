@@ -1,0 +1,162 @@
+"""The records Maestro keeps in Redis, as pydantic models (``design.md``, "Data").
+
+Every record belongs to one Slack team (workspace); a Slack channel is a project. Times are
+timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from maestro.text import escape
+
+AGENT_ROLES: tuple[str, ...] = (
+    "master",
+    "tpm",
+    "backend-architect",
+    "database-architect",
+    "backend",
+    "frontend",
+    "devops",
+    "qa",
+    "security",
+    "code-reviewer",
+    "error-detective",
+    "search-specialist",
+    "context-manager",
+)
+"""The agent role ids a task can be assigned to (seed 004's roster and seed 000's team)."""
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Return a new random id (uuid4, 32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+class Priority(StrEnum):
+    """Task priority, seed 000's ``critical|high|medium|low``."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class TaskStatus(StrEnum):
+    """Task status, seed 000's sprint tracking states."""
+
+    ASSIGNED = "ASSIGNED"
+    IN_PROGRESS = "IN_PROGRESS"
+    REVIEW = "REVIEW"
+    COMPLETED = "COMPLETED"
+    BLOCKED = "BLOCKED"
+
+
+OPEN_STATUSES = frozenset({TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.REVIEW, TaskStatus.BLOCKED})
+"""Statuses of a task that is not finished."""
+
+
+class Assignee(BaseModel):
+    """Who works a task: an agent role (``kind="agent"``, ``id`` a role id) or a Slack user (``U…``)."""
+
+    kind: Literal["agent", "user"]
+    id: str
+
+    def label(self) -> str:
+        """Return mrkdwn naming the assignee: ``<@U123>`` or ``backend (agent)``."""
+        return f"<@{self.id}>" if self.kind == "user" else f"{escape(self.id)} (agent)"
+
+
+class Project(BaseModel):
+    """A Slack channel that Maestro runs a board in."""
+
+    team_id: str
+    channel_id: str
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str | None = None
+
+
+class Task(BaseModel):
+    """A unit of work on a project's board (seed 000's Task Assignment).
+
+    Attributes:
+        id: uuid hex, stable for the task's life.
+        key: human key, ``T-<n>`` per project, from an atomic counter.
+        percent: 0–100, meaningful while IN_PROGRESS.
+        blocked_reason, blocked_since, blocked_from: set while BLOCKED; ``blocked_from`` is the
+            status ``unblock`` returns to.
+        depends_on: keys of tasks in the same project this one waits for.
+        message_ts: ``ts`` of the task's card in the channel; the card's thread is its thread.
+        version: incremented on every change (optimistic concurrency and audit order).
+    """
+
+    id: str = Field(default_factory=new_id)
+    key: str
+    team_id: str
+    channel_id: str
+    title: str
+    description: str = ""
+    assignee: Assignee | None = None
+    priority: Priority = Priority.MEDIUM
+    status: TaskStatus = TaskStatus.ASSIGNED
+    percent: int = Field(default=0, ge=0, le=100)
+    blocked_reason: str | None = None
+    blocked_since: datetime | None = None
+    blocked_from: TaskStatus | None = None
+    depends_on: list[str] = Field(default_factory=list)
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    expected_outputs: list[str] = Field(default_factory=list)
+    milestone: str | None = None
+    sprint: str | None = None
+    due: date | None = None
+    message_ts: str | None = None
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    version: int = 0
+
+    @property
+    def number(self) -> int:
+        """The numeric part of the key (``T-12`` → 12)."""
+        return int(self.key.split("-", 1)[1])
+
+    @property
+    def is_open(self) -> bool:
+        """True until the task is COMPLETED."""
+        return self.status in OPEN_STATUSES
+
+
+class AuditEvent(BaseModel):
+    """One state change: what changed, who caused it, from which Slack request or job.
+
+    Attributes:
+        actor: a Slack user id, ``agent:<role>`` or ``system``.
+        action: the verb (``created``, ``started``, ``progress``, ``review``, ``done``, ``blocked``,
+            ``unblocked``, ``assigned``, ``card_posted``).
+        source: the request or job that caused it (dedupe key, job id).
+        detail: action-specific values (``percent``, ``reason``, ``assignee`` …).
+    """
+
+    id: str = Field(default_factory=new_id)
+    team_id: str
+    channel_id: str
+    task_id: str
+    task_key: str
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    action: str
+    from_status: TaskStatus | None = None
+    to_status: TaskStatus | None = None
+    source: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)

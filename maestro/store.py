@@ -1,0 +1,340 @@
+"""The board's repository over Redis.
+
+Every key starts with ``maestro:<team_id>:`` so one deployment can serve many workspaces. Records
+are pydantic models stored as JSON. Changes that belong together (a task and its audit event, the
+idempotency marker of the request that caused them) are written in one MULTI/EXEC under WATCH.
+
+Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id>``):
+
+- ``{p}`` → Project JSON; ``{p}:seq`` → last task number; ``{p}:keys`` hash ``T-n`` → task id;
+  ``{p}:tasks`` sorted set of task ids by number; ``{p}:unblocks:<key>`` set of keys depending on it.
+- ``{t}:task:<id>`` → Task JSON; ``{t}:task:<id>:events`` → list of AuditEvent JSON, oldest first.
+- ``{t}:source:<source>`` → the audit event a request or job already caused (24 h).
+- ``{t}:seen:<kind>:<id>`` → dedupe marker of a Slack request (1 h).
+- ``{t}:posted:<name>`` → ``ts`` of a post already made, or ``pending`` while one is being made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from redis import Redis, WatchError
+
+from maestro.errors import NotFound, UserError
+from maestro.models import Assignee, AuditEvent, Priority, Project, Task, utcnow
+from maestro.workflow import Action, apply_action
+
+DEFAULT_SEEN_TTL = 3600
+"""Seconds a Slack request id is remembered for dedupe (Slack retries within ~5 minutes)."""
+
+DEFAULT_SOURCE_TTL = 24 * 3600
+"""Seconds the result of a request or job is remembered, so a re-run changes nothing."""
+
+DEFAULT_POST_LEASE = 120
+"""Seconds a post claim is held before a re-run of a crashed job may post again."""
+
+DEFAULT_POSTED_TTL = 30 * 24 * 3600
+"""Seconds a made post is remembered."""
+
+MAX_TASKS_PER_PROJECT = 100_000
+"""A project's board refuses new tasks past this many."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """The result of a state change.
+
+    Attributes:
+        task: the task after the change.
+        event: the audit event describing it.
+        new: False when the same source had already made this change (a job re-run or a retry).
+    """
+
+    task: Task
+    event: AuditEvent
+    new: bool
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What a person (or the Master) asks for when creating a task; validated by the parser."""
+
+    title: str
+    description: str = ""
+    assignee: Assignee | None = None
+    priority: Priority = Priority.MEDIUM
+    depends_on: tuple[str, ...] = ()
+    due: date | None = None
+    acceptance_criteria: tuple[str, ...] = ()
+    expected_outputs: tuple[str, ...] = ()
+    milestone: str | None = None
+    sprint: str | None = None
+
+
+class TaskStore:
+    """Tasks, projects and audit events of one Slack team.
+
+    Args:
+        redis: a client with ``decode_responses=False`` or ``True`` (both work).
+        team_id: the Slack team id (``T…``) every key is prefixed with.
+    """
+
+    def __init__(self, redis: Redis, team_id: str):
+        if not team_id:
+            raise ValueError("team_id is required")
+        self.redis = redis
+        self.team_id = team_id
+        self._t = f"maestro:{team_id}"
+
+    # -- keys ---------------------------------------------------------------------------------
+    def _p(self, channel_id: str) -> str:
+        return f"{self._t}:project:{channel_id}"
+
+    def _task(self, task_id: str) -> str:
+        return f"{self._t}:task:{task_id}"
+
+    def _events(self, task_id: str) -> str:
+        return f"{self._t}:task:{task_id}:events"
+
+    def _source(self, source: str) -> str:
+        return f"{self._t}:source:{source}"
+
+    # -- projects -----------------------------------------------------------------------------
+    def ensure_project(self, channel_id: str, *, created_by: str | None = None) -> Project:
+        """Return the channel's project, creating it on first use."""
+        project = Project(team_id=self.team_id, channel_id=channel_id, created_by=created_by)
+        self.redis.set(self._p(channel_id), project.model_dump_json(), nx=True)
+        return Project.model_validate_json(self.redis.get(self._p(channel_id)))
+
+    # -- reading ------------------------------------------------------------------------------
+    def task_id_for(self, channel_id: str, key: str) -> str | None:
+        """Return the id of the task with human key ``key`` in the channel, or None."""
+        raw = self.redis.hget(f"{self._p(channel_id)}:keys", key.upper())
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    def get(self, channel_id: str, key: str) -> Task:
+        """Return the task with key ``key`` (``T-3``) in the channel.
+
+        Raises:
+            NotFound: no such task in this channel; the message says how to list them.
+        """
+        task_id = self.task_id_for(channel_id, key)
+        task = self.get_by_id(task_id) if task_id else None
+        if task is None:
+            raise NotFound(f"There's no task {key.upper()} in this channel. `/task list` shows the board.")
+        return task
+
+    def get_by_id(self, task_id: str) -> Task | None:
+        """Return the task with this id in this team, or None."""
+        raw = self.redis.get(self._task(task_id))
+        return Task.model_validate_json(raw) if raw else None
+
+    def list_tasks(self, channel_id: str) -> list[Task]:
+        """Return every task of the channel, in key order (two round trips)."""
+        ids = self.redis.zrange(f"{self._p(channel_id)}:tasks", 0, -1)
+        if not ids:
+            return []
+        raws = self.redis.mget([self._task(i.decode() if isinstance(i, bytes) else i) for i in ids])
+        return [Task.model_validate_json(raw) for raw in raws if raw]
+
+    def unblocks(self, channel_id: str, key: str) -> list[str]:
+        """Return the keys of the tasks that depend on ``key``, in key order."""
+        members = self.redis.smembers(f"{self._p(channel_id)}:unblocks:{key}")
+        keys = [m.decode() if isinstance(m, bytes) else m for m in members]
+        return sorted(keys, key=lambda k: int(k.split("-", 1)[1]))
+
+    def events(self, task_id: str) -> list[AuditEvent]:
+        """Return the task's audit events, oldest first."""
+        return [AuditEvent.model_validate_json(raw) for raw in self.redis.lrange(self._events(task_id), 0, -1)]
+
+    def change_for_source(self, source: str) -> AuditEvent | None:
+        """Return the audit event an earlier run of ``source`` caused, or None."""
+        raw = self.redis.get(self._source(source))
+        return AuditEvent.model_validate_json(raw) if raw else None
+
+    # -- writing ------------------------------------------------------------------------------
+    def create_task(self, channel_id: str, new: NewTask, *, actor: str, source: str) -> Change:
+        """Create a task with the next key of the channel, with its ``created`` audit event.
+
+        Idempotent per ``source``: a second call with the same source returns the first task.
+
+        Raises:
+            UserError: a ``depends_on`` key is not a task of this channel, or the board is full.
+        """
+        self.ensure_project(channel_id, created_by=actor if actor.startswith("U") else None)
+        source_key = self._source(source)
+        keys_key = f"{self._p(channel_id)}:keys"
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(source_key)
+                    prior = pipe.get(source_key)
+                    if prior:
+                        event = AuditEvent.model_validate_json(prior)
+                        task = self.get_by_id(event.task_id)
+                        assert task is not None, "a source points at a task that does not exist"
+                        return Change(task, event, new=False)
+                    missing = [k for k in new.depends_on if not pipe.hexists(keys_key, k)]
+                    if missing:
+                        raise UserError(
+                            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not a task in this "
+                            "channel, so nothing can wait for it. `/task list` shows the board."
+                        )
+                    number = int(pipe.incr(f"{self._p(channel_id)}:seq"))
+                    if number > MAX_TASKS_PER_PROJECT:
+                        raise UserError(f"This channel's board is full ({MAX_TASKS_PER_PROJECT:,} tasks).")
+                    now = utcnow()
+                    task = Task(
+                        key=f"T-{number}",
+                        team_id=self.team_id,
+                        channel_id=channel_id,
+                        title=new.title,
+                        description=new.description,
+                        assignee=new.assignee,
+                        priority=new.priority,
+                        depends_on=list(new.depends_on),
+                        due=new.due,
+                        acceptance_criteria=list(new.acceptance_criteria),
+                        expected_outputs=list(new.expected_outputs),
+                        milestone=new.milestone,
+                        sprint=new.sprint,
+                        created_by=actor,
+                        created_at=now,
+                        updated_at=now,
+                        version=1,
+                    )
+                    event = AuditEvent(
+                        team_id=self.team_id,
+                        channel_id=channel_id,
+                        task_id=task.id,
+                        task_key=task.key,
+                        at=now,
+                        actor=actor,
+                        action="created",
+                        to_status=task.status,
+                        source=source,
+                    )
+                    pipe.multi()
+                    pipe.set(self._task(task.id), task.model_dump_json())
+                    pipe.hset(keys_key, task.key, task.id)
+                    pipe.zadd(f"{self._p(channel_id)}:tasks", {task.id: number})
+                    for dep in new.depends_on:
+                        pipe.sadd(f"{self._p(channel_id)}:unblocks:{dep}", task.key)
+                    pipe.rpush(self._events(task.id), event.model_dump_json())
+                    pipe.set(source_key, event.model_dump_json(), ex=DEFAULT_SOURCE_TTL)
+                    pipe.execute()
+                    return Change(task, event, new=True)
+                except WatchError:
+                    continue
+
+    def apply(
+        self,
+        channel_id: str,
+        key: str,
+        action: Action,
+        *,
+        actor: str,
+        source: str,
+        now: datetime | None = None,
+        percent: int | None = None,
+        reason: str | None = None,
+        assignee: Assignee | None = None,
+    ) -> Change:
+        """Apply a status-machine action to a task, with its audit event, atomically.
+
+        Idempotent per ``source``: a re-run returns the first run's result and changes nothing.
+
+        Raises:
+            NotFound: no task ``key`` in the channel.
+            UserError: the action is not allowed now (see :func:`maestro.workflow.apply_action`).
+        """
+        task_id = self.task_id_for(channel_id, key)
+        if task_id is None:
+            raise NotFound(f"There's no task {key.upper()} in this channel. `/task list` shows the board.")
+        task_key, source_key = self._task(task_id), self._source(source)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(task_key, source_key)
+                    prior = pipe.get(source_key)
+                    current = Task.model_validate_json(pipe.get(task_key))
+                    if prior:
+                        return Change(current, AuditEvent.model_validate_json(prior), new=False)
+                    updated, event = apply_action(
+                        current,
+                        action,
+                        actor=actor,
+                        now=now or utcnow(),
+                        source=source,
+                        percent=percent,
+                        reason=reason,
+                        assignee=assignee,
+                    )
+                    pipe.multi()
+                    pipe.set(task_key, updated.model_dump_json())
+                    pipe.rpush(self._events(task_id), event.model_dump_json())
+                    pipe.set(source_key, event.model_dump_json(), ex=DEFAULT_SOURCE_TTL)
+                    pipe.execute()
+                    return Change(updated, event, new=True)
+                except WatchError:
+                    continue
+
+    def set_message(self, task_id: str, message_ts: str, *, actor: str, source: str) -> Task:
+        """Record where the task's card was posted (``ts``), with a ``card_posted`` audit event."""
+        task_key = self._task(task_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(task_key)
+                    current = Task.model_validate_json(pipe.get(task_key))
+                    if current.message_ts == message_ts:
+                        return current
+                    updated = current.model_copy(
+                        update={"message_ts": message_ts, "version": current.version + 1}
+                    )
+                    event = AuditEvent(
+                        team_id=self.team_id,
+                        channel_id=current.channel_id,
+                        task_id=task_id,
+                        task_key=current.key,
+                        actor=actor,
+                        action="card_posted",
+                        source=source,
+                        detail={"message_ts": message_ts},
+                    )
+                    pipe.multi()
+                    pipe.set(task_key, updated.model_dump_json())
+                    pipe.rpush(self._events(task_id), event.model_dump_json())
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
+
+    # -- request dedupe and post claims -------------------------------------------------------
+    def first_seen(self, kind: str, ident: str, ttl: int = DEFAULT_SEEN_TTL) -> bool:
+        """Mark a Slack request as seen; return True only the first time (``SET NX EX``)."""
+        return bool(self.redis.set(f"{self._t}:seen:{kind}:{ident}", "1", nx=True, ex=ttl))
+
+    def claim_post(self, name: str, lease: int = DEFAULT_POST_LEASE) -> bool:
+        """Claim the right to make post ``name``; False when it was made or is being made."""
+        return bool(self.redis.set(f"{self._t}:posted:{name}", "pending", nx=True, ex=lease))
+
+    def confirm_post(self, name: str, ts: str) -> None:
+        """Record that post ``name`` was made, as message ``ts``."""
+        self.redis.set(f"{self._t}:posted:{name}", ts, ex=DEFAULT_POSTED_TTL)
+
+    def release_post(self, name: str) -> None:
+        """Give up a claim after a failed post, so a retry can make it."""
+        self.redis.delete(f"{self._t}:posted:{name}")
+
+    def tasks_by_keys(self, channel_id: str, keys: Iterable[str]) -> list[Task]:
+        """Return the tasks with these keys that exist in the channel, in the order given."""
+        keys = list(keys)
+        if not keys:
+            return []
+        ids = self.redis.hmget(f"{self._p(channel_id)}:keys", keys)
+        found = [i.decode() if isinstance(i, bytes) else i for i in ids if i]
+        raws = self.redis.mget([self._task(i) for i in found]) if found else []
+        return [Task.model_validate_json(raw) for raw in raws if raw]
