@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.commands import enqueue_task_command
 from bot.deps import Deps
+from bot.observe import logged
 from bot.parsing import parse_key
 from maestro.cards import ACTION_BLOCK, ACTION_DONE, ACTION_START, ACTION_UNBLOCK, build_block_reason_modal
 from maestro.commands import TaskCommand
@@ -23,8 +24,8 @@ BUTTON_VERBS = {ACTION_START: "start", ACTION_DONE: "done", ACTION_UNBLOCK: "unb
 def register(app: App) -> None:
     """Register the card button listeners."""
     for action_id in BUTTON_VERBS:
-        app.action(action_id)(handle_task_button)
-    app.action(ACTION_BLOCK)(handle_block_button)
+        app.action(action_id)(logged(handle_task_button))
+    app.action(ACTION_BLOCK)(logged(handle_block_button))
 
 
 def _pressed(body: dict) -> tuple[dict, str]:

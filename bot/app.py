@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 
 from redis import Redis
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import actions, commands, events, views
@@ -16,7 +15,7 @@ from bot.deps import Deps
 from jobs.slack import make_web_client
 from maestro.settings import Settings
 
-logger = logging.getLogger("maestro.web")
+logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, *, redis: Redis, client: WebClient | None = None) -> App:
@@ -32,30 +31,17 @@ def create_app(settings: Settings, *, redis: Redis, client: WebClient | None = N
         A Bolt ``App``; serve it with :func:`bot.web.build_wsgi_app` or Socket Mode.
     """
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret,
-        client=client or make_web_client(settings),
+        client=client or make_web_client(settings),  # carries the bot token and the API URL
         token_verification_enabled=False,
         process_before_response=False,
     )
     deps = Deps(settings=settings, redis=redis)
 
     @app.middleware
-    def provide_deps_and_log(request: BoltRequest, context: BoltContext, next: Callable[[], BoltResponse]) -> None:
+    def provide_deps(context: BoltContext, next: Callable[[], BoltResponse]) -> None:
         context["deps"] = deps
-        context["log"] = {}
-        started = time.perf_counter()
-        try:
-            next()
-        finally:
-            fields = {
-                "team": context.team_id,
-                "channel": context.channel_id,
-                "user": context.user_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                **context["log"],
-            }
-            logger.info("request", extra=fields)
+        next()
 
     commands.register(app)
     actions.register(app)

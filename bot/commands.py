@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
 from bot.deps import Deps
+from bot.observe import logged
 from bot.parsing import parse_task_command
 from jobs.board import run_task_command
 from jobs.queues import HIGH, enqueue, job_id_for
@@ -26,8 +27,8 @@ MAESTRO_SUBCOMMANDS: dict[str, str] = {"task": "/task"}
 
 def register(app: App) -> None:
     """Register the slash command listeners."""
-    app.command("/task")(handle_task_command)
-    app.command("/maestro")(handle_maestro_command)
+    app.command("/task")(logged(handle_task_command))
+    app.command("/maestro")(logged(handle_maestro_command))
 
 
 def handle_maestro_command(ack: Ack, command: dict, context: BoltContext, request: BoltRequest) -> None:

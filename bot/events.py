@@ -10,15 +10,16 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
+from bot.observe import logged
 from jobs.mentions import reply_to_mention
 from jobs.queues import DEFAULT, enqueue, job_id_for
 
 
 def register(app: App) -> None:
     """Register the event listeners."""
-    app.event("app_mention")(handle_app_mention)
-    app.event("message")(handle_message)
-    app.event("app_home_opened")(handle_app_home_opened)
+    app.event("app_mention")(logged(handle_app_mention))
+    app.event("message")(logged(handle_message))
+    app.event("app_home_opened")(logged(handle_app_home_opened))
 
 
 def handle_app_mention(body: dict, event: dict, context: BoltContext) -> None:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.commands import enqueue_task_command
 from bot.deps import Deps
+from bot.observe import logged
 from bot.parsing import parse_key
 from maestro.cards import BLOCK_REASON_INPUT, VIEW_BLOCK_REASON
 from maestro.commands import TaskCommand
@@ -17,7 +18,7 @@ from maestro.workflow import MAX_REASON_LENGTH
 
 def register(app: App) -> None:
     """Register the modal listeners."""
-    app.view(VIEW_BLOCK_REASON)(handle_block_reason_submission)
+    app.view(VIEW_BLOCK_REASON)(logged(handle_block_reason_submission))
 
 
 def handle_block_reason_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:

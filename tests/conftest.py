@@ -10,7 +10,19 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
+import threading
+
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+
+from bot.app import create_app
+from bot.web import build_wsgi_app
+from jobs.failures import notify_final_failure
+from jobs.queues import QUEUE_NAMES
+from jobs.runtime import Runtime, build_runtime, set_runtime
 from maestro.redis_conn import ensure_embedded, stop_embedded
+from maestro.settings import Settings, build_settings
+from sandbox import SandboxServer, SlackSender
 
 _CLEARED_PREFIXES = ("SLACK_", "ANTHROPIC_", "REDIS_", "MAESTRO_", "PORT")
 
@@ -44,3 +56,59 @@ def redis(redis_url: str) -> Redis:
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def sandbox() -> SandboxServer:
+    """A fresh local Slack sandbox (Web API emulator) on a free loopback port."""
+    server = SandboxServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(redis_url: str, sandbox: SandboxServer, tmp_path: Path) -> Settings:
+    """Sandbox-mode settings pointing at the test Redis and the sandbox."""
+    return build_settings(redis_url=redis_url, slack_api_url=sandbox.api_url, maestro_data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def runtime(settings: Settings, redis: Redis) -> Runtime:
+    """The runtime jobs use in this process, installed for the test."""
+    runtime = build_runtime(settings, redis)
+    set_runtime(runtime)
+    yield runtime
+    set_runtime(None)
+
+
+@pytest.fixture
+def web_url(settings: Settings, redis: Redis, runtime: Runtime) -> str:
+    """``maestro web``'s WSGI app served in this process on a free port; yields its root URL."""
+    import waitress
+
+    server = waitress.create_server(
+        build_wsgi_app(create_app(settings, redis=redis), redis), host="127.0.0.1", port=0, threads=8
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture
+def sender(web_url: str, sandbox: SandboxServer) -> SlackSender:
+    """Sends signed Slack requests to the in-process web app."""
+    return SlackSender(web_url, server=sandbox)
+
+
+@pytest.fixture
+def run_jobs(runtime: Runtime):
+    """Run every queued job in this process until the queues are empty; return how many failed."""
+
+    def run() -> int:
+        before = sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES)
+        worker = SimpleWorker(list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure])
+        worker.work(burst=True)
+        return sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES) - before
+
+    return run
