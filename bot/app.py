@@ -18,7 +18,9 @@ from maestro.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, redis: Redis, client: WebClient | None = None) -> App:
+def create_app(
+    settings: Settings, *, redis: Redis, client: WebClient | None = None, verify_token: bool = False
+) -> App:
     """Build the Bolt app: request verification, logging, the listeners and the error handler.
 
     Args:
@@ -26,14 +28,20 @@ def create_app(settings: Settings, *, redis: Redis, client: WebClient | None = N
         redis: the connection listeners dedupe and enqueue on.
         client: the Web API client listeners use (``views.open``, ``respond``); built from
             settings when omitted.
+        verify_token: call ``auth.test`` now (the web process does, so a bad token stops it at
+            start and no request waits on it); otherwise Bolt calls it on the first request.
 
     Returns:
         A Bolt ``App``; serve it with :func:`bot.web.build_wsgi_app` or Socket Mode.
+
+    Raises:
+        slack_sdk.errors.SlackApiError: with ``verify_token``, Slack refused the token.
+        urllib.error.URLError: with ``verify_token``, the Web API did not answer.
     """
     app = App(
         signing_secret=settings.signing_secret,
         client=client or make_web_client(settings),  # carries the bot token and the API URL
-        token_verification_enabled=False,
+        token_verification_enabled=verify_token,
         process_before_response=False,
     )
     deps = Deps(settings=settings, redis=redis)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from urllib.error import URLError
 
 from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from maestro.redis_conn import connect
-from maestro.settings import Settings
+from maestro.settings import ConfigError, Settings
 
 logger = logging.getLogger("maestro.web")
 
@@ -46,6 +48,16 @@ def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
     return application
 
 
+def _create_verified_app(settings: Settings, redis: Redis) -> App:
+    try:
+        return create_app(settings, redis=redis, verify_token=True)
+    except SlackApiError as error:
+        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack's auth.test: {error.response.get('error')}") from None
+    except (URLError, OSError) as error:
+        hint = " — start everything with `maestro up`" if settings.sandbox_mode else ""
+        raise ConfigError(f"SLACK_API_URL {settings.api_url} does not answer ({error}){hint}") from None
+
+
 def serve(settings: Settings, *, host: str | None = None) -> None:
     """Serve until stopped: HTTP on ``PORT``, and Socket Mode too when ``SLACK_APP_TOKEN`` is set.
 
@@ -54,7 +66,7 @@ def serve(settings: Settings, *, host: str | None = None) -> None:
     import waitress
 
     redis = connect(settings)
-    app = create_app(settings, redis=redis)
+    app = _create_verified_app(settings, redis)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
