@@ -1,0 +1,52 @@
+"""The README's run command: ``maestro up`` on the embedded Redis and the sandbox, driven by its console."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from maestro.redis_conn import socket_path
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))}
+    script = "\n".join(
+        [
+            "/task new Write the login API --agent backend",
+            ":wait 1",
+            ":log",
+            ":press 1",
+            ":wait 2",
+            ":thread 1",
+            ":quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "up", "--port", str(free_port()), "--sandbox-port", str(free_port())],
+        input=script,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "== T-1 · Write the login API ==" in out
+    assert "[1] Start" in out and "[1] Done" in out  # pressed Start: the card now offers Done
+    assert "moved T-1 from Assigned to *In progress*" in out
+    assert (tmp_path / ".maestro" / "appendonly.aof").exists()
+    assert not socket_path(tmp_path / ".maestro").exists()  # the Redis it started is stopped
