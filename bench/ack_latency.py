@@ -82,11 +82,18 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_"))}
     maestro_port, bare_port = free_port(), free_port()
     env.update(
-        MAESTRO_DATA_DIR=str(data_dir), PORT=str(maestro_port), MAESTRO_LOG_LEVEL="WARNING", SLACK_API_URL=slack.api_url
+        MAESTRO_DATA_DIR=str(data_dir),
+        PORT=str(maestro_port),
+        MAESTRO_LOG_LEVEL="WARNING",
+        SLACK_API_URL=slack.api_url,
     )
     children = [
         subprocess.Popen([sys.executable, "-m", "bot.cli", "web"], env=env, cwd=ROOT),
-        subprocess.Popen([sys.executable, str(ROOT / "bench" / "bare_app.py"), str(bare_port), slack.api_url], env=env, cwd=ROOT),
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(bare_port), slack.api_url],
+            env=env,
+            cwd=ROOT,
+        ),
     ]
     try:
         wait_up(f"http://127.0.0.1:{maestro_port}/healthz")

@@ -23,7 +23,13 @@ def main() -> None:
     client = WebClient(token=SANDBOX_BOT_TOKEN, base_url=sys.argv[2])
     app = App(signing_secret=SANDBOX_SIGNING_SECRET, client=client)  # auth.test at start, like maestro web
     app.command("/task")(lambda ack: ack())
-    waitress.serve(SlackRequestHandler(app), host="127.0.0.1", port=int(sys.argv[1]), threads=DEFAULT_THREADS, _quiet=True)
+    waitress.serve(
+        SlackRequestHandler(app),
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        threads=DEFAULT_THREADS,
+        _quiet=True,
+    )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.commands import enqueue_task_command
+from bot.commands import enqueue_task_command_once
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_key
@@ -50,24 +50,21 @@ def handle_task_button(ack: Ack, body: dict, context: BoltContext, respond: Resp
         return
     context["log"].update(action=action["action_id"], task_key=key)
     message_ts = body.get("container", {}).get("message_ts", "")
-    source = f"btn-{message_ts}-{action['action_id']}-{action.get('action_ts', '')}"
-    if not store.first_seen("btn", source):
-        context["log"]["outcome"] = "duplicate"
-        return
-    job = enqueue_task_command(
-        deps,
-        team_id=context.team_id,
+    enqueue_task_command_once(
+        context,
+        kind="btn",
+        source=f"btn-{message_ts}-{action['action_id']}-{action.get('action_ts', '')}",
         channel_id=channel_id,
         user_id=body["user"]["id"],
         cmd=TaskCommand(verb=verb, key=key),  # type: ignore[arg-type]
-        source=source,
         response_url=body.get("response_url"),
         confirm=False,
     )
-    context["log"]["job_id"] = job.id
 
 
-def handle_block_button(ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond) -> None:
+def handle_block_button(
+    ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     """Open the modal that asks why the task is blocked (``trigger_id`` lives 3 s: done here)."""
     ack()
     deps: Deps = context["deps"]

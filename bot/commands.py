@@ -7,6 +7,7 @@ in the ack itself, ephemerally. Nothing slow happens here: Slack gives 3 seconds
 
 from __future__ import annotations
 
+from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
 from bot.deps import Deps
@@ -71,7 +72,10 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
         if cmd.verb == "show":
             task = store.get(channel_id, cmd.key or "")
             history = [describe_event(e) for e in store.events(task.id) if e.action != "card_posted"]
-            ack(text=f"{task.key}", blocks=build_task_detail_blocks(task, store.unblocks(channel_id, task.key), history))
+            ack(
+                text=f"{task.key}",
+                blocks=build_task_detail_blocks(task, store.unblocks(channel_id, task.key), history),
+            )
             return
         if cmd.key:
             store.get(channel_id, cmd.key)  # unknown key: say so now, change nothing
@@ -80,40 +84,54 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
         ack(text=f":warning: {error.message}")
         return
     # Slack's retry of a command repeats its trigger_id: the first one wins, later ones are acked.
-    source = f"cmd-{command.get('trigger_id') or request.headers.get('x-slack-request-timestamp', [''])[0]}"
-    if not store.first_seen("cmd", source):
-        context["log"]["outcome"] = "duplicate"
-        ack()
-        return
-    job = enqueue_task_command(
-        deps,
-        team_id=context.team_id,
+    trigger = command.get("trigger_id") or request.headers.get("x-slack-request-timestamp", [""])[0]
+    enqueue_task_command_once(
+        context,
+        kind="cmd",
+        source=f"cmd-{trigger}",
         channel_id=channel_id,
         user_id=command["user_id"],
         cmd=cmd,
-        source=source,
         response_url=command.get("response_url"),
     )
-    context["log"]["job_id"] = job.id
     ack()
 
 
-def enqueue_task_command(
-    deps: Deps,
+def enqueue_task_command_once(
+    context: BoltContext,
     *,
-    team_id: str,
+    kind: str,
+    source: str,
     channel_id: str,
     user_id: str,
     cmd: TaskCommand,
-    source: str,
     response_url: str | None,
     confirm: bool = True,
-):
-    """Enqueue :func:`jobs.board.run_task_command` on the high queue, with the requester in ``meta``."""
-    return enqueue(
+) -> Job | None:
+    """Enqueue :func:`jobs.board.run_task_command` on the high queue, unless ``source`` was seen.
+
+    Args:
+        context: the listener's context (its ``deps``, team and log fields).
+        kind: what the request was (``cmd``, ``btn``, ``view``), for the dedupe key.
+        source: Slack's id of the request (trigger id, action ts …): a retry or a double click
+            repeats it, and only the first is enqueued.
+        channel_id: the project's channel.
+        user_id: who asked.
+        cmd: the command to apply.
+        response_url: where the job replies ephemerally, if anywhere.
+        confirm: whether the job confirms a change ephemerally.
+
+    Returns:
+        The job, or None for a duplicate.
+    """
+    deps: Deps = context["deps"]
+    if not deps.store(context.team_id).first_seen(kind, source):
+        context["log"]["outcome"] = "duplicate"
+        return None
+    job = enqueue(
         deps.redis,
         run_task_command,
-        team_id,
+        context.team_id,
         channel_id,
         user_id,
         cmd.model_dump(mode="json"),
@@ -121,6 +139,13 @@ def enqueue_task_command(
         response_url,
         confirm,
         queue=HIGH,
-        job_id=job_id_for("task", team_id, source),
-        meta={"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "response_url": response_url},
+        job_id=job_id_for("task", context.team_id, source),
+        meta={
+            "team_id": context.team_id,
+            "channel_id": channel_id,
+            "user_id": user_id,
+            "response_url": response_url,
+        },
     )
+    context["log"]["job_id"] = job.id
+    return job

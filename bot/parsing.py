@@ -227,7 +227,9 @@ def _parse_list(rest: str) -> TaskCommand:
     if "agent" in flags:
         return TaskCommand(verb="list", list_filter="agent", list_value=parse_role(flags["agent"]))
     if "owner" in flags:
-        return TaskCommand(verb="list", list_filter="user", list_value=parse_user(flags["owner"], TASK_USAGE["list"]))
+        return TaskCommand(
+            verb="list", list_filter="user", list_value=parse_user(flags["owner"], TASK_USAGE["list"])
+        )
     if "status" in flags:
         word = flags["status"]
     word = word.strip()
@@ -270,7 +272,9 @@ def _parse_keyed(verb: str, rest: str) -> TaskCommand:
         head, flags = split_flags(arg, ("agent", "owner"))
         if head:
             flags.setdefault("owner" if head.startswith("<@") or head.startswith("@") else "agent", head)
-        return TaskCommand(verb="assign", key=key, assignee=_parse_assignee(flags, f"/task assign {key} @alice"))
+        return TaskCommand(
+            verb="assign", key=key, assignee=_parse_assignee(flags, f"/task assign {key} @alice")
+        )
     if arg:
         raise UserError(f"`/task {verb}` takes only a task key: `{usage}`.")
     return TaskCommand(verb=verb, key=key)  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import hashlib
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.commands import enqueue_task_command
+from bot.commands import enqueue_task_command_once
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_key
@@ -43,18 +43,13 @@ def handle_block_reason_submission(ack: Ack, body: dict, view: dict, context: Bo
     ack()
     context["log"].update(action=VIEW_BLOCK_REASON, task_key=key)
     digest = hashlib.sha1(f"{view.get('id')}:{view.get('hash')}:{reason}".encode()).hexdigest()[:20]
-    source = f"view-{digest}"
-    if not store.first_seen("view", source):
-        context["log"]["outcome"] = "duplicate"
-        return
-    job = enqueue_task_command(
-        deps,
-        team_id=context.team_id,
+    enqueue_task_command_once(
+        context,
+        kind="view",
+        source=f"view-{digest}",
         channel_id=channel_id,
         user_id=body["user"]["id"],
         cmd=TaskCommand(verb="block", key=key, reason=reason),
-        source=source,
         response_url=None,
         confirm=False,
     )
-    context["log"]["job_id"] = job.id

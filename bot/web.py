@@ -52,7 +52,9 @@ def _create_verified_app(settings: Settings, redis: Redis) -> App:
     try:
         return create_app(settings, redis=redis, verify_token=True)
     except SlackApiError as error:
-        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack's auth.test: {error.response.get('error')}") from None
+        raise ConfigError(
+            f"SLACK_BOT_TOKEN was refused by Slack's auth.test: {error.response.get('error')}"
+        ) from None
     except (URLError, OSError) as error:
         hint = " — start everything with `maestro up`" if settings.sandbox_mode else ""
         raise ConfigError(f"SLACK_API_URL {settings.api_url} does not answer ({error}){hint}") from None
@@ -75,4 +77,6 @@ def serve(settings: Settings, *, host: str | None = None) -> None:
         logger.info("socket mode connected")
     host = host or ("127.0.0.1" if settings.sandbox_mode else "0.0.0.0")  # noqa: S104 - Slack must reach it
     logger.info("listening on http://%s:%s%s", host, settings.port, SLACK_EVENTS_PATH)
-    waitress.serve(build_wsgi_app(app, redis), host=host, port=settings.port, threads=DEFAULT_THREADS, _quiet=True)
+    waitress.serve(
+        build_wsgi_app(app, redis), host=host, port=settings.port, threads=DEFAULT_THREADS, _quiet=True
+    )

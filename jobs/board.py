@@ -39,7 +39,9 @@ def run_task_command(
     """Apply one ``/task`` command (or button press) and show the result in Slack.
 
     Args:
-        team_id, channel_id, user_id: where and by whom it was asked (Slack ids).
+        team_id: the Slack team (workspace) id.
+        channel_id: the channel (project) it was asked in.
+        user_id: who asked (Slack user id).
         command: a :class:`~maestro.commands.TaskCommand` as JSON.
         source: the dedupe key of the Slack request; the same source never applies twice.
         response_url: where to reply ephemerally; None for modal submissions.
@@ -51,7 +53,9 @@ def run_task_command(
     """
     runtime = get_runtime()
     cmd = TaskCommand.model_validate(command)
-    with job_log("run_task_command", team=team_id, channel=channel_id, command=cmd.verb, task_key=cmd.key) as log:
+    with job_log(
+        "run_task_command", team=team_id, channel=channel_id, command=cmd.verb, task_key=cmd.key
+    ) as log:
         store = TaskStore(runtime.redis, team_id)
         try:
             if cmd.verb == "new":
@@ -77,7 +81,11 @@ def run_task_command(
             log["outcome"] = "refused"
             if store.claim_post(f"reply:{source}"):
                 tell_requester(
-                    runtime, text=refused.message, channel_id=channel_id, user_id=user_id, response_url=response_url
+                    runtime,
+                    text=refused.message,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    response_url=response_url,
                 )
             return None
         announce_change(runtime, store, change)

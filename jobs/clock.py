@@ -36,7 +36,9 @@ def fire(runtime: Runtime, schedule: Schedule, now: float | None = None) -> bool
     lock = f"maestro:clock:fired:{schedule.id}:{slot}"
     if not runtime.redis.set(lock, "1", nx=True, ex=max(schedule.period * 2, 3600)):
         return False
-    enqueue(runtime.redis, schedule.job, queue=schedule.queue, job_id=job_id_for("clock", schedule.id, str(slot)))
+    enqueue(
+        runtime.redis, schedule.job, queue=schedule.queue, job_id=job_id_for("clock", schedule.id, str(slot))
+    )
     logger.info("fired %s", schedule.id, extra={"queue": schedule.queue})
     return True
 

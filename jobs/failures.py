@@ -39,6 +39,9 @@ def notify_final_failure(
             response_url=meta.get("response_url"),
         )
     logger.error(
-        "job failed for good: %s: %s", exc_type.__name__, exc_value, extra={"job_id": job.id, "outcome": "failed"}
+        "job failed for good: %s: %s",
+        exc_type.__name__,
+        exc_value,
+        extra={"job_id": job.id, "outcome": "failed"},
     )
     return True

@@ -19,4 +19,6 @@ def reply_to_mention(team_id: str, channel_id: str, user_id: str, thread_ts: str
     runtime = get_runtime()
     with job_log("reply_to_mention", team=team_id, channel=channel_id, event="app_mention"):
         store = TaskStore(runtime.redis, team_id)
-        post_once(runtime, store, f"mention:{event_id}", channel=channel_id, thread_ts=thread_ts, text=MENTION_HELP)
+        post_once(
+            runtime, store, f"mention:{event_id}", channel=channel_id, thread_ts=thread_ts, text=MENTION_HELP
+        )

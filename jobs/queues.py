@@ -53,10 +53,12 @@ def enqueue(
     Args:
         redis: the connection the queues live on.
         func: an importable, module-level job function.
+        *args: its positional arguments (serialisable: ids and JSON, never clients).
         queue: one of :data:`QUEUE_NAMES`.
         job_id: a deterministic id (from :func:`job_id_for`) so a duplicate enqueue is visible.
         meta: stored on the job; ``response_url``, ``channel_id``, ``user_id``, ``team_id`` are
             used to tell the requester when the job fails for good.
+        **kwargs: further ``Queue.enqueue`` options (e.g. ``depends_on``).
 
     Returns:
         The enqueued job.

@@ -37,4 +37,6 @@ def tell_requester(
             logger.warning("response_url answered %s", response.status_code, extra={"channel": channel_id})
         runtime.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
     except (SlackApiError, OSError):
-        logger.warning("could not tell the requester", exc_info=True, extra={"channel": channel_id, "user": user_id})
+        logger.warning(
+            "could not tell the requester", exc_info=True, extra={"channel": channel_id, "user": user_id}
+        )

@@ -18,11 +18,17 @@ _STATUS_TITLES = {
 _FILTERS: dict[str, Callable[[Task, str | None, str], bool]] = {
     "open": lambda t, v, u: t.is_open,
     "all": lambda t, v, u: True,
-    "mine": lambda t, v, u: t.is_open and t.assignee is not None and t.assignee.kind == "user" and t.assignee.id == u,
+    "mine": lambda t, v, u: (
+        t.is_open and t.assignee is not None and t.assignee.kind == "user" and t.assignee.id == u
+    ),
     "blocked": lambda t, v, u: t.status is TaskStatus.BLOCKED,
     "status": lambda t, v, u: t.status.value == v,
-    "agent": lambda t, v, u: t.is_open and t.assignee is not None and t.assignee.kind == "agent" and t.assignee.id == v,
-    "user": lambda t, v, u: t.is_open and t.assignee is not None and t.assignee.kind == "user" and t.assignee.id == v,
+    "agent": lambda t, v, u: (
+        t.is_open and t.assignee is not None and t.assignee.kind == "agent" and t.assignee.id == v
+    ),
+    "user": lambda t, v, u: (
+        t.is_open and t.assignee is not None and t.assignee.kind == "user" and t.assignee.id == v
+    ),
 }
 
 

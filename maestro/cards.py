@@ -112,7 +112,10 @@ def build_task_card_blocks(task: Task, unblocks: Sequence[str] = ()) -> list[dic
             "fields": [_field("Depends on", _keys(task.depends_on)), _field("Unblocks", _keys(unblocks))],
         }
     )
-    context = f"Created by {_who(task.created_by)} · updated <!date^{int(task.updated_at.timestamp())}^{{date_short_pretty}} {{time}}|{task.updated_at:%Y-%m-%d %H:%M} UTC>"
+    stamp = int(task.updated_at.timestamp())
+    fallback = f"{task.updated_at:%Y-%m-%d %H:%M} UTC"
+    updated = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+    context = f"Created by {_who(task.created_by)} · updated {updated}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     buttons = _card_buttons(task)
     if buttons:
@@ -125,7 +128,12 @@ def _who(actor: str) -> str:
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
     if style:
         button["style"] = style
     return button
@@ -168,7 +176,11 @@ def build_task_list_blocks(tasks: Sequence[Task], *, title: str) -> list[dict]:
         title: what was listed, e.g. ``Open tasks`` (our own text, not escaped).
     """
     if not tasks:
-        return [_section(f"*{title}*\nNothing here. Create one with `/task new Write the login API --agent backend`.")]
+        return [
+            _section(
+                f"*{title}*\nNothing here. Create one with `/task new Write the login API --agent backend`."
+            )
+        ]
     shown = tasks[:MAX_LIST_ROWS]
     blocks = [_section(f"*{title}* ({len(tasks)})")]
     chunk: list[str] = []
@@ -185,7 +197,15 @@ def build_task_list_blocks(tasks: Sequence[Task], *, title: str) -> list[dict]:
     if len(tasks) > len(shown):
         more = len(tasks) - len(shown)
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more. Narrow it: `/task list blocked`, `/task list mine`."}]}
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"…and {more} more. Narrow it: `/task list blocked`, `/task list mine`.",
+                    }
+                ],
+            }
         )
     return blocks[:MAX_BLOCKS]
 
@@ -224,7 +244,10 @@ def build_block_reason_modal(channel_id: str, task: Task) -> dict:
                     "action_id": BLOCK_REASON_INPUT,
                     "multiline": True,
                     "max_length": 500,
-                    "placeholder": {"type": "plain_text", "text": "e.g. waiting for the payments API contract"},
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "e.g. waiting for the payments API contract",
+                    },
                 },
             },
         ],
@@ -238,7 +261,7 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "`/task new Write the login API --agent backend`",
             "`/task new Review the schema --owner @alice --priority high --after T-1,T-2 --due 2026-12-01`",
             "Options: `--agent ROLE` or `--owner @person`, `--priority critical|high|medium|low`, "
-            "`--after T-1,T-2`, `--due YYYY-MM-DD`, `--desc TEXT`, `--criteria \"first; second\"`",
+            '`--after T-1,T-2`, `--due YYYY-MM-DD`, `--desc TEXT`, `--criteria "first; second"`',
         ),
     ),
     (
@@ -266,7 +289,9 @@ def build_help_blocks(error: str | None = None) -> list[dict]:
     blocks: list[dict] = []
     if error:
         blocks.append(_section(f":warning: {error}"))
-    blocks.append(_section("*Maestro* runs your team's board. Every command also works as `/maestro task …`."))
+    blocks.append(
+        _section("*Maestro* runs your team's board. Every command also works as `/maestro task …`.")
+    )
     for heading, lines in HELP_SECTIONS:
         blocks.append(_section(f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)))
     blocks.append(

@@ -80,7 +80,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as a text line with its fields appended."""
         line = super().format(record)
-        extras = [f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None) is not None]
+        extras = [
+            f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None) is not None
+        ]
         if extras:
             first, newline, rest = line.partition("\n")
             line = f"{first} {' '.join(extras)}{newline}{redact(rest)}"

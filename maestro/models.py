@@ -62,7 +62,9 @@ class TaskStatus(StrEnum):
     BLOCKED = "BLOCKED"
 
 
-OPEN_STATUSES = frozenset({TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.REVIEW, TaskStatus.BLOCKED})
+OPEN_STATUSES = frozenset(
+    {TaskStatus.ASSIGNED, TaskStatus.IN_PROGRESS, TaskStatus.REVIEW, TaskStatus.BLOCKED}
+)
 """Statuses of a task that is not finished."""
 
 

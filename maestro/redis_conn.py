@@ -107,7 +107,9 @@ def ensure_embedded(data_dir: Path, *, timeout: float = DEFAULT_START_TIMEOUT) -
             ]
         )
         (data_dir / "redis.conf").write_text(config)
-        subprocess.run([_redis_server_binary(), str(data_dir / "redis.conf")], check=False, capture_output=True)
+        subprocess.run(
+            [_redis_server_binary(), str(data_dir / "redis.conf")], check=False, capture_output=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if _answers(sock):
@@ -140,7 +142,10 @@ def connect(settings: Settings) -> Redis:
     """
     if settings.redis_url:
         client = Redis.from_url(
-            settings.redis_url, socket_timeout=DEFAULT_SOCKET_TIMEOUT, socket_connect_timeout=5, health_check_interval=30
+            settings.redis_url,
+            socket_timeout=DEFAULT_SOCKET_TIMEOUT,
+            socket_connect_timeout=5,
+            health_check_interval=30,
         )
         try:
             client.ping()

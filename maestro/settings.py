@@ -113,7 +113,9 @@ class Settings(BaseSettings):
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
             )
         if (self.slack_signing_secret or self.slack_app_token) and not self.slack_bot_token:
-            raise ValueError("SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set")
+            raise ValueError(
+                "SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set"
+            )
         return self
 
     @property

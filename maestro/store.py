@@ -147,7 +147,9 @@ class TaskStore:
 
     def events(self, task_id: str) -> list[AuditEvent]:
         """Return the task's audit events, oldest first."""
-        return [AuditEvent.model_validate_json(raw) for raw in self.redis.lrange(self._events(task_id), 0, -1)]
+        return [
+            AuditEvent.model_validate_json(raw) for raw in self.redis.lrange(self._events(task_id), 0, -1)
+        ]
 
     def change_for_source(self, source: str) -> AuditEvent | None:
         """Return the audit event an earlier run of ``source`` caused, or None."""

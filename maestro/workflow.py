@@ -135,7 +135,9 @@ def apply_action(
         detail["reason"] = task.blocked_reason
     elif action == "assign":
         if assignee is None:
-            raise UserError(f"Say who should take it: `/task assign {task.key} @person` or `--agent backend`.")
+            raise UserError(
+                f"Say who should take it: `/task assign {task.key} @person` or `--agent backend`."
+            )
         if assignee == task.assignee:
             raise UserError(f"{task.key} is already assigned to {assignee.label()}.")
         target = task.status
@@ -156,7 +158,9 @@ def apply_action(
         if not reason:
             raise UserError(f"Say why it's blocked: `/task block {task.key} waiting for the API contract`.")
         if len(reason) > MAX_REASON_LENGTH:
-            raise UserError(f"A block reason is at most {MAX_REASON_LENGTH} characters; yours has {len(reason)}.")
+            raise UserError(
+                f"A block reason is at most {MAX_REASON_LENGTH} characters; yours has {len(reason)}."
+            )
         changes.update(blocked_reason=reason, blocked_since=now, blocked_from=task.status)
         detail["reason"] = reason
     elif action == "done":

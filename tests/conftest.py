@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 from redis import Redis
-
-import threading
-
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
@@ -69,7 +67,9 @@ def sandbox() -> SandboxServer:
 @pytest.fixture
 def settings(redis_url: str, sandbox: SandboxServer, tmp_path: Path) -> Settings:
     """Sandbox-mode settings pointing at the test Redis and the sandbox."""
-    return build_settings(redis_url=redis_url, slack_api_url=sandbox.api_url, maestro_data_dir=tmp_path / "data")
+    return build_settings(
+        redis_url=redis_url, slack_api_url=sandbox.api_url, maestro_data_dir=tmp_path / "data"
+    )
 
 
 @pytest.fixture
@@ -107,7 +107,9 @@ def run_jobs(runtime: Runtime):
 
     def run() -> int:
         before = sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES)
-        worker = SimpleWorker(list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure])
+        worker = SimpleWorker(
+            list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure]
+        )
         worker.work(burst=True)
         return sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES) - before
 

@@ -61,7 +61,9 @@ def test_new_task_posts_a_card(sender, sandbox, redis, run_jobs):
 def test_buttons_move_the_card_and_say_so_in_its_thread(sender, sandbox, redis, run_jobs):
     sender.command("/task", "new Write the login API --owner <@U0BOB|bob>")
     run_jobs()
-    assert sender.press(card_of(sandbox, "T-1"), ACTION_START, channel_id=CHANNEL, user_id="U0BOB").status == 200
+    assert (
+        sender.press(card_of(sandbox, "T-1"), ACTION_START, channel_id=CHANNEL, user_id="U0BOB").status == 200
+    )
     assert run_jobs() == 0
     card = card_of(sandbox, "T-1")
     assert "In progress" in status_field(card)
@@ -86,7 +88,9 @@ def test_commands_change_state_and_confirm_ephemerally(sender, sandbox, redis, r
     run_jobs()
     assert "40%" in status_field(card_of(sandbox, "T-1"))
     replies = sandbox.workspace.response_posts()
-    assert any("T-1 is now *In progress* · 40%" in json.dumps(r, ensure_ascii=False) for r in replies), replies
+    assert any("T-1 is now *In progress* · 40%" in json.dumps(r, ensure_ascii=False) for r in replies), (
+        replies
+    )
     assert sent.status == 200
 
 
@@ -96,8 +100,11 @@ def test_block_button_opens_a_modal_and_its_submission_blocks(sender, sandbox, r
     assert sender.press(card_of(sandbox, "T-1"), ACTION_BLOCK, channel_id=CHANNEL).status == 200
     view = sandbox.workspace.views_opened()[-1]["view"]
     assert view["callback_id"] == VIEW_BLOCK_REASON and view["private_metadata"] == f"{CHANNEL}|T-1"
-    empty = sender.submit_view(VIEW_BLOCK_REASON, {"reason": {"reason": {"type": "plain_text_input", "value": " "}}},
-                               private_metadata=view["private_metadata"])
+    empty = sender.submit_view(
+        VIEW_BLOCK_REASON,
+        {"reason": {"reason": {"type": "plain_text_input", "value": " "}}},
+        private_metadata=view["private_metadata"],
+    )
     assert empty.status == 200 and json.loads(empty.body)["response_action"] == "errors"
     assert queued(redis) == 0
     sender.submit_view(
@@ -208,7 +215,9 @@ def test_refused_transition_tells_the_requester_once(sender, sandbox, redis, run
 
 def test_job_failing_for_good_tells_the_requester_and_stays_failed(runtime, sandbox, redis, run_jobs):
     response_url = sandbox.new_response_url(CHANNEL, "U0ALICE")
-    sandbox.workspace.fail_next("chat.postMessage", status=500, error="internal_error", retry_after=None, times=10)
+    sandbox.workspace.fail_next(
+        "chat.postMessage", status=500, error="internal_error", retry_after=None, times=10
+    )
     job = enqueue(
         redis,
         run_task_command,

@@ -41,7 +41,10 @@ class Processes:
     def start(self, *args: str) -> subprocess.Popen:
         log = self.log_dir / f"{args[0]}-{len(self.children)}.log"
         child = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", *args], env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT
+            [sys.executable, "-m", "bot.cli", *args],
+            env=self.env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
         )
         self.children.append((child, log))
         return child
@@ -74,7 +77,11 @@ class Processes:
 @pytest.fixture
 def processes(tmp_path: Path):
     def make(**env: str) -> Processes:
-        full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))}
+        full = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))
+        }
         full.update(env)
         made.append(Processes(full, tmp_path))
         return made[-1]
@@ -88,7 +95,11 @@ def processes(tmp_path: Path):
 def card(sandbox: SandboxServer, key: str, timeout: float = 15) -> dict:
     return sandbox.workspace.wait_for(
         lambda: next(
-            (m for m in sandbox.workspace.messages(CHANNEL) if m.get("blocks") and m["text"].startswith(f"{key}:")),
+            (
+                m
+                for m in sandbox.workspace.messages(CHANNEL)
+                if m.get("blocks") and m["text"].startswith(f"{key}:")
+            ),
             None,
         ),
         timeout=timeout,
@@ -133,11 +144,15 @@ def test_task_round_trip_through_web_and_worker_processes(processes, redis_url, 
     requests = [line for line in lines if line["message"] == "request" and line.get("command") == "task new"]
     assert requests and {"team", "channel", "duration_ms", "job_id", "command"} <= set(requests[0])
     jobs = [line for line in lines if line["message"] == "job run_task_command"]
-    assert len(jobs) == 3 and all({"job_id", "duration_ms", "task_key", "team", "channel"} <= set(j) for j in jobs)
+    assert len(jobs) == 3 and all(
+        {"job_id", "duration_ms", "task_key", "team", "channel"} <= set(j) for j in jobs
+    )
     assert SANDBOX_BOT_TOKEN not in group.logs()
 
 
-def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart(processes, tmp_path, sandbox):
+def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart(
+    processes, tmp_path, sandbox
+):
     data_dir = tmp_path / "data"
     port = free_port()
     env = {"MAESTRO_DATA_DIR": str(data_dir), "SLACK_API_URL": sandbox.api_url, "PORT": str(port)}
@@ -167,9 +182,13 @@ def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart
 def test_bad_configuration_stops_the_process_naming_the_variable(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_"))}
     env.update(SLACK_BOT_TOKEN="not-a-token", SLACK_SIGNING_SECRET="x")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "web"], env=env, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "web"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "xoxb-" in result.stderr
     env.update(SLACK_BOT_TOKEN="xoxb-1", REDIS_URL="redis://127.0.0.1:1/0")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "worker"], env=env, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "worker"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2 and "REDIS_URL does not answer" in result.stderr

@@ -22,7 +22,11 @@ def free_port() -> int:
 
 
 def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))
+    }
     script = "\n".join(
         [
             "/task new Write the login API --agent backend",
@@ -35,7 +39,16 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
         ]
     )
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "up", "--port", str(free_port()), "--sandbox-port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "up",
+            "--port",
+            str(free_port()),
+            "--sandbox-port",
+            str(free_port()),
+        ],
         input=script,
         env=env,
         cwd=tmp_path,

@@ -12,7 +12,9 @@ from maestro.commands import TaskCommand
 def test_lost_connection_is_retried_by_rq_and_posts_once(runtime, sandbox, redis, run_jobs):
     """Slack unreachable for a while: slack_sdk's retries run out, then RQ's Retry takes over."""
     response_url = sandbox.new_response_url("C0PROJECT", "U0ALICE")
-    sandbox.workspace.fail_next("chat.postMessage", status=503, error="service_unavailable", retry_after=None, times=3)
+    sandbox.workspace.fail_next(
+        "chat.postMessage", status=503, error="service_unavailable", retry_after=None, times=3
+    )
     job = enqueue(
         redis,
         run_task_command,
@@ -29,11 +31,18 @@ def test_lost_connection_is_retried_by_rq_and_posts_once(runtime, sandbox, redis
     job = Job.fetch(job.id, connection=redis)
     assert job.get_status() == JobStatus.SCHEDULED and job.retries_left == 2
     assert sandbox.workspace.response_posts() == []  # the requester is not bothered yet
-    time.sleep(2.1)  # the first retry interval
+    # RQ's scheduler moves the job back to its queue once the first interval (2 s) has passed.
     scheduler = RQScheduler(list(QUEUE_NAMES), connection=redis)
     scheduler.acquire_locks()
-    scheduler.enqueue_scheduled_jobs()
+    deadline = time.monotonic() + 15
+    while (
+        Job.fetch(job.id, connection=redis).get_status() == JobStatus.SCHEDULED
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+        scheduler.enqueue_scheduled_jobs()
     scheduler.release_locks()
+    assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.QUEUED
     assert run_jobs() == 0
     assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.FINISHED
     cards = [m for m in sandbox.workspace.messages("C0PROJECT") if m.get("blocks")]

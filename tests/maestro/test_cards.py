@@ -47,7 +47,16 @@ def test_card_has_seed_000_fields_and_buttons():
     blocks = build_task_card_blocks(make_task(), unblocks=["T-5"])
     text = all_text(blocks)
     assert blocks[0]["type"] == "header" and blocks[0]["text"]["text"] == "T-3 · Write the login API"
-    for label in ("Assignee", "Priority", "Status", "Sprint", "Milestone", "Acceptance criteria", "Depends on", "Unblocks"):
+    for label in (
+        "Assignee",
+        "Priority",
+        "Status",
+        "Sprint",
+        "Milestone",
+        "Acceptance criteria",
+        "Depends on",
+        "Unblocks",
+    ):
         assert f"*{label}*" in text
     assert "backend (agent)" in text and "T-1" in text and "T-5" in text and "☐ returns 401" in text
     assert button_ids(blocks) == [ACTION_START, ACTION_BLOCK]

@@ -28,6 +28,8 @@ def test_json_line_carries_the_fields():
 
 
 def test_text_line_appends_fields():
-    assert TextFormatter().format(record("job x", task_key="T-3", outcome="ok")).endswith(
-        "maestro.test: job x task_key=T-3 outcome=ok"
+    assert (
+        TextFormatter()
+        .format(record("job x", task_key="T-3", outcome="ok"))
+        .endswith("maestro.test: job x task_key=T-3 outcome=ok")
     )

@@ -13,7 +13,9 @@ def store(redis) -> TaskStore:
 
 
 def test_keys_count_up_per_project(store):
-    keys = [store.create_task("C1", NewTask(title=f"t{i}"), actor="U1", source=f"s{i}").task.key for i in range(3)]
+    keys = [
+        store.create_task("C1", NewTask(title=f"t{i}"), actor="U1", source=f"s{i}").task.key for i in range(3)
+    ]
     other = store.create_task("C2", NewTask(title="other"), actor="U1", source="s-other").task.key
     assert keys == ["T-1", "T-2", "T-3"] and other == "T-1"
 
@@ -22,7 +24,11 @@ def test_keys_are_unique_under_concurrency(redis):
     keys: list[str] = []
 
     def create(i: int) -> None:
-        keys.append(TaskStore(redis, "T0TEAM").create_task("C1", NewTask(title="x"), actor="U1", source=f"c{i}").task.key)
+        keys.append(
+            TaskStore(redis, "T0TEAM")
+            .create_task("C1", NewTask(title="x"), actor="U1", source=f"c{i}")
+            .task.key
+        )
 
     threads = [threading.Thread(target=create, args=(i,)) for i in range(20)]
     for thread in threads:
@@ -92,7 +98,9 @@ def test_concurrent_changes_are_serialised(redis):
     results = []
 
     def bump(i: int) -> None:
-        results.append(TaskStore(redis, "T").apply("C1", "T-1", "progress", actor="U1", source=f"p{i}", percent=i))
+        results.append(
+            TaskStore(redis, "T").apply("C1", "T-1", "progress", actor="U1", source=f"p{i}", percent=i)
+        )
 
     threads = [threading.Thread(target=bump, args=(i,)) for i in range(1, 21)]
     for thread in threads:
@@ -112,6 +120,8 @@ def test_post_claims(store):
 
 
 def test_assign_and_persisted_assignee(store):
-    store.create_task("C1", NewTask(title="x", assignee=Assignee(kind="agent", id="qa")), actor="U1", source="s")
+    store.create_task(
+        "C1", NewTask(title="x", assignee=Assignee(kind="agent", id="qa")), actor="U1", source="s"
+    )
     store.apply("C1", "T-1", "assign", actor="U1", source="a", assignee=Assignee(kind="user", id="U0BOB"))
     assert store.get("C1", "T-1").assignee == Assignee(kind="user", id="U0BOB")

@@ -73,7 +73,9 @@ def test_block_needs_a_reason_within_the_limit():
 def test_progress_range_and_assign():
     with pytest.raises(UserError, match="0 to 100"):
         apply_action(make_task(status=TaskStatus.IN_PROGRESS), "progress", actor="U1", now=NOW, percent=101)
-    task, event = apply_action(make_task(), "assign", actor="U1", now=NOW, assignee=Assignee(kind="user", id="U2"))
+    task, event = apply_action(
+        make_task(), "assign", actor="U1", now=NOW, assignee=Assignee(kind="user", id="U2")
+    )
     assert task.assignee == Assignee(kind="user", id="U2") and task.status is TaskStatus.ASSIGNED
     assert describe_event(event) == "<@U1> assigned T-3 to <@U2>."
     with pytest.raises(UserError, match="already assigned"):
