@@ -7,6 +7,8 @@ in the ack itself, ephemerally. Nothing slow happens here: Slack gives 3 seconds
 
 from __future__ import annotations
 
+import hashlib
+
 from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
@@ -66,7 +68,9 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
     channel_id = command["channel_id"]
     try:
         if cmd.verb == "list":
-            title, tasks = select_tasks(store.list_tasks(channel_id), cmd, command["user_id"])
+            everything = cmd.list_filter == "all" or cmd.list_value == "COMPLETED"
+            tasks = store.list_tasks(channel_id, open_only=not everything)
+            title, tasks = select_tasks(tasks, cmd, command["user_id"])
             ack(text=title, blocks=build_task_list_blocks(tasks, title=title))
             return
         if cmd.verb == "show":
@@ -84,7 +88,7 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
         ack(text=f":warning: {error.message}")
         return
     # Slack's retry of a command repeats its trigger_id: the first one wins, later ones are acked.
-    trigger = command.get("trigger_id") or request.headers.get("x-slack-request-timestamp", [""])[0]
+    trigger = command.get("trigger_id") or _fallback_id(command, request)
     enqueue_task_command_once(
         context,
         kind="cmd",
@@ -125,10 +129,37 @@ def enqueue_task_command_once(
         The job, or None for a duplicate.
     """
     deps: Deps = context["deps"]
-    if not deps.store(context.team_id).first_seen(kind, source):
+    store = deps.store(context.team_id)
+    if not store.first_seen(kind, source):
         context["log"]["outcome"] = "duplicate"
         return None
-    job = enqueue(
+    try:
+        job = _enqueue_task_job(context, deps, source, channel_id, user_id, cmd, response_url, confirm)
+    except BaseException:
+        store.forget_seen(kind, source)  # let Slack's retry try again
+        raise
+    context["log"]["job_id"] = job.id
+    return job
+
+
+def _fallback_id(command: dict, request: BoltRequest) -> str:
+    """A dedupe id for a command without ``trigger_id``: who, where, what, and when it was signed."""
+    stamp = request.headers.get("x-slack-request-timestamp", [""])[0]
+    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
+    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"
+
+
+def _enqueue_task_job(
+    context: BoltContext,
+    deps: Deps,
+    source: str,
+    channel_id: str,
+    user_id: str,
+    cmd: TaskCommand,
+    response_url: str | None,
+    confirm: bool,
+) -> Job:
+    return enqueue(
         deps.redis,
         run_task_command,
         context.team_id,
@@ -147,5 +178,3 @@ def enqueue_task_command_once(
             "response_url": response_url,
         },
     )
-    context["log"]["job_id"] = job.id
-    return job

@@ -10,21 +10,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from jobs.observe import job_log
-from jobs.posting import post_once
+from jobs.posting import ensure_member, post_once
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.cards import build_task_card_blocks, card_fallback_text
 from maestro.commands import STATE_VERBS, TaskCommand
 from maestro.errors import UserError
-from maestro.models import Task
+from maestro.models import Task, TaskStatus
 from maestro.store import Change, TaskStore
 from maestro.workflow import STATUS_LABELS, describe_event
 
 logger = logging.getLogger(__name__)
 
-CARD_LOCK_TIMEOUT = 30
-"""Seconds a card's update lock is held at most (serialises chat.update per task)."""
+CARD_LOCK_TIMEOUT = 120
+"""Seconds a card's update lock is held at most (serialises posting and updating one card); longer
+than a ``chat.update`` with its 429 retries."""
 
 
 def run_task_command(
@@ -59,9 +62,10 @@ def run_task_command(
         store = TaskStore(runtime.redis, team_id)
         try:
             if cmd.verb == "new":
+                ensure_member(runtime, store, channel_id)
                 change = store.create_task(channel_id, cmd.new_task(), actor=user_id, source=source)
                 log["task_key"] = change.task.key
-                post_card(runtime, store, change.task)
+                refresh_card(runtime, store, channel_id, change.task.key)
                 for key in change.task.depends_on:
                     refresh_card(runtime, store, channel_id, key)
                 return change.task.key
@@ -79,27 +83,44 @@ def run_task_command(
             )
         except UserError as refused:
             log["outcome"] = "refused"
-            if store.claim_post(f"reply:{source}"):
-                tell_requester(
-                    runtime,
-                    text=refused.message,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    response_url=response_url,
-                )
+            if not confirm and _already_done(store, channel_id, cmd):
+                return None  # a button pressed twice: the card already shows the result
+            _reply_once(runtime, store, source, refused.message, channel_id, user_id, response_url)
             return None
         announce_change(runtime, store, change)
-        if confirm and change.new and store.claim_post(f"reply:{source}"):
-            tell_requester(
-                runtime,
-                text=f"{change.task.key} is now *{STATUS_LABELS[change.task.status]}*"
-                + (f" · {change.task.percent}%" if cmd.verb == "progress" else "")
-                + ". The card and its thread are updated.",
-                channel_id=channel_id,
-                user_id=user_id,
-                response_url=response_url,
-            )
+        if confirm and change.new:
+            percent = f" · {change.task.percent}%" if cmd.verb == "progress" else ""
+            status = STATUS_LABELS[change.task.status]
+            text = f"{change.task.key} is now *{status}*{percent}. The card is updated."
+            _reply_once(runtime, store, source, text, channel_id, user_id, response_url)
         return change.task.key
+
+
+def _reply_once(
+    runtime: Runtime,
+    store: TaskStore,
+    source: str,
+    text: str,
+    channel_id: str,
+    user_id: str,
+    response_url: str | None,
+) -> None:
+    claim = f"reply:{source}"
+    if store.claim_post(claim):
+        tell_requester(runtime, text=text, channel_id=channel_id, user_id=user_id, response_url=response_url)
+        store.confirm_post(claim, "sent")
+
+
+def _already_done(store: TaskStore, channel_id: str, cmd: TaskCommand) -> bool:
+    """True when the task already is where the command would take it (a second click)."""
+    targets = {"start": TaskStatus.IN_PROGRESS, "done": TaskStatus.COMPLETED, "block": TaskStatus.BLOCKED}
+    task_id = store.task_id_for(channel_id, cmd.key or "")
+    task = store.get_by_id(task_id) if task_id else None
+    if task is None:
+        return False
+    if cmd.verb == "unblock":
+        return task.status is not TaskStatus.BLOCKED
+    return targets.get(cmd.verb) is task.status
 
 
 def post_card(runtime: Runtime, store: TaskStore, task: Task) -> Task:
@@ -115,13 +136,14 @@ def post_card(runtime: Runtime, store: TaskStore, task: Task) -> Task:
         store,
         f"card:{task.id}",
         channel=task.channel_id,
+        thread_ts=task.thread_ts,
         text=card_fallback_text(task),
         blocks=build_task_card_blocks(task, store.unblocks(task.channel_id, task.key)),
         unfurl_links=False,
     )
     if ts is None:
         return store.get_by_id(task.id) or task
-    return store.set_message(task.id, ts, actor="system", source=f"card:{task.id}")
+    return store.set_message(task.id, ts, actor="system", source=f"card:{task.id}", thread_ts=task.thread_ts)
 
 
 def refresh_card(runtime: Runtime, store: TaskStore, channel_id: str, key: str) -> None:
@@ -140,24 +162,32 @@ def refresh_card(runtime: Runtime, store: TaskStore, channel_id: str, key: str) 
         if not task.message_ts:
             post_card(runtime, store, task)
             return
-        runtime.slack.chat_update(
-            channel=task.channel_id,
-            ts=task.message_ts,
-            text=card_fallback_text(task),
-            blocks=build_task_card_blocks(task, store.unblocks(channel_id, task.key)),
-        )
+        try:
+            runtime.slack.chat_update(
+                channel=task.channel_id,
+                ts=task.message_ts,
+                text=card_fallback_text(task),
+                blocks=build_task_card_blocks(task, store.unblocks(channel_id, task.key)),
+            )
+        except SlackApiError as error:
+            if error.response.get("error") != "message_not_found":
+                raise
+            # Someone deleted the card: forget it and post it again.
+            store.release_post(f"card:{task.id}")
+            task = store.set_message(task.id, None, actor="system", source=f"card-lost:{task.version}")
+            post_card(runtime, store, task)
 
 
 def announce_change(runtime: Runtime, store: TaskStore, change: Change) -> None:
     """Update the card of a changed task and say in its thread what changed and by whom (once)."""
     refresh_card(runtime, store, change.task.channel_id, change.task.key)
     task = store.get_by_id(change.task.id) or change.task
-    if task.message_ts:
+    if task.thread_root:
         post_once(
             runtime,
             store,
             f"note:{change.event.id}",
             channel=task.channel_id,
-            thread_ts=task.message_ts,
+            thread_ts=task.thread_root,
             text=describe_event(change.event),
         )

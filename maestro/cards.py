@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maestro.models import AGENT_ROLES, Task, TaskStatus
+from maestro.models import AGENT_ROLES, Task, TaskStatus, actor_label
 from maestro.text import escape, truncate
 from maestro.workflow import STATUS_LABELS, allowed_actions
 
@@ -115,16 +115,12 @@ def build_task_card_blocks(task: Task, unblocks: Sequence[str] = ()) -> list[dic
     stamp = int(task.updated_at.timestamp())
     fallback = f"{task.updated_at:%Y-%m-%d %H:%M} UTC"
     updated = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
-    context = f"Created by {_who(task.created_by)} · updated {updated}"
+    context = f"Created by {actor_label(task.created_by)} · updated {updated}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     buttons = _card_buttons(task)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"task_actions:{task.key}", "elements": buttons})
     return blocks
-
-
-def _who(actor: str) -> str:
-    return f"<@{actor}>" if actor[:1] in ("U", "W") else escape(actor)
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:

@@ -6,12 +6,13 @@ timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from maestro.text import escape
 
@@ -41,6 +42,15 @@ def utcnow() -> datetime:
 def new_id() -> str:
     """Return a new random id (uuid4, 32 hex digits)."""
     return uuid.uuid4().hex
+
+
+def actor_label(actor: str) -> str:
+    """Return mrkdwn naming who did something: ``<@U123>``, ``backend (agent)`` or ``system``."""
+    if actor[:1] in ("U", "W") and actor[1:].isalnum():
+        return f"<@{actor}>"
+    if actor.startswith("agent:"):
+        return f"{escape(actor.removeprefix('agent:'))} (agent)"
+    return escape(actor)
 
 
 class Priority(StrEnum):
@@ -74,6 +84,15 @@ class Assignee(BaseModel):
     kind: Literal["agent", "user"]
     id: str
 
+    @model_validator(mode="after")
+    def _valid_id(self) -> Assignee:
+        # The id goes into mrkdwn (``<@id>``); a model-filled id must not be able to ping anyone.
+        if self.kind == "user" and not re.fullmatch(r"[UW][A-Z0-9]{1,20}", self.id):
+            raise ValueError(f"not a Slack user id: {self.id!r}")
+        if self.kind == "agent" and not re.fullmatch(r"[a-z][a-z0-9-]{1,39}", self.id):
+            raise ValueError(f"not an agent id: {self.id!r}")
+        return self
+
     def label(self) -> str:
         """Return mrkdwn naming the assignee: ``<@U123>`` or ``backend (agent)``."""
         return f"<@{self.id}>" if self.kind == "user" else f"{escape(self.id)} (agent)"
@@ -98,7 +117,11 @@ class Task(BaseModel):
         blocked_reason, blocked_since, blocked_from: set while BLOCKED; ``blocked_from`` is the
             status ``unblock`` returns to.
         depends_on: keys of tasks in the same project this one waits for.
-        message_ts: ``ts`` of the task's card in the channel; the card's thread is its thread.
+        message_ts: ``ts`` of the task's card.
+        thread_ts: the thread the card was posted in (a plan's thread), or None when the card is
+            a channel message and its own thread is the task's thread.
+        plan_id: the plan that created the task, if any.
+        review_rejections: how often its deliverable was rejected in review.
         version: incremented on every change (optimistic concurrency and audit order).
     """
 
@@ -122,6 +145,9 @@ class Task(BaseModel):
     sprint: str | None = None
     due: date | None = None
     message_ts: str | None = None
+    thread_ts: str | None = None
+    plan_id: str | None = None
+    review_rejections: int = Field(default=0, ge=0)
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -132,6 +158,11 @@ class Task(BaseModel):
     def number(self) -> int:
         """The numeric part of the key (``T-12`` → 12)."""
         return int(self.key.split("-", 1)[1])
+
+    @property
+    def thread_root(self) -> str | None:
+        """The ``ts`` of the thread where the task's conversation happens (plan thread or its card)."""
+        return self.thread_ts or self.message_ts
 
     @property
     def is_open(self) -> bool:

@@ -7,7 +7,8 @@ idempotency marker of the request that caused them) are written in one MULTI/EXE
 Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id>``):
 
 - ``{p}`` → Project JSON; ``{p}:seq`` → last task number; ``{p}:keys`` hash ``T-n`` → task id;
-  ``{p}:tasks`` sorted set of task ids by number; ``{p}:unblocks:<key>`` set of keys depending on it.
+  ``{p}:tasks`` sorted set of task ids by number; ``{p}:open`` sorted set of the open ones;
+  ``{p}:unblocks:<key>`` set of keys depending on it.
 - ``{t}:task:<id>`` → Task JSON; ``{t}:task:<id>:events`` → list of AuditEvent JSON, oldest first.
 - ``{t}:source:<source>`` → the audit event a request or job already caused (24 h).
 - ``{t}:seen:<kind>:<id>`` → dedupe marker of a Slack request (1 h).
@@ -16,11 +17,13 @@ Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from redis import Redis, WatchError
+from redis.client import Pipeline
 
 from maestro.errors import NotFound, UserError
 from maestro.models import Assignee, AuditEvent, Priority, Project, Task, utcnow
@@ -29,11 +32,14 @@ from maestro.workflow import Action, apply_action
 DEFAULT_SEEN_TTL = 3600
 """Seconds a Slack request id is remembered for dedupe (Slack retries within ~5 minutes)."""
 
-DEFAULT_SOURCE_TTL = 24 * 3600
-"""Seconds the result of a request or job is remembered, so a re-run changes nothing."""
+DEFAULT_SOURCE_TTL = 31 * 24 * 3600
+"""Seconds the result of a request or job is remembered, so a re-run changes nothing (longer than
+RQ keeps a failed job, so ``rq requeue`` of an old job can't create a second task)."""
 
-DEFAULT_POST_LEASE = 120
-"""Seconds a post claim is held before a re-run of a crashed job may post again."""
+DEFAULT_POST_LEASE = 300
+"""Seconds a post claim is held before a re-run of a crashed job may post again: longer than the
+worst ``chat.postMessage`` with its retries. Posting is at-least-once only after a crash between
+the post and its confirmation."""
 
 DEFAULT_POSTED_TTL = 30 * 24 * 3600
 """Seconds a made post is remembered."""
@@ -71,6 +77,30 @@ class NewTask:
     expected_outputs: tuple[str, ...] = ()
     milestone: str | None = None
     sprint: str | None = None
+    plan_id: str | None = None
+
+    def to_task(self, key: str, *, team_id: str, channel_id: str, actor: str, now: datetime) -> Task:
+        """Return the task this asks for, under ``key``."""
+        return Task(
+            key=key,
+            team_id=team_id,
+            channel_id=channel_id,
+            title=self.title,
+            description=self.description,
+            assignee=self.assignee,
+            priority=self.priority,
+            depends_on=list(self.depends_on),
+            due=self.due,
+            acceptance_criteria=list(self.acceptance_criteria),
+            expected_outputs=list(self.expected_outputs),
+            milestone=self.milestone,
+            sprint=self.sprint,
+            plan_id=self.plan_id,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
 
 
 class TaskStore:
@@ -131,9 +161,12 @@ class TaskStore:
         raw = self.redis.get(self._task(task_id))
         return Task.model_validate_json(raw) if raw else None
 
-    def list_tasks(self, channel_id: str) -> list[Task]:
-        """Return every task of the channel, in key order (two round trips)."""
-        ids = self.redis.zrange(f"{self._p(channel_id)}:tasks", 0, -1)
+    def list_tasks(self, channel_id: str, *, open_only: bool = False) -> list[Task]:
+        """Return the channel's tasks (only the open ones with ``open_only``), in key order.
+
+        Two round trips whatever the board's size; the cost is in reading the tasks.
+        """
+        ids = self.redis.zrange(f"{self._p(channel_id)}:{'open' if open_only else 'tasks'}", 0, -1)
         if not ids:
             return []
         raws = self.redis.mget([self._task(i.decode() if isinstance(i, bytes) else i) for i in ids])
@@ -188,24 +221,8 @@ class TaskStore:
                     if number > MAX_TASKS_PER_PROJECT:
                         raise UserError(f"This channel's board is full ({MAX_TASKS_PER_PROJECT:,} tasks).")
                     now = utcnow()
-                    task = Task(
-                        key=f"T-{number}",
-                        team_id=self.team_id,
-                        channel_id=channel_id,
-                        title=new.title,
-                        description=new.description,
-                        assignee=new.assignee,
-                        priority=new.priority,
-                        depends_on=list(new.depends_on),
-                        due=new.due,
-                        acceptance_criteria=list(new.acceptance_criteria),
-                        expected_outputs=list(new.expected_outputs),
-                        milestone=new.milestone,
-                        sprint=new.sprint,
-                        created_by=actor,
-                        created_at=now,
-                        updated_at=now,
-                        version=1,
+                    task = new.to_task(
+                        f"T-{number}", team_id=self.team_id, channel_id=channel_id, actor=actor, now=now
                     )
                     event = AuditEvent(
                         team_id=self.team_id,
@@ -222,12 +239,103 @@ class TaskStore:
                     pipe.set(self._task(task.id), task.model_dump_json())
                     pipe.hset(keys_key, task.key, task.id)
                     pipe.zadd(f"{self._p(channel_id)}:tasks", {task.id: number})
+                    pipe.zadd(f"{self._p(channel_id)}:open", {task.id: number})
                     for dep in new.depends_on:
                         pipe.sadd(f"{self._p(channel_id)}:unblocks:{dep}", task.key)
                     pipe.rpush(self._events(task.id), event.model_dump_json())
                     pipe.set(source_key, event.model_dump_json(), ex=DEFAULT_SOURCE_TTL)
                     pipe.execute()
                     return Change(task, event, new=True)
+                except WatchError:
+                    continue
+
+    def reserve_keys(self, channel_id: str, count: int) -> list[str]:
+        """Reserve ``count`` consecutive task keys of the channel (one atomic ``INCRBY``).
+
+        Raises:
+            UserError: the board would pass :data:`MAX_TASKS_PER_PROJECT`.
+        """
+        last = int(self.redis.incrby(f"{self._p(channel_id)}:seq", count))
+        if last > MAX_TASKS_PER_PROJECT:
+            raise UserError(f"This channel's board is full ({MAX_TASKS_PER_PROJECT:,} tasks).")
+        return [f"T-{n}" for n in range(last - count + 1, last + 1)]
+
+    def create_batch(
+        self,
+        channel_id: str,
+        items: list[tuple[str, NewTask]],
+        *,
+        actor: str,
+        source: str,
+        also: Callable[[Pipeline, list[Task]], None] | None = None,
+    ) -> tuple[list[Task], bool]:
+        """Create several tasks under reserved keys in one MULTI/EXEC: all or none.
+
+        Args:
+            channel_id: the project.
+            items: ``(key, new task)`` pairs; keys from :meth:`reserve_keys`; ``depends_on`` may
+                name keys of this batch or existing tasks of the channel.
+            actor: who asked (Slack user id or ``agent:<role>``).
+            source: the request or job; a second call with the same source creates nothing.
+            also: writes more records in the same transaction (e.g. the plan), given the
+                pipeline (in MULTI mode) and the tasks.
+
+        Returns:
+            The tasks (as created now, or as created by the first call of ``source``) and
+            whether this call created them.
+
+        Raises:
+            UserError: a dependency is neither in the batch nor a task of the channel.
+        """
+        self.ensure_project(channel_id, created_by=actor if actor.startswith("U") else None)
+        source_key, keys_key = self._source(source), f"{self._p(channel_id)}:keys"
+        batch_keys = {key for key, _ in items}
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(source_key)
+                    prior = pipe.get(source_key)
+                    if prior:
+                        ids = json.loads(prior)["task_ids"]
+                        return [t for t in (self.get_by_id(i) for i in ids) if t], False
+                    for _, new in items:
+                        missing = [
+                            d for d in new.depends_on if d not in batch_keys and not pipe.hexists(keys_key, d)
+                        ]
+                        if missing:
+                            raise UserError(f"{', '.join(missing)} is not a task in this channel.")
+                    now = utcnow()
+                    tasks = [
+                        new.to_task(key, team_id=self.team_id, channel_id=channel_id, actor=actor, now=now)
+                        for key, new in items
+                    ]
+                    pipe.multi()
+                    for task in tasks:
+                        event = AuditEvent(
+                            team_id=self.team_id,
+                            channel_id=channel_id,
+                            task_id=task.id,
+                            task_key=task.key,
+                            at=now,
+                            actor=actor,
+                            action="created",
+                            to_status=task.status,
+                            source=source,
+                        )
+                        pipe.set(self._task(task.id), task.model_dump_json())
+                        pipe.hset(keys_key, task.key, task.id)
+                        pipe.zadd(f"{self._p(channel_id)}:tasks", {task.id: task.number})
+                        pipe.zadd(f"{self._p(channel_id)}:open", {task.id: task.number})
+                        for dep in task.depends_on:
+                            pipe.sadd(f"{self._p(channel_id)}:unblocks:{dep}", task.key)
+                        pipe.rpush(self._events(task.id), event.model_dump_json())
+                    if also is not None:
+                        also(pipe, tasks)
+                    pipe.set(
+                        source_key, json.dumps({"task_ids": [t.id for t in tasks]}), ex=DEFAULT_SOURCE_TTL
+                    )
+                    pipe.execute()
+                    return tasks, True
                 except WatchError:
                     continue
 
@@ -276,6 +384,8 @@ class TaskStore:
                     )
                     pipe.multi()
                     pipe.set(task_key, updated.model_dump_json())
+                    if not updated.is_open:
+                        pipe.zrem(f"{self._p(channel_id)}:open", task_id)
                     pipe.rpush(self._events(task_id), event.model_dump_json())
                     pipe.set(source_key, event.model_dump_json(), ex=DEFAULT_SOURCE_TTL)
                     pipe.execute()
@@ -283,18 +393,29 @@ class TaskStore:
                 except WatchError:
                     continue
 
-    def set_message(self, task_id: str, message_ts: str, *, actor: str, source: str) -> Task:
-        """Record where the task's card was posted (``ts``), with a ``card_posted`` audit event."""
+    def set_message(
+        self, task_id: str, message_ts: str | None, *, actor: str, source: str, thread_ts: str | None = None
+    ) -> Task:
+        """Record where the task's card was posted (``ts``, and the thread it is in), with an audit event.
+
+        ``message_ts=None`` forgets a card that was deleted in Slack, so the next change reposts it.
+        """
         task_key = self._task(task_id)
         while True:
             with self.redis.pipeline() as pipe:
                 try:
                     pipe.watch(task_key)
                     current = Task.model_validate_json(pipe.get(task_key))
-                    if current.message_ts == message_ts:
+                    if current.message_ts == message_ts and current.thread_ts == (
+                        thread_ts or current.thread_ts
+                    ):
                         return current
                     updated = current.model_copy(
-                        update={"message_ts": message_ts, "version": current.version + 1}
+                        update={
+                            "message_ts": message_ts,
+                            "thread_ts": thread_ts or current.thread_ts,
+                            "version": current.version + 1,
+                        }
                     )
                     event = AuditEvent(
                         team_id=self.team_id,
@@ -302,7 +423,7 @@ class TaskStore:
                         task_id=task_id,
                         task_key=current.key,
                         actor=actor,
-                        action="card_posted",
+                        action="card_posted" if message_ts else "card_lost",
                         source=source,
                         detail={"message_ts": message_ts},
                     )
@@ -326,6 +447,16 @@ class TaskStore:
     def confirm_post(self, name: str, ts: str) -> None:
         """Record that post ``name`` was made, as message ``ts``."""
         self.redis.set(f"{self._t}:posted:{name}", ts, ex=DEFAULT_POSTED_TTL)
+
+    def posted_ts(self, name: str) -> str | None:
+        """Return the ``ts`` of post ``name`` once made; None while unclaimed or being made."""
+        raw = self.redis.get(f"{self._t}:posted:{name}")
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        return None if value in (None, "pending") else value
+
+    def forget_seen(self, kind: str, ident: str) -> None:
+        """Undo :meth:`first_seen` (the request could not be enqueued; Slack's retry may try again)."""
+        self.redis.delete(f"{self._t}:seen:{kind}:{ident}")
 
     def release_post(self, name: str) -> None:
         """Give up a claim after a failed post, so a retry can make it."""

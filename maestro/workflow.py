@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Literal
 
 from maestro.errors import UserError
-from maestro.models import Assignee, AuditEvent, Task, TaskStatus
+from maestro.models import Assignee, AuditEvent, Task, TaskStatus, actor_label
 from maestro.text import escape
 
-Action = Literal["start", "progress", "review", "done", "block", "unblock", "assign"]
+Action = Literal["start", "progress", "review", "done", "block", "unblock", "assign", "reject"]
 """A change a person, a button or an agent can ask of a task."""
 
-ACTIONS: tuple[Action, ...] = ("start", "progress", "review", "done", "block", "unblock", "assign")
+ACTIONS: tuple[Action, ...] = ("start", "progress", "review", "done", "reject", "block", "unblock", "assign")
 
 MAX_REASON_LENGTH = 500
 """Longest accepted block reason, in characters."""
@@ -47,6 +47,7 @@ TRANSITIONS: dict[TaskStatus, dict[Action, TaskStatus]] = {
     TaskStatus.REVIEW: {
         "start": TaskStatus.IN_PROGRESS,
         "done": TaskStatus.COMPLETED,
+        "reject": TaskStatus.IN_PROGRESS,
         "block": TaskStatus.BLOCKED,
     },
     TaskStatus.BLOCKED: {},
@@ -58,6 +59,7 @@ _USAGE: dict[Action, str] = {
     "progress": "/task progress {key} 60",
     "review": "/task review {key}",
     "done": "/task done {key}",
+    "reject": "/task reject {key} REASON",
     "block": "/task block {key} REASON",
     "unblock": "/task unblock {key}",
     "assign": "/task assign {key} @person",
@@ -68,6 +70,7 @@ _PAST: dict[Action, str] = {
     "progress": "given progress",
     "review": "sent to review",
     "done": "marked done",
+    "reject": "sent back from review",
     "block": "blocked",
     "unblock": "unblocked",
     "assign": "reassigned",
@@ -115,7 +118,7 @@ def apply_action(
         now: the time of the change (aware UTC).
         source: the Slack request or job that asked for it.
         percent: 0–100, for ``progress``.
-        reason: why, for ``block`` (at most :data:`MAX_REASON_LENGTH` characters).
+        reason: why, for ``block`` and ``reject`` (at most :data:`MAX_REASON_LENGTH` characters).
         assignee: the new assignee, for ``assign``.
 
     Returns:
@@ -153,15 +156,19 @@ def apply_action(
         detail["percent"] = percent
     elif action == "start" and task.status is TaskStatus.ASSIGNED:
         changes["percent"] = 0
-    elif action == "block":
+    elif action in ("block", "reject"):
         reason = (reason or "").strip()
         if not reason:
-            raise UserError(f"Say why it's blocked: `/task block {task.key} waiting for the API contract`.")
+            raise UserError(f"Say why: `{_USAGE[action].format(key=task.key)}`.")
         if len(reason) > MAX_REASON_LENGTH:
             raise UserError(
                 f"A block reason is at most {MAX_REASON_LENGTH} characters; yours has {len(reason)}."
             )
-        changes.update(blocked_reason=reason, blocked_since=now, blocked_from=task.status)
+        if action == "block":
+            changes.update(blocked_reason=reason, blocked_since=now, blocked_from=task.status)
+        else:
+            changes["review_rejections"] = task.review_rejections + 1
+            detail["rejections"] = task.review_rejections + 1
         detail["reason"] = reason
     elif action == "done":
         changes.update(percent=100, completed_at=now)
@@ -188,6 +195,7 @@ _EVENT_NAMES: dict[Action, str] = {
     "progress": "progress",
     "review": "review",
     "done": "done",
+    "reject": "rejected",
     "block": "blocked",
     "unblock": "unblocked",
     "assign": "assigned",
@@ -199,12 +207,14 @@ def describe_event(event: AuditEvent) -> str:
 
     Example: ``<@U123> moved T-3 from Assigned to *In progress*.``
     """
-    who = f"<@{event.actor}>" if event.actor[:1] in ("U", "W") else escape(event.actor)
+    who = actor_label(event.actor)
     detail = event.detail
     if event.action == "progress":
         return f"{who} set {event.task_key} to *{detail['percent']}%*."
     if event.action == "blocked":
         return f"{who} blocked {event.task_key}: {escape(str(detail.get('reason', '')))}"
+    if event.action == "rejected":
+        return f"{who} sent {event.task_key} back from review: {escape(str(detail.get('reason', '')))}"
     if event.action == "assigned":
         return f"{who} assigned {event.task_key} to {Assignee.model_validate(detail['assignee']).label()}."
     if event.action == "created":

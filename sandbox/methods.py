@@ -135,6 +135,8 @@ def chat_post_message(ws: Workspace, args: dict, base_url: str) -> dict:
     channel = ws.resolve_channel(str_arg(args, "channel"))
     if channel is None:
         return error("channel_not_found")
+    if not ws.bot_is_member(channel):
+        return error("not_in_channel")
     text, blocks = args.get("text"), json_arg(args, "blocks")
     thread_ts = str_arg(args, "thread_ts")
     failure = _content_error(text, blocks) or _thread_ts_error(thread_ts)

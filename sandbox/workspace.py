@@ -174,6 +174,19 @@ class Workspace:
             record.pop("name")
         return record
 
+    def set_bot_member(self, channel_id: str, member: bool) -> None:
+        """Add the bot to a channel or remove it (``chat.postMessage`` there answers ``not_in_channel``)."""
+        with self.lock:
+            resolved = self.resolve_channel(channel_id)
+            if resolved is not None:
+                self._channels[resolved]["is_member"] = member
+
+    def bot_is_member(self, channel_id: str) -> bool:
+        """True when the bot may post in the channel (every channel, until removed)."""
+        with self.lock:
+            record = self._channels.get(channel_id)
+            return record is None or bool(record.get("is_member", True))
+
     def user(self, user_id: str) -> dict | None:
         """Return a user the way ``users.info`` does.
 

@@ -174,10 +174,13 @@ def test_double_click_applies_once(sender, sandbox, redis, run_jobs):
     card = card_of(sandbox, "T-1")
     first = sender.press(card, ACTION_START, channel_id=CHANNEL)
     sender.resend(first)  # the same payload again (same action_ts)
+    assert queued(redis) == 1
+    sender.press(card, ACTION_START, channel_id=CHANNEL)  # a real second click: a new action_ts
     run_jobs()
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     assert [e.action for e in TaskStore(redis, TEAM).events(task.id)] == ["created", "card_posted", "started"]
     assert len(sandbox.workspace.thread(CHANNEL, card["ts"])) == 2
+    assert sandbox.workspace.response_posts() == []  # no "can't be started" for the second click
 
 
 def test_job_run_twice_posts_and_changes_once(runtime, sandbox, redis):
@@ -269,3 +272,64 @@ def test_healthz(web_url):
 
     with urllib.request.urlopen(f"{web_url}/healthz") as response:
         assert response.status == 200
+
+
+def test_change_before_the_first_card_is_shown_on_it(runtime, sandbox, redis):
+    """The new-task job posts under the card lock, so a change that raced it is on the card."""
+    store = TaskStore(redis, TEAM)
+    racy = TaskCommand(verb="new", title="Racy").new_task()
+    store.create_task(CHANNEL, racy, actor="U0ALICE", source="src-new")
+    start = TaskCommand(verb="start", key="T-1").model_dump(mode="json")
+    run_task_command(TEAM, CHANNEL, "U0BOB", start, "src-start")  # ran before the new job's post
+    new = TaskCommand(verb="new", title="Racy").model_dump(mode="json")
+    run_task_command(TEAM, CHANNEL, "U0ALICE", new, "src-new")  # the new job, finishing late
+    assert len(cards(sandbox)) == 1
+    assert "In progress" in status_field(card_of(sandbox, "T-1"))
+
+
+def test_card_posted_but_not_recorded_is_adopted_not_orphaned(runtime, sandbox, redis):
+    """A crash between the post and recording its ts: the re-run records the ts it finds."""
+    new = TaskCommand(verb="new", title="Crashy").model_dump(mode="json")
+    store = TaskStore(redis, TEAM)
+    crashy = TaskCommand(verb="new", title="Crashy").new_task()
+    change = store.create_task(CHANNEL, crashy, actor="U0A", source="s")
+    posted = runtime.slack.chat_postMessage(channel=CHANNEL, text="T-1: Crashy", blocks=[])
+    store.claim_post(f"card:{change.task.id}")
+    store.confirm_post(f"card:{change.task.id}", posted["ts"])  # ...and the worker died here
+    run_task_command(TEAM, CHANNEL, "U0A", new, "s")
+    assert store.get(CHANNEL, "T-1").message_ts == posted["ts"]
+    run_task_command(TEAM, CHANNEL, "U0A", TaskCommand(verb="start", key="T-1").model_dump(mode="json"), "s2")
+    assert "In progress" in status_field(sandbox.workspace.find_message(CHANNEL, posted["ts"]))
+
+
+def test_not_in_channel_is_told_and_changes_nothing(sender, sandbox, redis, run_jobs):
+    sandbox.workspace.set_bot_member(CHANNEL, False)
+    sender.command("/task", "new Lost in space")
+    assert run_jobs() == 0
+    assert TaskStore(redis, TEAM).list_tasks(CHANNEL) == []
+    assert "/invite @maestro" in json.dumps(sandbox.workspace.response_posts())
+
+
+def test_deleted_card_is_posted_again_on_the_next_change(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Write the login API")
+    run_jobs()
+    first = card_of(sandbox, "T-1")
+    assert sandbox.workspace.delete_message(CHANNEL, first["ts"])
+    sender.command("/task", "start T-1")
+    assert run_jobs() == 0
+    again = card_of(sandbox, "T-1")
+    assert again["ts"] != first["ts"] and "In progress" in status_field(again)
+    assert TaskStore(redis, TEAM).get(CHANNEL, "T-1").message_ts == again["ts"]
+
+
+def test_listing_reads_only_open_tasks_unless_asked(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Finished thing")
+    sender.command("/task", "new Open thing")
+    run_jobs()
+    sender.command("/task", "start T-1")
+    run_jobs()
+    sender.command("/task", "done T-1")
+    run_jobs()
+    assert "Finished thing" not in answer(sender.command("/task", "list"))
+    assert "Finished thing" in answer(sender.command("/task", "list done"))
+    assert "Finished thing" in answer(sender.command("/task", "list all"))

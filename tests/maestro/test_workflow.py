@@ -85,3 +85,13 @@ def test_progress_range_and_assign():
 def test_describe_event_escapes_reasons():
     _, event = apply_action(make_task(), "block", actor="U1", now=NOW, reason="<!channel> waiting")
     assert describe_event(event) == "<@U1> blocked T-3: &lt;!channel&gt; waiting"
+
+
+@pytest.mark.parametrize(
+    ("kind", "ident"), [("user", "U1> <!channel"), ("user", "bob"), ("agent", "Backend<@U1>"), ("agent", "")]
+)
+def test_assignee_ids_that_could_ping_are_refused(kind, ident):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Assignee(kind=kind, id=ident)
