@@ -11,11 +11,13 @@ import hashlib
 
 from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
+from slack_sdk import WebClient
 
+from bot import team_commands
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_task_command
-from jobs.board import run_task_command
+from jobs.commands import run_task_command
 from jobs.queues import HIGH, enqueue, job_id_for
 from maestro.board import select_tasks
 from maestro.cards import build_help_blocks, build_task_detail_blocks, build_task_list_blocks
@@ -24,22 +26,36 @@ from maestro.errors import UserError
 from maestro.text import escape
 from maestro.workflow import describe_event
 
-MAESTRO_SUBCOMMANDS: dict[str, str] = {"task": "/task"}
-"""``/maestro <name> …`` is an alias of the slash command mapped here."""
-
 
 def register(app: App) -> None:
-    """Register the slash command listeners."""
+    """Register the slash command listeners (the team's commands too)."""
     app.command("/task")(logged(handle_task_command))
     app.command("/maestro")(logged(handle_maestro_command))
+    team_commands.register(app)
 
 
-def handle_maestro_command(ack: Ack, command: dict, context: BoltContext, request: BoltRequest) -> None:
-    """Answer ``/maestro help`` and route ``/maestro <command> …`` to that command."""
+def handle_maestro_command(
+    ack: Ack, command: dict, context: BoltContext, request: BoltRequest, client: WebClient
+) -> None:
+    """Answer ``/maestro help``, ``usage`` and ``budget``, and route ``/maestro <command> …`` to that command."""
     name, _, rest = command.get("text", "").strip().partition(" ")
     name = name.lower().lstrip("/")
-    if name in MAESTRO_SUBCOMMANDS:
+    if name == "task":
         _task(ack, command, context, request, rest)
+        return
+    if name == "orchestrate":
+        team_commands.handle_orchestrate_command(ack, {**command, "text": rest}, context, client, request)
+        return
+    if name == "agents":
+        team_commands.handle_agents_command(ack, {**command, "text": rest}, context)
+        return
+    if name == "usage":
+        context["log"].update(command="usage")
+        team_commands.handle_usage(ack, context, command["channel_id"])
+        return
+    if name == "budget":
+        context["log"].update(command="budget")
+        team_commands.handle_budget(ack, context, command["channel_id"], rest)
         return
     if name in ("", "help", "?"):
         ack(text="Maestro help", blocks=build_help_blocks())

@@ -1,8 +1,10 @@
-"""Events API listeners.
+"""Events API listeners: mentions, replies in threads Maestro owns, and direct messages.
 
-Slack retries an event that isn't answered 2xx in 3 seconds, so every subscribed event gets a
-listener (Bolt answers 404 to unhandled ones). Mentions get a pointer to the commands until the
-agents answer in threads; they are deduplicated by ``event_id`` and never answered for a bot.
+Mentions are handled in ``app_mention`` only (a mention also arrives as a ``message`` event under
+another event_id); replies in our threads and DMs come as ``message`` events. Every answer is
+keyed by ``event_id``, so Slack's retries (``X-Slack-Retry-Num``) never get a second one; bots,
+Maestro included, are never answered. Slack retries an event that isn't answered 2xx in 3 s, so
+every subscribed event gets a listener.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
 from bot.observe import logged
-from jobs.mentions import reply_to_mention
 from jobs.queues import DEFAULT, enqueue, job_id_for
+from jobs.threads import answer_in_thread
+from maestro.team_store import TeamStore
 
 
 def register(app: App) -> None:
@@ -22,34 +25,64 @@ def register(app: App) -> None:
     app.event("app_home_opened")(logged(handle_app_home_opened))
 
 
-def handle_app_mention(body: dict, event: dict, context: BoltContext) -> None:
-    """Answer a mention once (in its thread) with how to use Maestro."""
+def _from_a_bot(event: dict) -> bool:
+    return bool(event.get("bot_id")) or event.get("subtype") is not None
+
+
+def _enqueue_answer(context: BoltContext, body: dict, event: dict, thread_ts: str) -> None:
     deps: Deps = context["deps"]
-    if event.get("bot_id") or event.get("subtype") == "bot_message":
-        return
     event_id = body.get("event_id", "")
-    context["log"].update(event="app_mention")
-    if not event_id or not deps.store(context.team_id).first_seen("event", event_id):
+    store = deps.store(context.team_id)
+    if not event_id or not store.first_seen("event", event_id):
         context["log"]["outcome"] = "duplicate"
         return
-    job = enqueue(
-        deps.redis,
-        reply_to_mention,
-        context.team_id,
-        event["channel"],
-        event.get("user", ""),
-        event.get("thread_ts") or event["ts"],
-        event_id,
-        queue=DEFAULT,
-        job_id=job_id_for("mention", context.team_id, event_id),
-        meta={"team_id": context.team_id, "channel_id": event["channel"], "user_id": event.get("user", "")},
-    )
+    try:
+        job = enqueue(
+            deps.redis,
+            answer_in_thread,
+            context.team_id,
+            event["channel"],
+            event.get("user", ""),
+            thread_ts,
+            event.get("text", "")[:4000],
+            event_id,
+            event.get("ts", ""),
+            queue=DEFAULT,
+            job_id=job_id_for("answer", context.team_id, event_id),
+            meta={
+                "team_id": context.team_id,
+                "channel_id": event["channel"],
+                "user_id": event.get("user", ""),
+            },
+        )
+    except BaseException:
+        store.forget_seen("event", event_id)
+        raise
     context["log"]["job_id"] = job.id
 
 
-def handle_message(context: BoltContext) -> None:
-    """Acknowledge channel and DM messages (threads are routed to agents in a later release)."""
+def handle_app_mention(body: dict, event: dict, context: BoltContext) -> None:
+    """Answer a mention in its thread (a new thread under it when it isn't in one)."""
+    context["log"].update(event="app_mention")
+    if _from_a_bot(event):
+        return
+    _enqueue_answer(context, body, event, event.get("thread_ts") or event["ts"])
+
+
+def handle_message(body: dict, event: dict, context: BoltContext) -> None:
+    """Answer a direct message, or a reply in a thread Maestro owns (a task's or a plan's)."""
     context["log"].update(event="message")
+    if _from_a_bot(event) or not event.get("user"):
+        return
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", ""):
+        return  # a mention: app_mention answers it
+    thread_ts = event.get("thread_ts")
+    if event.get("channel_type") == "im":
+        _enqueue_answer(context, body, event, thread_ts or event["ts"])
+        return
+    deps: Deps = context["deps"]
+    if thread_ts and TeamStore(deps.redis, context.team_id).thread_owner(event["channel"], thread_ts):
+        _enqueue_answer(context, body, event, thread_ts)
 
 
 def handle_app_home_opened(context: BoltContext) -> None:

@@ -1,4 +1,4 @@
-"""Jobs of the task board: apply a ``/task`` command or button press, post and update cards.
+"""Task cards: post a task's card once, update it in place, note each change in its thread.
 
 Every job is idempotent. State changes are keyed by the Slack request that asked for them
 (``source``), so a re-run or a Slack retry changes nothing twice; posts are claimed in Redis by
@@ -8,119 +8,22 @@ what they announce (the card of a task, the note of an audit event), so nothing 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from jobs.observe import job_log
-from jobs.posting import ensure_member, post_once
-from jobs.replies import tell_requester
-from jobs.runtime import Runtime, get_runtime
+from jobs.posting import post_once
+from jobs.runtime import Runtime
 from maestro.cards import build_task_card_blocks, card_fallback_text
-from maestro.commands import STATE_VERBS, TaskCommand
-from maestro.errors import UserError
-from maestro.models import Task, TaskStatus
+from maestro.models import Task
 from maestro.store import Change, TaskStore
-from maestro.workflow import STATUS_LABELS, describe_event
+from maestro.team_store import TeamStore
+from maestro.workflow import describe_event
 
 logger = logging.getLogger(__name__)
 
 CARD_LOCK_TIMEOUT = 120
 """Seconds a card's update lock is held at most (serialises posting and updating one card); longer
 than a ``chat.update`` with its 429 retries."""
-
-
-def run_task_command(
-    team_id: str,
-    channel_id: str,
-    user_id: str,
-    command: dict[str, Any],
-    source: str,
-    response_url: str | None = None,
-    confirm: bool = True,
-) -> str | None:
-    """Apply one ``/task`` command (or button press) and show the result in Slack.
-
-    Args:
-        team_id: the Slack team (workspace) id.
-        channel_id: the channel (project) it was asked in.
-        user_id: who asked (Slack user id).
-        command: a :class:`~maestro.commands.TaskCommand` as JSON.
-        source: the dedupe key of the Slack request; the same source never applies twice.
-        response_url: where to reply ephemerally; None for modal submissions.
-        confirm: tell the requester ephemerally what changed (commands: yes; buttons: no, the
-            card changing in front of them says it).
-
-    Returns:
-        The task key affected, or None when the command was refused.
-    """
-    runtime = get_runtime()
-    cmd = TaskCommand.model_validate(command)
-    with job_log(
-        "run_task_command", team=team_id, channel=channel_id, command=cmd.verb, task_key=cmd.key
-    ) as log:
-        store = TaskStore(runtime.redis, team_id)
-        try:
-            if cmd.verb == "new":
-                ensure_member(runtime, store, channel_id)
-                change = store.create_task(channel_id, cmd.new_task(), actor=user_id, source=source)
-                log["task_key"] = change.task.key
-                refresh_card(runtime, store, channel_id, change.task.key)
-                for key in change.task.depends_on:
-                    refresh_card(runtime, store, channel_id, key)
-                return change.task.key
-            if cmd.verb not in STATE_VERBS:
-                raise ValueError(f"not a state-changing verb: {cmd.verb}")
-            change = store.apply(
-                channel_id,
-                cmd.key or "",
-                cmd.verb,  # type: ignore[arg-type]
-                actor=user_id,
-                source=source,
-                percent=cmd.percent,
-                reason=cmd.reason,
-                assignee=cmd.assignee,
-            )
-        except UserError as refused:
-            log["outcome"] = "refused"
-            if not confirm and _already_done(store, channel_id, cmd):
-                return None  # a button pressed twice: the card already shows the result
-            _reply_once(runtime, store, source, refused.message, channel_id, user_id, response_url)
-            return None
-        announce_change(runtime, store, change)
-        if confirm and change.new:
-            percent = f" · {change.task.percent}%" if cmd.verb == "progress" else ""
-            status = STATUS_LABELS[change.task.status]
-            text = f"{change.task.key} is now *{status}*{percent}. The card is updated."
-            _reply_once(runtime, store, source, text, channel_id, user_id, response_url)
-        return change.task.key
-
-
-def _reply_once(
-    runtime: Runtime,
-    store: TaskStore,
-    source: str,
-    text: str,
-    channel_id: str,
-    user_id: str,
-    response_url: str | None,
-) -> None:
-    claim = f"reply:{source}"
-    if store.claim_post(claim):
-        tell_requester(runtime, text=text, channel_id=channel_id, user_id=user_id, response_url=response_url)
-        store.confirm_post(claim, "sent")
-
-
-def _already_done(store: TaskStore, channel_id: str, cmd: TaskCommand) -> bool:
-    """True when the task already is where the command would take it (a second click)."""
-    targets = {"start": TaskStatus.IN_PROGRESS, "done": TaskStatus.COMPLETED, "block": TaskStatus.BLOCKED}
-    task_id = store.task_id_for(channel_id, cmd.key or "")
-    task = store.get_by_id(task_id) if task_id else None
-    if task is None:
-        return False
-    if cmd.verb == "unblock":
-        return task.status is not TaskStatus.BLOCKED
-    return targets.get(cmd.verb) is task.status
 
 
 def post_card(runtime: Runtime, store: TaskStore, task: Task) -> Task:
@@ -143,6 +46,8 @@ def post_card(runtime: Runtime, store: TaskStore, task: Task) -> Task:
     )
     if ts is None:
         return store.get_by_id(task.id) or task
+    if task.thread_ts is None:  # a channel card: its own thread is the task's thread
+        TeamStore(runtime.redis, store.team_id).own_thread(task.channel_id, ts, "task", task.id)
     return store.set_message(task.id, ts, actor="system", source=f"card:{task.id}", thread_ts=task.thread_ts)
 
 
@@ -178,11 +83,15 @@ def refresh_card(runtime: Runtime, store: TaskStore, channel_id: str, key: str) 
             post_card(runtime, store, task)
 
 
-def announce_change(runtime: Runtime, store: TaskStore, change: Change) -> None:
-    """Update the card of a changed task and say in its thread what changed and by whom (once)."""
+def announce_change(runtime: Runtime, store: TaskStore, change: Change, *, note: bool = True) -> None:
+    """Update the card of a changed task and say in its thread what changed and by whom (once).
+
+    ``note=False`` only updates the card: for changes an agent's own post already announced
+    (its deliverable moves the task to review; the review's verdict completes or returns it).
+    """
     refresh_card(runtime, store, change.task.channel_id, change.task.key)
     task = store.get_by_id(change.task.id) or change.task
-    if task.thread_root:
+    if note and task.thread_root:
         post_once(
             runtime,
             store,

@@ -34,6 +34,19 @@ DEFAULT_DATA_DIR = Path(".maestro")
 """Where the embedded Redis keeps its append-only file."""
 
 
+DEFAULT_MODELS = {"haiku": "claude-haiku-4-5", "sonnet": "claude-sonnet-5", "opus": "claude-opus-5"}
+"""The Claude model of each tier, unless ``MAESTRO_MODEL_<TIER>`` says otherwise."""
+
+DEFAULT_CLAUDE_TIMEOUT = 60.0
+"""Seconds one Messages API call may take (the SDK's default is 600)."""
+
+DEFAULT_CLAUDE_MAX_RETRIES = 2
+"""Retries the Anthropic SDK makes on connection errors, 408, 409, 429 and 5xx (529 included)."""
+
+DEFAULT_CLAUDE_MAX_TOKENS = 4096
+"""Output tokens one answer may use."""
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what to set."""
 
@@ -53,6 +66,10 @@ class Settings(BaseSettings):
         port: ``PORT``, 1–65535.
         maestro_log_format: ``MAESTRO_LOG_FORMAT``, ``text`` or ``json``.
         maestro_log_level: ``MAESTRO_LOG_LEVEL``, a :mod:`logging` level name.
+        maestro_model_haiku, maestro_model_sonnet, maestro_model_opus: the Claude model of each tier.
+        maestro_claude_timeout: seconds per Messages API call.
+        maestro_claude_max_retries: the SDK's retries before the offline brain takes over.
+        maestro_claude_max_tokens: output tokens per answer.
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
@@ -68,6 +85,12 @@ class Settings(BaseSettings):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     maestro_log_format: Literal["text", "json"] = "text"
     maestro_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    maestro_model_haiku: str = DEFAULT_MODELS["haiku"]
+    maestro_model_sonnet: str = DEFAULT_MODELS["sonnet"]
+    maestro_model_opus: str = DEFAULT_MODELS["opus"]
+    maestro_claude_timeout: float = Field(default=DEFAULT_CLAUDE_TIMEOUT, gt=0, le=600)
+    maestro_claude_max_retries: int = Field(default=DEFAULT_CLAUDE_MAX_RETRIES, ge=0, le=10)
+    maestro_claude_max_tokens: int = Field(default=DEFAULT_CLAUDE_MAX_TOKENS, ge=256, le=64000)
 
     @field_validator("maestro_log_level", mode="before")
     @classmethod
@@ -139,6 +162,17 @@ class Settings(BaseSettings):
         if self.slack_signing_secret:
             return self.slack_signing_secret.get_secret_value()
         return SANDBOX_SIGNING_SECRET
+
+    def model_for(self, tier: str) -> str:
+        """Return the Claude model name of a tier (``haiku``, ``sonnet``, ``opus``)."""
+        return {"haiku": self.maestro_model_haiku, "opus": self.maestro_model_opus}.get(
+            tier, self.maestro_model_sonnet
+        )
+
+    @property
+    def claude_enabled(self) -> bool:
+        """True when ``ANTHROPIC_API_KEY`` is set: agents think with Claude."""
+        return self.anthropic_api_key is not None
 
     @property
     def api_url(self) -> str:

@@ -78,6 +78,7 @@ class NewTask:
     milestone: str | None = None
     sprint: str | None = None
     plan_id: str | None = None
+    thread_ts: str | None = None
 
     def to_task(self, key: str, *, team_id: str, channel_id: str, actor: str, now: datetime) -> Task:
         """Return the task this asks for, under ``key``."""
@@ -96,6 +97,7 @@ class NewTask:
             milestone=self.milestone,
             sprint=self.sprint,
             plan_id=self.plan_id,
+            thread_ts=self.thread_ts,
             created_by=actor,
             created_at=now,
             updated_at=now,

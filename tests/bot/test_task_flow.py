@@ -8,7 +8,7 @@ import time
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
-from jobs.board import run_task_command
+from jobs.commands import run_task_command
 from jobs.queues import HIGH, QUEUE_NAMES, enqueue
 from maestro.cards import ACTION_BLOCK, ACTION_DONE, ACTION_START, ACTION_UNBLOCK, VIEW_BLOCK_REASON
 from maestro.commands import TaskCommand
@@ -98,7 +98,7 @@ def test_block_button_opens_a_modal_and_its_submission_blocks(sender, sandbox, r
     sender.command("/task", "new Write the login API")
     run_jobs()
     assert sender.press(card_of(sandbox, "T-1"), ACTION_BLOCK, channel_id=CHANNEL).status == 200
-    view = sandbox.workspace.views_opened()[-1]["view"]
+    view = sandbox.workspace.wait_for(sandbox.workspace.views_opened)[-1]["view"]  # opened just after the ack
     assert view["callback_id"] == VIEW_BLOCK_REASON and view["private_metadata"] == f"{CHANNEL}|T-1"
     empty = sender.submit_view(
         VIEW_BLOCK_REASON,

@@ -4,7 +4,7 @@ import time
 from rq.job import Job, JobStatus
 from rq.scheduler import RQScheduler
 
-from jobs.board import run_task_command
+from jobs.commands import run_task_command
 from jobs.queues import HIGH, QUEUE_NAMES, enqueue
 from maestro.commands import TaskCommand
 

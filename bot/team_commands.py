@@ -1,0 +1,298 @@
+"""Listeners of the AI team: ``/orchestrate`` (and its modal), the plan's Start button, ``/agents``,
+``/maestro usage`` and ``/maestro budget``.
+
+``/orchestrate`` persists nothing itself: it dedupes, enqueues the Master's job and acks. Roster
+and budget changes are single small Redis writes, done here and confirmed in the ack.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
+from slack_sdk import WebClient
+
+from agents.roster import AgentOverride, find_agent, load_overrides_yaml, roster_for
+from bot.deps import Deps
+from bot.observe import logged
+from bot.parsing import normalize, split_flags
+from jobs.queues import HIGH, enqueue, job_id_for
+from jobs.team import plan_request, start_plan
+from maestro.errors import UserError
+from maestro.models import utcnow
+from maestro.plan_store import PlanStore
+from maestro.team_cards import (
+    ACTION_START_PLAN,
+    ORCHESTRATE_INPUT,
+    VIEW_ORCHESTRATE,
+    build_orchestrate_modal,
+    build_roster_blocks,
+    build_usage_blocks,
+)
+from maestro.team_store import TeamStore
+from maestro.text import escape
+from maestro.usage import UsageStore
+
+MAX_REQUEST_LENGTH = 6000
+"""Longest feature request ``/orchestrate`` takes, in characters."""
+
+MIN_REQUEST_LENGTH = 10
+"""Shortest request worth planning."""
+
+AGENTS_USAGE = (
+    "`/agents` · `/agents rename backend Bea` · `/agents disable security` · `/agents enable security` · "
+    '`/agents tier backend opus` · `/agents add data-eng --name "Data Engineer" --specialty ETL --based-on backend` '
+    "· `/agents load` followed by YAML · `/agents reset`"
+)
+
+
+def register(app: App) -> None:
+    """Register the team's listeners."""
+    app.command("/orchestrate")(logged(handle_orchestrate_command))
+    app.view(VIEW_ORCHESTRATE)(logged(handle_orchestrate_submission))
+    app.action(ACTION_START_PLAN)(logged(handle_start_plan_button))
+    app.command("/agents")(logged(handle_agents_command))
+
+
+def _enqueue_plan(
+    context: BoltContext,
+    *,
+    channel_id: str,
+    user_id: str,
+    request: str,
+    source: str,
+    response_url: str | None,
+) -> bool:
+    deps: Deps = context["deps"]
+    store = deps.store(context.team_id)
+    if not store.first_seen("plan", source):
+        context["log"]["outcome"] = "duplicate"
+        return False
+    try:
+        job = enqueue(
+            deps.redis,
+            plan_request,
+            context.team_id,
+            channel_id,
+            user_id,
+            request,
+            source,
+            response_url,
+            queue=HIGH,
+            job_id=job_id_for("plan", context.team_id, source),
+            meta={
+                "team_id": context.team_id,
+                "channel_id": channel_id,
+                "user_id": user_id,
+                "response_url": response_url,
+            },
+        )
+    except BaseException:
+        store.forget_seen("plan", source)
+        raise
+    context["log"]["job_id"] = job.id
+    return True
+
+
+def _check_request(text: str) -> str:
+    request = text.strip()
+    if len(request) > MAX_REQUEST_LENGTH:
+        raise UserError(
+            f"A request is at most {MAX_REQUEST_LENGTH:,} characters; yours has {len(request):,}."
+        )
+    if len(request) < MIN_REQUEST_LENGTH:
+        raise UserError(
+            "Say a bit more about what to build, e.g. `/orchestrate Let customers reset their password by email`."
+        )
+    return request
+
+
+def handle_orchestrate_command(
+    ack: Ack, command: dict, context: BoltContext, client: WebClient, request: BoltRequest
+) -> None:
+    """Plan a feature request; with no text, open a modal for a long one."""
+    context["log"].update(command="orchestrate")
+    text = command.get("text", "")
+    if not text.strip():
+        ack()
+        client.views_open(
+            trigger_id=command["trigger_id"], view=build_orchestrate_modal(command["channel_id"])
+        )
+        return
+    try:
+        feature = _check_request(text)
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+        return
+    trigger = command.get("trigger_id") or request.headers.get("x-slack-request-timestamp", [""])[0]
+    _enqueue_plan(
+        context,
+        channel_id=command["channel_id"],
+        user_id=command["user_id"],
+        request=feature,
+        source=f"plan-{trigger}",
+        response_url=command.get("response_url"),
+    )
+    ack(text=":compass: The Master is planning it; the plan and its tasks will appear in this channel.")
+
+
+def handle_orchestrate_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """Plan the request typed in the ``/orchestrate`` modal."""
+    value = view["state"]["values"].get(ORCHESTRATE_INPUT, {}).get(ORCHESTRATE_INPUT, {}).get("value") or ""
+    try:
+        feature = _check_request(value)
+    except UserError as error:
+        ack(response_action="errors", errors={ORCHESTRATE_INPUT: error.message[:150]})
+        return
+    ack()
+    context["log"].update(action=VIEW_ORCHESTRATE)
+    _enqueue_plan(
+        context,
+        channel_id=view.get("private_metadata") or "",
+        user_id=body["user"]["id"],
+        request=feature,
+        source=f"plan-view-{view.get('id')}",
+        response_url=None,
+    )
+
+
+def handle_start_plan_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Start the first batch of a plan (the plan's id is looked up in this team and channel)."""
+    ack()
+    deps: Deps = context["deps"]
+    action = body["actions"][0]
+    channel_id = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    plan_id = str(action.get("value", ""))
+    context["log"].update(action=ACTION_START_PLAN)
+    record = (
+        PlanStore(deps.store(context.team_id)).get(plan_id)
+        if re.fullmatch(r"[0-9a-f]{32}", plan_id)
+        else None
+    )
+    if record is None or record.channel_id != channel_id:
+        context["log"]["outcome"] = "refused"
+        respond(text=":warning: I can't find that plan in this channel.", replace_original=False)
+        return
+    source = f"planstart-{plan_id}"
+    if not deps.store(context.team_id).first_seen("planstart", source):
+        context["log"]["outcome"] = "duplicate"
+        return
+    job = enqueue(
+        deps.redis,
+        start_plan,
+        context.team_id,
+        channel_id,
+        body["user"]["id"],
+        plan_id,
+        source,
+        queue=HIGH,
+        job_id=job_id_for("planstart", context.team_id, plan_id),
+        meta={"team_id": context.team_id, "channel_id": channel_id, "user_id": body["user"]["id"]},
+    )
+    context["log"]["job_id"] = job.id
+
+
+def handle_agents_command(ack: Ack, command: dict, context: BoltContext) -> None:
+    """Show the roster, or change it for this channel (rename, disable, enable, tier, add, load, reset)."""
+    deps: Deps = context["deps"]
+    team = TeamStore(deps.redis, context.team_id)
+    channel_id = command["channel_id"]
+    text = command.get("text", "").strip()
+    verb, _, rest = text.partition(" ") if "\n" not in text.split(" ", 1)[0] else text.partition("\n")
+    verb = verb.lower()
+    context["log"].update(command=f"agents {verb}".strip())
+    overrides = team.roster_overrides(channel_id)
+    try:
+        if verb in ("", "list", "help"):
+            roster = roster_for(overrides)
+            ack(text="The team", blocks=build_roster_blocks([a.model_dump() for a in roster]))
+            return
+        new = _agents_change(verb, rest, overrides)
+        roster = roster_for(new)  # validates the whole roster before it is stored
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+        return
+    team.set_roster_overrides(channel_id, new)
+    ack(text="The team, changed", blocks=build_roster_blocks([a.model_dump() for a in roster]))
+
+
+def _agents_change(verb: str, rest: str, overrides: list[dict]) -> list[dict]:
+    """Return the overrides after one ``/agents`` change (pure; raises UserError on bad input)."""
+    if verb == "reset":
+        return []
+    if verb == "load":
+        if not rest.strip():
+            raise UserError("Paste the YAML after `/agents load`, e.g. `- id: backend` / `  name: Bea`.")
+        return [o.model_dump(exclude_none=True) for o in load_overrides_yaml(rest)]
+    words = normalize(rest).split(" ", 1)
+    agent_id = words[0].lower() if words and words[0] else ""
+    arg = words[1].strip().strip('"') if len(words) > 1 else ""
+    if not agent_id:
+        raise UserError(f"Which agent? {AGENTS_USAGE}")
+    if verb != "add":
+        find_agent(roster_for(overrides), agent_id)  # an unknown agent is refused by name
+    change: dict[str, object] = {"id": agent_id}
+    if verb == "rename" and arg:
+        change["name"] = arg[:60]
+    elif verb in ("disable", "enable") and not arg:
+        change["enabled"] = verb == "enable"
+    elif verb == "tier" and arg.lower() in ("haiku", "sonnet", "opus"):
+        change["tier"] = arg.lower()
+    elif verb == "add":
+        _, flags = split_flags(arg and f"x {arg}", ("name", "specialty", "based-on", "tier"))
+        change.update(
+            name=flags.get("name"), specialty=flags.get("specialty"), based_on=flags.get("based-on")
+        )
+        if flags.get("tier"):
+            change["tier"] = flags["tier"].lower()
+    else:
+        raise UserError(f"I can't do `/agents {escape(verb)}` like that. Try: {AGENTS_USAGE}")
+    try:
+        AgentOverride.model_validate(change)
+    except ValueError as error:
+        raise UserError(f"That change isn't valid: {escape(str(error).splitlines()[-1])}") from None
+    merged = [o for o in overrides if o.get("id") != agent_id]
+    previous = next((o for o in overrides if o.get("id") == agent_id), {})
+    merged.append({**previous, **{k: v for k, v in change.items() if v is not None}})
+    return merged
+
+
+def handle_usage(ack: Ack, context: BoltContext, channel_id: str) -> None:
+    """Answer ``/maestro usage``: tokens and estimated cost by agent."""
+    deps: Deps = context["deps"]
+    usage = UsageStore(deps.redis, context.team_id)
+    now = utcnow()
+    ack(
+        text="Claude usage",
+        blocks=build_usage_blocks(
+            usage.summary(channel_id, now), usage.budget(channel_id), usage.month_tokens(channel_id, now)
+        ),
+    )
+
+
+def handle_budget(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
+    """Answer ``/maestro budget [TOKENS|off]``: show or set the monthly token budget."""
+    deps: Deps = context["deps"]
+    usage = UsageStore(deps.redis, context.team_id)
+    value = text.strip().lower().replace(",", "").replace("_", "")
+    if not value:
+        budget = usage.budget(channel_id)
+        ack(
+            text=f"Monthly token budget: {budget:,}."
+            if budget
+            else "No monthly token budget. Set one: `/maestro budget 2000000`."
+        )
+        return
+    if value in ("off", "none", "0"):
+        usage.set_budget(channel_id, None)
+        ack(text="The monthly token budget is off.")
+        return
+    if not value.isdigit() or not 1_000 <= int(value) <= 10_000_000_000:
+        ack(
+            text=":warning: A budget is a whole number of tokens per month, e.g. `/maestro budget 2000000`, or `off`."
+        )
+        return
+    usage.set_budget(channel_id, int(value))
+    ack(text=f"Monthly token budget set to {int(value):,} tokens. Past it, agents use the offline brain.")

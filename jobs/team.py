@@ -1,0 +1,436 @@
+"""Jobs of the AI team: plan a request, work a task, review it, start what it unblocks.
+
+The flow (seed 004's DESIGN → IMPLEMENT → REVIEW gate, seed 002's parallel batches):
+
+- ``plan_request`` posts a placeholder, asks the Master for a plan, creates every task in one
+  transaction, turns the placeholder into the plan message and posts each card in its thread.
+- Starting a task assigned to an agent enqueues ``run_agent_on_task`` and, as an RQ dependent
+  of it, ``review_task``. The agent posts its deliverable in the task's thread and moves the
+  task to REVIEW; the reviewer approves (COMPLETED, then every dependent whose dependencies are
+  all completed starts by itself) or rejects (back to the author with the must-fix items; after
+  :data:`MAX_REJECTIONS` the task is BLOCKED).
+
+Every job is idempotent: state changes are keyed by task, attempt and step; posts are claimed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from agents.brain import DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
+from agents.roster import Agent, find_agent
+from jobs.board import announce_change, refresh_card
+from jobs.brains import roster, think
+from jobs.observe import job_log
+from jobs.posting import ensure_member, post_once
+from jobs.queues import DEFAULT, enqueue, job_id_for
+from jobs.replies import tell_requester
+from jobs.runtime import Runtime, get_runtime
+from maestro.errors import UserError
+from maestro.models import Task, TaskStatus
+from maestro.plan_store import PlanRecord, PlanStore
+from maestro.store import TaskStore
+from maestro.team_cards import (
+    brain_note,
+    build_deliverable_blocks,
+    build_plan_blocks,
+    build_planning_blocks,
+    build_review_blocks,
+)
+from maestro.team_store import TeamStore
+from maestro.text import escape, truncate
+
+logger = logging.getLogger(__name__)
+
+MAX_REJECTIONS = 3
+"""Review rejections after which a task is BLOCKED for a human (seed 004: 3+ rejections → escalate)."""
+
+DEFAULT_REVIEWER = "code-reviewer"
+"""Who reviews deliverables when the plan names no reviewer."""
+
+
+# -- planning ---------------------------------------------------------------------------------
+def plan_request(
+    team_id: str, channel_id: str, user_id: str, request: str, source: str, response_url: str | None = None
+) -> str | None:
+    """Plan a feature request with the Master and post the plan and its cards.
+
+    Returns:
+        The plan id, or None when the request was refused (the requester is told why).
+    """
+    runtime = get_runtime()
+    with job_log("plan_request", team=team_id, channel=channel_id, command="orchestrate") as log:
+        tasks = TaskStore(runtime.redis, team_id)
+        plans = PlanStore(tasks)
+        existing = plans.plan_for_source(source)
+        if existing is None:
+            try:
+                ensure_member(runtime, tasks, channel_id)
+            except UserError as refused:
+                tell_requester(
+                    runtime,
+                    text=refused.message,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    response_url=response_url,
+                )
+                return None
+        placeholder = post_once(
+            runtime,
+            tasks,
+            f"plan-placeholder:{source}",
+            channel=channel_id,
+            text=f"The Master is planning: {escape(truncate(request, 200))}",
+            blocks=build_planning_blocks(request),
+        )
+        if existing is None:
+            master = find_agent(roster(runtime, team_id, channel_id), "master")
+            result = think(
+                runtime,
+                team_id,
+                channel_id,
+                master,
+                lambda b: b.plan(PlanContext(request=request, requested_by=user_id), master),
+            )
+            try:
+                record, created, _ = plans.create_plan(
+                    channel_id,
+                    request,
+                    result.value,
+                    actor=user_id,
+                    source=source,
+                    brain=result.brain,
+                    fallback_reason=result.fallback_reason,
+                    message_ts=placeholder,
+                )
+            except UserError as refused:
+                if placeholder:
+                    runtime.slack.chat_update(
+                        channel=channel_id, ts=placeholder, text=refused.message, blocks=[]
+                    )
+                tell_requester(
+                    runtime,
+                    text=refused.message,
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    response_url=response_url,
+                )
+                return None
+            model = result.model
+        else:
+            record, model = existing, None
+        log["outcome"] = f"{len(record.keys)} tasks"
+        if placeholder:
+            TeamStore(runtime.redis, team_id).own_thread(channel_id, placeholder, "plan", record.id)
+        show_plan(runtime, tasks, record, model=model)
+        for key in record.keys.values():
+            refresh_card(runtime, tasks, channel_id, key)
+        return record.id
+
+
+def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord, model: str | None = None) -> None:
+    """Render the plan message from the current state of its tasks (``chat.update`` of its message)."""
+    if not record.message_ts:
+        return
+    by_key = {t.key: t for t in tasks.tasks_by_keys(record.channel_id, record.keys.values())}
+    first = record.batches[0] if record.batches else []
+    startable = any(by_key[k].status is TaskStatus.ASSIGNED for k in first if k in by_key)
+    blocks = build_plan_blocks(
+        plan_id=record.id,
+        brief=record.brief,
+        issue_type=record.issue_type,
+        workflow=record.workflow,
+        rationale=record.rationale,
+        batches=record.batches,
+        critical_path=record.critical_path,
+        tasks=by_key,
+        requested_by=record.created_by,
+        note=brain_note(record.brain, model, record.fallback_reason),
+        startable=startable,
+    )
+    runtime.slack.chat_update(
+        channel=record.channel_id,
+        ts=record.message_ts,
+        text=f"Plan: {escape(truncate(record.brief, 200))} ({len(record.keys)} tasks)",
+        blocks=blocks,
+    )
+
+
+def start_plan(team_id: str, channel_id: str, user_id: str, plan_id: str, source: str) -> list[str]:
+    """Start every task of the plan's first batch that hasn't started (the plan's Start button).
+
+    Returns:
+        The keys started.
+    """
+    runtime = get_runtime()
+    with job_log("start_plan", team=team_id, channel=channel_id, action="plan_start"):
+        tasks = TaskStore(runtime.redis, team_id)
+        record = PlanStore(tasks).get(plan_id)
+        if record is None or record.channel_id != channel_id:
+            return []
+        started = []
+        for key in record.batches[0] if record.batches else []:
+            task = tasks.get(channel_id, key)
+            if task.status is TaskStatus.ASSIGNED:
+                change = tasks.apply(channel_id, key, "start", actor=user_id, source=f"{source}:{key}")
+                announce_change(runtime, tasks, change)
+                start_agent_if_any(runtime, tasks, change.task)
+                started.append(key)
+        show_plan(runtime, tasks, record)
+        return started
+
+
+# -- agents at work ---------------------------------------------------------------------------
+def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
+    """When an agent owns this IN_PROGRESS task, enqueue its work and then its review, once per attempt.
+
+    The review job is an RQ dependent of the work job: it runs when the work job succeeded.
+    Returns True when the jobs were enqueued by this call.
+    """
+    if task.assignee is None or task.assignee.kind != "agent" or task.status is not TaskStatus.IN_PROGRESS:
+        return False
+    attempt = task.review_rejections + 1
+    if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=30 * 24 * 3600):
+        return False
+    meta = {"team_id": task.team_id, "channel_id": task.channel_id, "user_id": task.created_by}
+    work = enqueue(
+        runtime.redis,
+        run_agent_on_task,
+        task.team_id,
+        task.channel_id,
+        task.id,
+        attempt,
+        queue=DEFAULT,
+        job_id=job_id_for("work", task.team_id, task.id, str(attempt)),
+        meta=meta,
+    )
+    enqueue(
+        runtime.redis,
+        review_task,
+        task.team_id,
+        task.channel_id,
+        task.id,
+        attempt,
+        queue=DEFAULT,
+        job_id=job_id_for("review", task.team_id, task.id, str(attempt)),
+        meta=meta,
+        depends_on=work,
+    )
+    return True
+
+
+def _context_of(
+    runtime: Runtime, team_id: str, task: Task
+) -> tuple[str | None, list[DependencyWork], list[ThreadMessage]]:
+    tasks = TaskStore(runtime.redis, team_id)
+    team = TeamStore(runtime.redis, team_id)
+    record = PlanStore(tasks).get(task.plan_id) if task.plan_id else None
+    dependencies = []
+    for dep in tasks.tasks_by_keys(task.channel_id, task.depends_on):
+        work = team.deliverable(dep.id)
+        if work is not None:
+            dependencies.append(
+                DependencyWork(
+                    key=dep.key,
+                    title=dep.title,
+                    role=dep.assignee.id if dep.assignee else "",
+                    summary=work.summary,
+                    body=work.body[:3000],
+                )
+            )
+    history = team.history(task.channel_id, task.thread_root) if task.thread_root else []
+    thread = [ThreadMessage(**m) for m in history]
+    return (record.brief if record else None), dependencies, thread
+
+
+def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
+    """The task's agent works it: posts the deliverable in the thread and moves the task to REVIEW.
+
+    Returns:
+        The task key, or None when the task is no longer in progress (nothing to do).
+    """
+    runtime = get_runtime()
+    with job_log("run_agent_on_task", team=team_id, channel=channel_id) as log:
+        tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
+        task = tasks.get_by_id(task_id)
+        if task is None or task.status is not TaskStatus.IN_PROGRESS or task.review_rejections + 1 != attempt:
+            log["outcome"] = "skipped"
+            return None
+        log["task_key"] = task.key
+        agent = find_agent(roster(runtime, team_id, channel_id), task.assignee.id if task.assignee else "")
+        plan_brief, dependencies, thread = _context_of(runtime, team_id, task)
+        feedback = _last_feedback(tasks, task)
+        ctx = WorkContext(
+            agent=agent,
+            task=task,
+            plan_brief=plan_brief,
+            dependencies=dependencies,
+            thread=thread,
+            review_feedback=feedback,
+            attempt=attempt,
+        )
+        result = think(runtime, team_id, channel_id, agent, lambda b: b.work(ctx))
+        team.save_deliverable(task.id, result.value)
+        _post_in_thread(
+            runtime,
+            tasks,
+            task,
+            f"deliverable:{task.id}:{attempt}",
+            f"{task.key}: {agent.name} delivered — {escape(truncate(result.value.summary, 200))}",
+            build_deliverable_blocks(
+                task,
+                agent.name,
+                result.value,
+                brain_note(result.brain, result.model, result.fallback_reason),
+                attempt,
+            ),
+            who=f"agent:{agent.id}",
+        )
+        change = tasks.apply(
+            channel_id, task.key, "review", actor=f"agent:{agent.id}", source=f"work-{task.id}-{attempt}"
+        )
+        announce_change(runtime, tasks, change)
+        return task.key
+
+
+def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
+    """The reviewer reviews the deliverable: APPROVED completes the task, REJECTED sends it back.
+
+    Returns:
+        ``APPROVED`` or ``REJECTED``, or None when the task isn't in review (nothing to do).
+    """
+    runtime = get_runtime()
+    with job_log("review_task", team=team_id, channel=channel_id) as log:
+        tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
+        task = tasks.get_by_id(task_id)
+        deliverable = team.deliverable(task_id)
+        if (
+            task is None
+            or deliverable is None
+            or task.status is not TaskStatus.REVIEW
+            or task.review_rejections + 1 != attempt
+        ):
+            log["outcome"] = "skipped"
+            return None
+        log["task_key"] = task.key
+        record = PlanStore(tasks).get(task.plan_id) if task.plan_id else None
+        reviewer = _reviewer(roster(runtime, team_id, channel_id), record, task)
+        ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=deliverable, attempt=attempt)
+        result = think(runtime, team_id, channel_id, reviewer, lambda b: b.review(ctx))
+        verdict = result.value
+        log["outcome"] = verdict.verdict
+        _post_in_thread(
+            runtime,
+            tasks,
+            task,
+            f"review:{task.id}:{attempt}",
+            f"{task.key}: review by {reviewer.name} — {verdict.verdict}",
+            build_review_blocks(
+                task,
+                reviewer.name,
+                verdict,
+                brain_note(result.brain, result.model, result.fallback_reason),
+                attempt,
+            ),
+            who=f"agent:{reviewer.id}",
+        )
+        actor, source = f"agent:{reviewer.id}", f"review-{task.id}-{attempt}"
+        if verdict.verdict == "APPROVED":
+            change = tasks.apply(channel_id, task.key, "done", actor=actor, source=source)
+            announce_change(runtime, tasks, change, note=False)
+            start_ready_dependents(runtime, tasks, change.task)
+            if record:
+                show_plan(runtime, tasks, record)
+            return verdict.verdict
+        reason = truncate("; ".join(verdict.must_fix) or verdict.summary, 480)
+        change = tasks.apply(channel_id, task.key, "reject", actor=actor, source=source, reason=reason)
+        announce_change(runtime, tasks, change, note=False)
+        if change.task.review_rejections >= MAX_REJECTIONS:
+            blocked = tasks.apply(
+                channel_id,
+                task.key,
+                "block",
+                actor="agent:master",
+                source=f"{source}-block",
+                reason=f"Rejected {change.task.review_rejections} times in review; a human must decide. Last: {reason}"[
+                    :500
+                ],
+            )
+            announce_change(runtime, tasks, blocked)
+        else:
+            start_agent_if_any(runtime, tasks, change.task)
+        return verdict.verdict
+
+
+def start_ready_dependents(runtime: Runtime, tasks: TaskStore, done: Task) -> list[str]:
+    """Start every agent task that waited for ``done`` and whose dependencies are now all completed.
+
+    Returns:
+        The keys started by this call.
+    """
+    started = []
+    for dependent in tasks.tasks_by_keys(done.channel_id, tasks.unblocks(done.channel_id, done.key)):
+        if (
+            dependent.status is not TaskStatus.ASSIGNED
+            or dependent.assignee is None
+            or dependent.assignee.kind != "agent"
+        ):
+            continue
+        deps = tasks.tasks_by_keys(dependent.channel_id, dependent.depends_on)
+        if len(deps) != len(dependent.depends_on) or any(d.status is not TaskStatus.COMPLETED for d in deps):
+            continue
+        try:
+            change = tasks.apply(
+                dependent.channel_id,
+                dependent.key,
+                "start",
+                actor="agent:master",
+                source=f"autostart-{dependent.id}",
+            )
+        except UserError:
+            continue  # someone moved it meanwhile
+        announce_change(runtime, tasks, change)
+        start_agent_if_any(runtime, tasks, change.task)
+        started.append(dependent.key)
+    return started
+
+
+def _reviewer(team_roster: list[Agent], record: PlanRecord | None, task: Task) -> Agent:
+    wanted = record.reviewer if record else DEFAULT_REVIEWER
+    if task.assignee and task.assignee.id == wanted:
+        wanted = "security" if wanted != "security" else DEFAULT_REVIEWER  # nobody reviews their own work
+    try:
+        return find_agent(team_roster, wanted)
+    except UserError:
+        return find_agent(team_roster, DEFAULT_REVIEWER)
+
+
+def _last_feedback(tasks: TaskStore, task: Task) -> list[str]:
+    for event in reversed(tasks.events(task.id)):
+        if event.action == "rejected":
+            return [item.strip() for item in str(event.detail.get("reason", "")).split(";") if item.strip()]
+    return []
+
+
+def _post_in_thread(
+    runtime: Runtime, tasks: TaskStore, task: Task, claim: str, text: str, blocks: list[dict], *, who: str
+) -> None:
+    fresh = tasks.get_by_id(task.id) or task
+    if not fresh.thread_root:
+        refresh_card(runtime, tasks, fresh.channel_id, fresh.key)
+        fresh = tasks.get_by_id(task.id) or fresh
+    if not fresh.thread_root:
+        return
+    ts = post_once(
+        runtime, tasks, claim, channel=fresh.channel_id, thread_ts=fresh.thread_root, text=text, blocks=blocks
+    )
+    if ts:
+        TeamStore(runtime.redis, tasks.team_id).remember(fresh.channel_id, fresh.thread_root, who, text, ts)
+
+
+def follow_up(runtime: Runtime, tasks: TaskStore, task: Task) -> None:
+    """After a person changed a task: an agent starts on it, or what it unblocked starts."""
+    if task.status is TaskStatus.IN_PROGRESS:
+        start_agent_if_any(runtime, tasks, task)
+    elif task.status is TaskStatus.COMPLETED:
+        start_ready_dependents(runtime, tasks, task)

@@ -1,0 +1,140 @@
+"""Answering in threads: quick actions first, then the agent the thread belongs to.
+
+A task's thread goes to that task's agent; a plan's thread to the Master (or to the agent of a
+task key named in the message); a direct message or a mention elsewhere to the Master.
+"""
+
+from __future__ import annotations
+
+from agents.brain import ThreadContext, ThreadMessage
+from agents.roster import find_agent
+from jobs.board import announce_change
+from jobs.brains import roster, think
+from jobs.observe import job_log
+from jobs.posting import post_once
+from jobs.runtime import Runtime, get_runtime
+from jobs.team import follow_up
+from maestro.errors import UserError
+from maestro.models import Task
+from maestro.plan_store import PlanStore
+from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action, strip_mentions
+from maestro.store import TaskStore
+from maestro.team_store import TeamStore
+from maestro.text import escape, truncate
+from maestro.workflow import STATUS_LABELS
+
+
+def answer_in_thread(
+    team_id: str, channel_id: str, user_id: str, thread_ts: str, text: str, event_id: str, ts: str = ""
+) -> str | None:
+    """Answer one message (a mention, a reply in our thread, a DM) once per ``event_id``.
+
+    Returns:
+        ``quick:<verb>``, ``answer:<agent id>``, or None when it was already answered.
+    """
+    runtime = get_runtime()
+    with job_log("answer_in_thread", team=team_id, channel=channel_id, event="message") as log:
+        tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
+        if tasks.claim_post(f"heard:{event_id}"):
+            team.remember(channel_id, thread_ts, user_id, text, ts)
+            tasks.confirm_post(f"heard:{event_id}", ts or "heard")
+        task, plan_brief = _subject(tasks, team, channel_id, thread_ts, text)
+        if task is not None:
+            log["task_key"] = task.key
+        action = parse_quick_action(text)
+        if action is not None:
+            reply = _apply_quick_action(runtime, tasks, channel_id, task, action, user_id, event_id)
+            _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who="agent:master")
+            log["outcome"] = f"quick:{action.verb}"
+            return log["outcome"]
+        team_roster = roster(runtime, team_id, channel_id)
+        agent_id = task.assignee.id if task and task.assignee and task.assignee.kind == "agent" else "master"
+        try:
+            agent = find_agent(team_roster, agent_id)
+        except UserError:
+            agent = find_agent(team_roster, "master")
+        history = [ThreadMessage(**m) for m in team.history(channel_id, thread_ts)]
+        ctx = ThreadContext(
+            agent=agent,
+            question=strip_mentions(text)[:4000] or "(no text)",
+            asked_by=user_id,
+            task=task,
+            plan_brief=plan_brief,
+            thread=history,
+        )
+        result = think(runtime, team_id, channel_id, agent, lambda b: b.answer(ctx))
+        note = ""
+        if result.fallback_reason:
+            note = f"\n_{escape(result.fallback_reason)}, so the offline brain answered._"
+        reply = f"*{escape(agent.name)}:* {escape(result.value.text)}{note}"
+        _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who=f"agent:{agent.id}")
+        log["outcome"] = f"answer:{agent.id}"
+        return log["outcome"]
+
+
+def _subject(
+    tasks: TaskStore, team: TeamStore, channel_id: str, thread_ts: str, text: str
+) -> tuple[Task | None, str | None]:
+    """The task (and plan brief) a thread message is about."""
+    owner = team.thread_owner(channel_id, thread_ts)
+    if owner is None:
+        return None, None
+    kind, record_id = owner
+    if kind == "task":
+        return tasks.get_by_id(record_id), None
+    record = PlanStore(tasks).get(record_id)
+    if record is None:
+        return None, None
+    key = mentioned_key(text)
+    if key and key in record.keys.values():
+        task_id = tasks.task_id_for(channel_id, key)
+        return (tasks.get_by_id(task_id) if task_id else None), record.brief
+    return None, record.brief
+
+
+def _apply_quick_action(
+    runtime: Runtime,
+    tasks: TaskStore,
+    channel_id: str,
+    task: Task | None,
+    action: QuickAction,
+    user_id: str,
+    event_id: str,
+) -> str:
+    key = action.key or (task.key if task else None)
+    if key is None:
+        return "Which task? Say it with its key, e.g. `T-3 done` or `T-3 progress 60`."
+    try:
+        change = tasks.apply(
+            channel_id,
+            key,
+            action.verb,
+            actor=user_id,
+            source=f"event-{event_id}",
+            percent=action.percent,
+            reason=action.reason,
+            assignee=action.assignee,
+        )
+    except UserError as refused:
+        return f":warning: {refused.message}"
+    announce_change(runtime, tasks, change)
+    if change.new:
+        follow_up(runtime, tasks, change.task)
+    percent = f" · {change.task.percent}%" if action.verb == "progress" else ""
+    return f"Done: {change.task.key} is now *{STATUS_LABELS[change.task.status]}*{percent}."
+
+
+def _say(
+    runtime: Runtime,
+    tasks: TaskStore,
+    team: TeamStore,
+    channel_id: str,
+    thread_ts: str,
+    claim: str,
+    text: str,
+    *,
+    who: str,
+) -> None:
+    ts = post_once(runtime, tasks, claim, channel=channel_id, thread_ts=thread_ts, text=truncate(text, 3900))
+    if ts:
+        team.remember(channel_id, thread_ts, who, text, ts)

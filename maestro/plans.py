@@ -1,0 +1,276 @@
+"""What the AI team returns, as pydantic models, and the pure maths of plans.
+
+An agent never changes state: it returns one of these models and the job that called it applies
+it. The docstring of each model the Claude brain fills is its tool's description, written for
+that reader. Formats follow the seeds: seed 000's Task Assignment, seed 004's workflows, review
+gate and escalation, seed 002's parallel batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from maestro.models import AGENT_ROLES, Priority
+
+IssueType = Literal[
+    "backend-feature",
+    "devops",
+    "database-performance",
+    "production-error",
+    "security",
+    "integration",
+    "research",
+]
+"""Seed 004's issue types, each with its workflow."""
+
+ISSUE_TYPES: tuple[str, ...] = (
+    "backend-feature",
+    "devops",
+    "database-performance",
+    "production-error",
+    "security",
+    "integration",
+    "research",
+)
+
+MAX_PLAN_TASKS = 40
+"""Most tasks one plan may create."""
+
+
+class PlannedTask(BaseModel):
+    """One task of a plan (seed 000's Task Assignment), before it gets a board key.
+
+    ``ref`` is the task's id inside the plan (``P1``, ``P2`` …); ``depends_on`` lists refs of
+    tasks of the same plan that must be completed first. ``role`` is the agent that works it.
+    """
+
+    ref: str = Field(pattern=r"^P\d{1,3}$", description="Id inside the plan: P1, P2, …")
+    title: str = Field(min_length=3, max_length=140, description="Concise task title, imperative.")
+    role: str = Field(
+        description="Agent role that works the task.", json_schema_extra={"enum": list(AGENT_ROLES)}
+    )
+    priority: Priority = Priority.MEDIUM
+    description: str = Field(default="", max_length=2000, description="2–4 sentences: what to build and why.")
+    acceptance_criteria: list[str] = Field(
+        default_factory=list, max_length=12, description="Specific, testable criteria, one per item."
+    )
+    expected_outputs: list[str] = Field(
+        default_factory=list, max_length=12, description="Files or artefacts."
+    )
+    depends_on: list[str] = Field(
+        default_factory=list, description="Refs of tasks that must be completed first."
+    )
+    estimate_days: int = Field(default=2, ge=1, le=30, description="Working days of effort.")
+    requirement: str | None = Field(default=None, description="The requirement of the request it serves.")
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        if value not in AGENT_ROLES:
+            raise ValueError(f"unknown role {value!r}; roles: {', '.join(AGENT_ROLES)}")
+        return value
+
+
+class Plan(BaseModel):
+    """The Master's plan for a request: its type, the workflow chosen and the tasks with dependencies.
+
+    Triage the request into one issue type and follow that type's workflow (seed 004): e.g. a
+    backend feature goes architect → database design if the data model changes → one or more
+    implementation tasks per requirement → QA; the reviewer reviews every task's deliverable.
+    Tasks that do not depend on each other run in parallel.
+    """
+
+    brief: str = Field(min_length=3, max_length=300, description="The request in one or two sentences.")
+    issue_type: IssueType
+    workflow: str = Field(
+        max_length=200, description="The workflow followed, e.g. DESIGN → IMPLEMENT → REVIEW."
+    )
+    rationale: str = Field(default="", max_length=1000, description="Why this type and workflow.")
+    reviewer: str = Field(
+        default="code-reviewer",
+        description="Agent role that reviews each deliverable.",
+        json_schema_extra={"enum": list(AGENT_ROLES)},
+    )
+    tasks: list[PlannedTask] = Field(min_length=1, max_length=MAX_PLAN_TASKS)
+
+    @field_validator("reviewer")
+    @classmethod
+    def _known_reviewer(cls, value: str) -> str:
+        if value not in AGENT_ROLES:
+            raise ValueError(f"unknown role {value!r}")
+        return value
+
+
+class FileSnippet(BaseModel):
+    """A file the deliverable proposes, shown as a snippet in the thread."""
+
+    name: str = Field(max_length=200, description="Path or file name, e.g. migrations/001_orders.sql.")
+    language: str = Field(default="", max_length=30, description="e.g. sql, python, yaml.")
+    content: str = Field(max_length=6000)
+
+
+class Deliverable(BaseModel):
+    """An agent's work on a task: what it produced, as text and optionally file snippets.
+
+    Cover every acceptance criterion of the task; say plainly what is assumed or left open.
+    """
+
+    summary: str = Field(min_length=3, max_length=500, description="One or two sentences for the thread.")
+    body: str = Field(min_length=3, max_length=8000, description="The design, plan, or work, in markdown.")
+    files: list[FileSnippet] = Field(default_factory=list, max_length=5)
+    criteria_met: list[str] = Field(default_factory=list, description="Acceptance criteria this covers.")
+    open_questions: list[str] = Field(default_factory=list, max_length=10)
+
+
+class ReviewVerdict(BaseModel):
+    """The reviewer's verdict on a deliverable, by seed 004's review gate.
+
+    REJECTED when any MUST PASS item fails (no exposed secrets; input validation on external
+    inputs; proper error handling; no OWASP Top 10 vulnerability; tests for new functionality)
+    or a rejection trigger applies. SHOULD PASS items (readability, duplication, performance,
+    docs) are listed but don't reject alone.
+    """
+
+    verdict: Literal["APPROVED", "REJECTED"]
+    summary: str = Field(min_length=3, max_length=500)
+    must_fix: list[str] = Field(default_factory=list, max_length=15, description="Failed MUST PASS items.")
+    should_fix: list[str] = Field(default_factory=list, max_length=15, description="SHOULD PASS remarks.")
+
+
+class EscalationOption(BaseModel):
+    """One option of an escalation, with its trade-off."""
+
+    label: str = Field(max_length=80)
+    tradeoff: str = Field(max_length=300)
+
+
+class Escalation(BaseModel):
+    """A decision only a human can make (seed 004's escalation format).
+
+    Escalate for conflicting requirements, security vs. speed trade-offs, breaking changes, 3+
+    review rejections, or work out of scope.
+    """
+
+    issue: str = Field(min_length=3, max_length=500)
+    workflow_stage: str = Field(max_length=100)
+    options: list[EscalationOption] = Field(default_factory=list, max_length=5)
+    recommendation: str = Field(default="", max_length=500)
+    blocking: list[str] = Field(default_factory=list, description="Task keys blocked until it is decided.")
+
+
+class AgentReply(BaseModel):
+    """An agent's answer in a Slack thread: short, concrete, about the task or plan at hand."""
+
+    text: str = Field(min_length=1, max_length=3000)
+    escalation: Escalation | None = Field(default=None, description="Set only when a human must decide.")
+
+
+class CycleError(ValueError):
+    """Tasks depend on each other in a circle; ``cycle`` lists the refs or keys around it."""
+
+    def __init__(self, cycle: Sequence[str]):
+        self.cycle = list(cycle)
+        super().__init__("These tasks wait for each other in a circle: " + " → ".join(self.cycle))
+
+
+def topological_layers(depends_on: dict[str, Sequence[str]]) -> list[list[str]]:
+    """Group tasks into parallel batches: each batch depends only on earlier batches.
+
+    Args:
+        depends_on: task id → ids it depends on (ids not in the dict are ignored).
+
+    Returns:
+        Batches in order; ids within a batch keep the dict's order.
+
+    Raises:
+        CycleError: the dependencies have a cycle; its message names it (``P1 → P2 → P1``).
+    """
+    remaining = {node: [d for d in deps if d in depends_on] for node, deps in depends_on.items()}
+    done: set[str] = set()
+    layers: list[list[str]] = []
+    while remaining:
+        layer = [node for node, deps in remaining.items() if all(d in done for d in deps)]
+        if not layer:
+            raise CycleError(find_cycle(remaining))
+        layers.append(layer)
+        done.update(layer)
+        for node in layer:
+            del remaining[node]
+    return layers
+
+
+def find_cycle(depends_on: dict[str, Sequence[str]]) -> list[str]:
+    """Return one cycle of the graph as ``[a, b, …, a]``, or ``[]`` when there is none."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for dep in depends_on.get(node, ()):
+            if dep not in depends_on:
+                continue
+            if state.get(dep) == 1:
+                return [*stack[stack.index(dep) :], dep]
+            if dep not in state:
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in depends_on:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def critical_path(depends_on: dict[str, Sequence[str]], duration: dict[str, int]) -> list[str]:
+    """Return the longest chain of dependent tasks by total duration, first task first.
+
+    Args:
+        depends_on: task id → ids it depends on (acyclic; see :func:`topological_layers`).
+        duration: task id → days (missing ids count 1).
+    """
+    finish: dict[str, int] = {}
+    previous: dict[str, str | None] = {}
+    for layer in topological_layers(depends_on):
+        for node in layer:
+            deps = [d for d in depends_on[node] if d in depends_on]
+            before = max(deps, key=lambda d: finish[d], default=None)
+            finish[node] = (finish[before] if before else 0) + duration.get(node, 1)
+            previous[node] = before
+    if not finish:
+        return []
+    node: str | None = max(finish, key=lambda n: finish[n])
+    path: list[str] = []
+    while node is not None:
+        path.append(node)
+        node = previous[node]
+    return path[::-1]
+
+
+def validate_plan(plan: Plan) -> list[list[str]]:
+    """Check a plan's references and return its batches (lists of refs).
+
+    Raises:
+        ValueError: duplicate refs, or a ``depends_on`` naming a ref the plan doesn't have.
+        CycleError: the plan's dependencies have a cycle.
+    """
+    refs = [t.ref for t in plan.tasks]
+    if len(set(refs)) != len(refs):
+        raise ValueError(
+            "two tasks share a ref: " + ", ".join(sorted({r for r in refs if refs.count(r) > 1}))
+        )
+    known = set(refs)
+    for task in plan.tasks:
+        unknown = [d for d in task.depends_on if d not in known]
+        if unknown:
+            raise ValueError(f"{task.ref} depends on {', '.join(unknown)}, which the plan does not have")
+    return topological_layers({t.ref: t.depends_on for t in plan.tasks})

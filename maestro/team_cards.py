@@ -1,0 +1,249 @@
+"""Block Kit builders for the AI team's posts (pure functions): plans, deliverables, reviews,
+the roster and token usage.
+
+Every string a person or a model wrote is escaped; long texts are cut visibly to Block Kit's
+limits (section 3,000 characters, 50 blocks a message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS
+from maestro.models import Task
+from maestro.plans import Deliverable, ReviewVerdict
+from maestro.text import escape, truncate
+
+ACTION_START_PLAN = "plan_start"
+"""``action_id`` of the plan message's Start button (value: the plan id)."""
+VIEW_ORCHESTRATE = "orchestrate_request"
+"""``callback_id`` of the modal that takes a long request (``private_metadata``: the channel id)."""
+ORCHESTRATE_INPUT = "request"
+"""``block_id`` and ``action_id`` of the request input in that modal."""
+
+MAX_SNIPPET = 1200
+"""Characters of one file snippet shown in a thread."""
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2000)}]}
+
+
+def brain_note(brain: str, model: str | None, fallback_reason: str | None) -> str:
+    """Return the line saying which brain wrote a post, and why it fell back if it did (mrkdwn)."""
+    if fallback_reason:
+        return f":warning: {escape(fallback_reason)}, so the offline brain answered (no model wrote this)."
+    if brain == "claude":
+        return f"Written by Claude ({escape(model or 'claude')})."
+    return "Offline brain: deterministic, no model wrote this. Set `ANTHROPIC_API_KEY` for Claude."
+
+
+def build_planning_blocks(request: str) -> list[dict]:
+    """Return the placeholder shown while the Master plans (replaced by the plan)."""
+    return [
+        _section(f":compass: *The Master is planning:* {escape(truncate(request, 300))}\n_Working on it…_")
+    ]
+
+
+def build_plan_blocks(
+    *,
+    plan_id: str,
+    brief: str,
+    issue_type: str,
+    workflow: str,
+    rationale: str,
+    batches: Sequence[Sequence[str]],
+    critical_path: Sequence[str],
+    tasks: Mapping[str, Task],
+    requested_by: str,
+    note: str,
+    startable: bool,
+) -> list[dict]:
+    """Return the plan message: the request in brief, the workflow, the batches and critical path.
+
+    Args:
+        plan_id: id of the plan (the Start button's value).
+        brief, issue_type, workflow, rationale: the plan's text (escaped here).
+        batches: parallel batches of task keys, in order.
+        critical_path: task keys of the longest chain.
+        tasks: key → task, for titles, roles and statuses.
+        requested_by: Slack user id of the requester.
+        note: :func:`brain_note` (mrkdwn, already escaped).
+        startable: show the Start button (some first-batch task is not started yet).
+    """
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
+        _section(
+            f"*Type* {escape(issue_type)} · *Workflow* {escape(workflow)}\n"
+            f"{escape(rationale)}\nRequested by <@{requested_by}>"
+        ),
+    ]
+    lines = []
+    for number, batch in enumerate(batches, 1):
+        entries = []
+        for key in batch:
+            task = tasks.get(key)
+            if task is None:
+                continue
+            who = task.assignee.id if task.assignee else "unassigned"
+            entries.append(
+                f"`{STATUS_SYMBOLS[task.status]}` *{key}* {escape(truncate(task.title, 70))} · {escape(who)}"
+            )
+        parallel = " (in parallel)" if len(entries) > 1 else ""
+        lines.append(f"*Batch {number}*{parallel}\n" + "\n".join(entries))
+    text = "\n".join(lines)
+    for chunk_start in range(0, len(text), MAX_SECTION_TEXT - 100):
+        blocks.append(_section(text[chunk_start : chunk_start + MAX_SECTION_TEXT - 100]))
+        if len(blocks) > 40:
+            blocks.append(_context("…the plan continues in the thread's cards."))
+            break
+    blocks.append(_section("*Critical path* " + " → ".join(critical_path)))
+    if startable:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"plan_actions:{plan_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Start batch 1"},
+                        "action_id": ACTION_START_PLAN,
+                        "value": plan_id,
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    blocks.append(_context(f"{note} Each task's card is in this thread; agents post their work there."))
+    return blocks
+
+
+def build_deliverable_blocks(
+    task: Task, agent_name: str, deliverable: Deliverable, note: str, attempt: int
+) -> list[dict]:
+    """Return an agent's deliverable for the task's thread: summary, body, file snippets, note."""
+    again = f" (attempt {attempt})" if attempt > 1 else ""
+    blocks = [
+        _section(f"*{task.key} · {escape(agent_name)} delivered{again}:* {escape(deliverable.summary)}"),
+        _section(escape(deliverable.body)),
+    ]
+    for snippet in deliverable.files[:3]:
+        code = truncate(snippet.content, MAX_SNIPPET).replace("```", "ʼʼʼ")
+        blocks.append(_section(f"`{escape(snippet.name)}`\n```{escape(code)}```"))
+    if deliverable.open_questions:
+        blocks.append(
+            _section("*Open questions*\n" + "\n".join(f"• {escape(q)}" for q in deliverable.open_questions))
+        )
+    blocks.append(_context(note))
+    return blocks
+
+
+def build_review_blocks(
+    task: Task, reviewer_name: str, verdict: ReviewVerdict, note: str, attempt: int
+) -> list[dict]:
+    """Return a review verdict for the task's thread: the verdict, must-fix and should-fix items."""
+    mark = ":white_check_mark: APPROVED" if verdict.verdict == "APPROVED" else ":x: REJECTED"
+    blocks = [
+        _section(
+            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n{escape(verdict.summary)}"
+        )
+    ]
+    if verdict.must_fix:
+        blocks.append(_section("*Must fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.must_fix)))
+    if verdict.should_fix:
+        blocks.append(
+            _section("*Should fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.should_fix))
+        )
+    blocks.append(_context(note))
+    return blocks
+
+
+def build_orchestrate_modal(channel_id: str) -> dict:
+    """Return the modal that takes a long feature request for ``/orchestrate``."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_ORCHESTRATE,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Plan a request"},
+        "submit": {"type": "plain_text", "text": "Plan it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ORCHESTRATE_INPUT,
+                "label": {"type": "plain_text", "text": "What should the team build?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ORCHESTRATE_INPUT,
+                    "multiline": True,
+                    "max_length": 3000,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "Feature name, objective, a list of requirements, success criteria…",
+                    },
+                },
+            }
+        ],
+    }
+
+
+def build_roster_blocks(agents: Sequence[Mapping[str, object]]) -> list[dict]:
+    """Return ``/agents``: one line per agent (dicts with ``id``, ``name``, ``role``, ``specialty``,
+    ``tier``, ``enabled``), disabled ones marked, and how to change the team."""
+    lines = []
+    for agent in agents:
+        off = " · _disabled_" if not agent.get("enabled", True) else ""
+        lines.append(
+            f"*{escape(str(agent['name']))}* (`{escape(str(agent['id']))}`) · {escape(str(agent['role']))} · "
+            f"{escape(str(agent['tier']))}{off}\n      {escape(str(agent['specialty']))}"
+        )
+    blocks = [_section("*The team*")]
+    for start in range(0, len(lines), 8):
+        blocks.append(_section("\n".join(lines[start : start + 8])))
+    blocks.append(
+        _context(
+            "Change it: `/agents rename backend Bea` · `/agents disable security` · `/agents enable security` · "
+            '`/agents tier backend opus` · `/agents add data-eng --name "Data Engineer" --specialty ETL '
+            "--based-on backend` · `/agents load` (paste YAML)"
+        )
+    )
+    return blocks[:50]
+
+
+def build_usage_blocks(
+    summary: Mapping[str, Sequence[object]], budget: int | None, month_tokens: int
+) -> list[dict]:
+    """Return ``/maestro usage``: tokens and estimated cost by agent for today, this sprint, all time.
+
+    Args:
+        summary: ``today``, ``sprint``, ``all`` → rows with ``agent``, ``input``, ``output``,
+            ``cache_read``, ``cache_write``, ``total``, ``cost_cents`` (see :mod:`maestro.usage`).
+        budget: the monthly token budget, or None.
+        month_tokens: tokens used this month.
+    """
+    titles = {"today": "Today", "sprint": "This sprint (last 14 days)", "all": "All time"}
+    blocks = [_section("*Claude usage of this channel* (estimated list prices)")]
+    for period, title in titles.items():
+        rows = list(summary.get(period, ()))
+        if not rows:
+            blocks.append(_section(f"*{title}*: nothing yet"))
+            continue
+        lines = [
+            f"`{escape(str(row.agent)):<20}` {row.total:>9,} tok "  # type: ignore[attr-defined]
+            f"(in {row.input:,} · out {row.output:,} · cache {row.cache_read + row.cache_write:,}) "  # type: ignore[attr-defined]
+            f"≈ ${row.cost_cents / 100:,.2f}"  # type: ignore[attr-defined]
+            for row in rows
+        ]
+        total = sum(row.cost_cents for row in rows) / 100  # type: ignore[attr-defined]
+        blocks.append(_section(f"*{title}* — ≈ ${total:,.2f}\n" + "\n".join(lines)))
+    if budget is None:
+        blocks.append(
+            _context(f"{month_tokens:,} tokens this month; no budget. Set one: `/maestro budget 2000000`.")
+        )
+    else:
+        blocks.append(_context(f"{month_tokens:,} of {budget:,} tokens of this month's budget used."))
+    return blocks

@@ -1,0 +1,52 @@
+"""A responder for the Anthropic stub that answers like a model would, for end-to-end runs.
+
+It reads the ``<context>`` JSON the Claude brain puts in its user message, rebuilds the context
+model for the forced tool, and answers with what the offline brain would say — so the whole
+flow runs through the Claude brain's request, tool-use parsing and validation with realistic
+content. It is a test double, not a model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from agents.brain import PlanContext, ReviewContext, ThreadContext, WorkContext
+from agents.offline import OfflineBrain
+from agents.roster import find_agent, roster_for
+
+_CONTEXT_RE = re.compile(r"<context>\s*(.*?)\s*</context>", re.DOTALL)
+
+
+def _context(body: dict[str, Any]) -> dict[str, Any] | None:
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        texts = [content] if isinstance(content, str) else [b.get("text", "") for b in content if b.get("type") == "text"]
+        for text in texts:
+            match = _CONTEXT_RE.search(text or "")
+            if match:
+                return json.loads(match.group(1))
+    return None
+
+
+def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the forced tool's input as the offline brain would fill it, or None (a text answer)."""
+    choice = body.get("tool_choice") or {}
+    tool = choice.get("name") or (body.get("tools") or [{}])[0].get("name")
+    data = _context(body)
+    if data is None:
+        return None
+    brain = OfflineBrain()
+    if tool == "submit_plan":
+        master = find_agent(roster_for([]), "master")
+        return brain.plan(PlanContext.model_validate(data), master).value.model_dump(mode="json")
+    if tool == "submit_deliverable":
+        return brain.work(WorkContext.model_validate(data)).value.model_dump(mode="json")
+    if tool == "submit_review":
+        return brain.review(ReviewContext.model_validate(data)).value.model_dump(mode="json")
+    if tool == "submit_reply":
+        return brain.answer(ThreadContext.model_validate(data)).value.model_dump(mode="json")
+    return None

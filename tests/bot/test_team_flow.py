@@ -1,0 +1,218 @@
+"""/orchestrate → plan → cards → agents work, review, complete, dependents start; threads answered."""
+
+from __future__ import annotations
+
+import json
+
+from rq import Queue
+
+from jobs.queues import QUEUE_NAMES
+from maestro.models import TaskStatus
+from maestro.plan_store import PlanStore
+from maestro.store import TaskStore
+from maestro.team_cards import ACTION_START_PLAN
+from sandbox.examples import ORDER_MANAGEMENT
+
+TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
+
+
+def queued(redis) -> int:
+    return sum(Queue(name, connection=redis).count for name in QUEUE_NAMES)
+
+
+def run_until_quiet(run_jobs, redis, rounds: int = 50) -> int:
+    failed = 0
+    for _ in range(rounds):
+        failed += run_jobs()
+        if queued(redis) == 0:
+            return failed
+    raise AssertionError("jobs kept coming")
+
+
+def plan_message(sandbox) -> dict:
+    return next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:"))
+
+
+def orchestrate(sender, sandbox, redis, run_jobs, request=ORDER_MANAGEMENT):
+    sent = sender.command("/orchestrate", request)
+    assert sent.status == 200 and "planning" in sent.body
+    assert run_jobs() == 0
+    return plan_message(sandbox)
+
+
+def test_orchestrate_posts_the_plan_and_every_card_in_its_thread(sender, sandbox, redis, run_jobs):
+    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    text = json.dumps(plan["blocks"], ensure_ascii=False)
+    assert (
+        "backend-feature" in text
+        and "Batch 1" in text
+        and "(in parallel)" in text
+        and "Critical path" in text
+    )
+    assert "Offline brain" in text
+    tasks = TaskStore(redis, TEAM).list_tasks(CHANNEL)
+    assert len(tasks) == 12 and all(t.thread_ts == plan["ts"] for t in tasks)
+    thread = sandbox.workspace.thread(CHANNEL, plan["ts"])
+    cards = [m for m in thread[1:] if m.get("blocks") and m["blocks"][0]["type"] == "header"]
+    assert len(cards) == 12
+    assert [m for m in sandbox.workspace.messages(CHANNEL)] == [plan]  # nothing else at the top level
+    record = PlanStore(TaskStore(redis, TEAM)).get(tasks[0].plan_id)
+    assert record.batches[0] == ["T-1"] and len(record.batches[2]) == 7
+
+
+def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jobs):
+    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    assert sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
+    assert run_until_quiet(run_jobs, redis) == 0
+    tasks = TaskStore(redis, TEAM).list_tasks(CHANNEL)
+    assert [t.key for t in tasks if t.status is not TaskStatus.COMPLETED] == []
+    thread = json.dumps(sandbox.workspace.thread(CHANNEL, plan["ts"]), ensure_ascii=False)
+    assert thread.count("delivered") >= 12 and thread.count("APPROVED") >= 12
+    assert "no model wrote" in thread
+    # the dependent started by itself once its dependency was approved
+    events = TaskStore(redis, TEAM).events(next(t for t in tasks if t.key == "T-2").id)
+    assert any(e.action == "started" and e.actor == "agent:master" for e in events)
+    # the plan message shows the final state
+    assert json.dumps(plan_message(sandbox)["blocks"]).count("[X]") == 12
+
+
+def test_starting_one_task_runs_only_its_agent(sender, sandbox, redis, run_jobs):
+    orchestrate(sender, sandbox, redis, run_jobs)
+    sender.command("/task", "start T-1")
+    run_until_quiet(run_jobs, redis)
+    statuses = {t.key: t.status for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
+    assert statuses["T-1"] is TaskStatus.COMPLETED
+    assert statuses["T-2"] is TaskStatus.COMPLETED  # unblocked only by T-1: started itself
+    assert statuses["T-12"] is TaskStatus.ASSIGNED or statuses["T-12"] is TaskStatus.COMPLETED
+
+
+def test_a_mention_in_a_task_thread_is_answered_once_by_its_agent(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Design the login API --agent backend-architect")
+    run_jobs()
+    card = sandbox.workspace.messages(CHANNEL)[0]
+    sent = sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "text": "<@UMAESTRO> what are you working on?",
+            "ts": "1795300000.000100",
+            "channel": CHANNEL,
+            "thread_ts": card["ts"],
+        },
+    )
+    assert sent.status == 200
+    sender.resend(sent, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert run_jobs() == 0
+    replies = [m for m in sandbox.workspace.thread(CHANNEL, card["ts"]) if m.get("bot_id")][1:]
+    answers = [m for m in replies if "Backend Architect" in m["text"]]
+    assert len(answers) == 1 and "T-1" in answers[0]["text"]
+
+
+def test_quick_actions_in_a_thread_change_the_task(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Write the docs --owner <@U0BOB|bob>")
+    run_jobs()
+    card = sandbox.workspace.messages(CHANNEL)[0]
+    for number, text in enumerate(["progress 60", "blocked: waiting for review", "done"]):
+        sender.event(
+            {
+                "type": "message",
+                "channel_type": "channel",
+                "user": "U0BOB",
+                "text": text,
+                "ts": f"1795300001.00010{number}",
+                "channel": CHANNEL,
+                "thread_ts": card["ts"],
+            }
+        )
+        run_jobs()
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.BLOCKED and task.blocked_reason == "waiting for review"
+    thread = json.dumps(sandbox.workspace.thread(CHANNEL, card["ts"]))
+    assert "T-1 is now *In progress* \\u00b7 60%" in thread
+    assert "so it can't be marked done" in thread  # "done" while blocked is refused, with what to do
+
+
+def test_bots_and_unowned_threads_are_not_answered(sender, sandbox, redis, run_jobs):
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "user": "U0BOB",
+            "text": "hello",
+            "ts": "1795300002.000100",
+            "channel": CHANNEL,
+            "thread_ts": "1795300000.000001",
+        }
+    )
+    sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "bot_id": "B0OTHER",
+            "text": "<@UMAESTRO> hi",
+            "ts": "1795300002.000200",
+            "channel": CHANNEL,
+        }
+    )
+    assert queued(redis) == 0
+
+
+def test_direct_message_goes_to_the_master(sender, sandbox, redis, run_jobs):
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": "U0BOB",
+            "text": "what can you do?",
+            "ts": "1795300003.000100",
+            "channel": "D0BOB",
+        }
+    )
+    assert run_jobs() == 0
+    replies = [m for m in sandbox.workspace.thread("D0BOB", "1795300003.000100") if m.get("bot_id")]
+    assert len(replies) == 1 and replies[0]["text"].startswith("*Master:*")
+
+
+def test_orchestrate_refuses_bad_requests(sender, redis):
+    assert "Say a bit more" in sender.command("/orchestrate", "x").body
+    assert "at most 6,000 characters" in sender.command("/orchestrate", "x" * 7000).body
+    assert queued(redis) == 0
+
+
+def test_orchestrate_without_text_opens_the_modal(sender, sandbox, redis, run_jobs):
+    sender.command("/orchestrate", "")
+    view = sandbox.workspace.wait_for(sandbox.workspace.views_opened)[-1]["view"]  # opened just after the ack
+    assert view["callback_id"] == "orchestrate_request" and view["private_metadata"] == CHANNEL
+    sender.submit_view(
+        "orchestrate_request",
+        {
+            "request": {
+                "request": {
+                    "type": "plain_text_input",
+                    "value": "Let customers reset their password by email",
+                }
+            }
+        },
+        private_metadata=CHANNEL,
+    )
+    assert run_jobs() == 0
+    assert plan_message(sandbox)
+
+
+def test_agents_roster_and_changes(sender, redis):
+    assert "Backend Engineer" in sender.command("/agents", "").body
+    assert "Bea" in sender.command("/agents", "rename backend Bea").body
+    assert "_disabled_" in sender.command("/agents", "disable security").body
+    assert "There's no agent `ghost`" in sender.command("/agents", "tier ghost opus").body
+    assert "I can't do" in sender.command("/agents", "tier backend wizard").body
+    assert "needs a name" in sender.command("/agents", "add ghost --name Ghost").body
+    refused = sender.command("/agents", "frobnicate backend").body
+    assert "I can't do" in refused
+    assert "Bea" in sender.command("/maestro", "agents").body
+
+
+def test_usage_and_budget(sender):
+    assert "nothing yet" in sender.command("/maestro", "usage").body
+    assert "2,000,000 tokens" in sender.command("/maestro", "budget 2,000,000").body
+    assert "whole number" in sender.command("/maestro", "budget lots").body
+    assert "0 of 2,000,000" in sender.command("/maestro", "usage").body

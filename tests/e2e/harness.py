@@ -1,0 +1,60 @@
+"""Starting ``maestro`` sub-commands as processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    """Starts ``maestro`` sub-commands with one environment and stops them all."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path):
+        self.env = env
+        self.log_dir = log_dir
+        self.children: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, *args: str) -> subprocess.Popen:
+        log = self.log_dir / f"{args[0]}-{len(self.children)}.log"
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            env=self.env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        self.children.append((child, log))
+        return child
+
+    def wait_healthy(self, url: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("web never became healthy:\n" + self.logs())
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text()}" for _, log in self.children)
+
+    def stop(self) -> None:
+        for child, _ in self.children:
+            if child.poll() is None:
+                child.terminate()
+        for child, _ in self.children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -1,0 +1,98 @@
+"""End to end through ``maestro web`` and ``maestro worker`` processes: the AI team, on both brains."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from maestro.team_cards import ACTION_START_PLAN
+from sandbox import SandboxServer, SlackSender
+from sandbox.anthropic_stub import AnthropicStub
+from sandbox.claude_responder import offline_responder
+from sandbox.examples import ORDER_MANAGEMENT
+from tests.e2e.harness import free_port
+
+pytestmark = pytest.mark.e2e
+
+CHANNEL = "C0PROJECT"
+
+
+def plan_message(sandbox: SandboxServer) -> dict:
+    return sandbox.workspace.wait_for(
+        lambda: next((m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:")), None),
+        timeout=30,
+    )
+
+
+def thread_text(sandbox: SandboxServer, ts: str) -> str:
+    return json.dumps(sandbox.workspace.thread(CHANNEL, ts), ensure_ascii=False)
+
+
+def approvals(sandbox: SandboxServer, ts: str) -> int:
+    return sum("— APPROVED" in m["text"] for m in sandbox.workspace.thread(CHANNEL, ts))
+
+
+def start_team(
+    processes, redis_url: str, sandbox: SandboxServer, workers: int = 2, **env: str
+) -> SlackSender:
+    port = free_port()
+    group = processes(REDIS_URL=redis_url, SLACK_API_URL=sandbox.api_url, PORT=str(port), **env)
+    group.start("web")
+    for _ in range(workers):
+        group.start("worker")
+    group.wait_healthy(f"http://127.0.0.1:{port}")
+    return SlackSender(f"http://127.0.0.1:{port}", server=sandbox)
+
+
+def test_orchestrate_plans_works_reviews_and_completes_offline(processes, redis_url, sandbox, redis):
+    sender = start_team(processes, redis_url, sandbox)
+    assert sender.command("/orchestrate", ORDER_MANAGEMENT).status == 200
+    plan = plan_message(sandbox)
+    sandbox.workspace.wait_for(
+        lambda: thread_text(sandbox, plan["ts"]).count('"type": "header"') >= 12, timeout=30
+    )
+    assert "Offline brain" in json.dumps(plan["blocks"])
+
+    sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL)
+    # T-1 is worked, reviewed, completed; T-2 (its only dependent) starts by itself and completes too
+    sandbox.workspace.wait_for(lambda: approvals(sandbox, plan["ts"]) >= 2, timeout=60)
+    text = thread_text(sandbox, plan["ts"])
+    assert "T-1: Backend Architect delivered" in text and "T-2: Database Architect delivered" in text
+    assert "moved T-2 from Assigned to *In progress*" in text
+
+    # a mention in the plan's thread naming a task goes to that task's agent, once despite a retry
+    sent = sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "text": "<@UMAESTRO> T-2 why this schema?",
+            "ts": "1795310000.000100",
+            "channel": CHANNEL,
+            "thread_ts": plan["ts"],
+        }
+    )
+    sender.resend(sent, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    sandbox.workspace.wait_for(
+        lambda: "*Database Architect:*" in thread_text(sandbox, plan["ts"]), timeout=30
+    )
+    assert thread_text(sandbox, plan["ts"]).count("*Database Architect:*") == 1
+
+
+def test_the_same_flow_runs_through_the_claude_brain(processes, redis_url, sandbox, redis):
+    with AnthropicStub(responder=offline_responder) as stub:
+        sender = start_team(
+            processes, redis_url, sandbox, ANTHROPIC_API_KEY="sk-ant-test", ANTHROPIC_BASE_URL=stub.base_url
+        )
+        sender.command("/orchestrate", ORDER_MANAGEMENT)
+        plan = plan_message(sandbox)
+        sandbox.workspace.wait_for(
+            lambda: "Written by Claude" in json.dumps(plan_message(sandbox)["blocks"]), timeout=30
+        )
+        sender.press(plan_message(sandbox), ACTION_START_PLAN, channel_id=CHANNEL)
+        sandbox.workspace.wait_for(lambda: approvals(sandbox, plan["ts"]) >= 2, timeout=60)
+        tools = [r.body["tool_choice"]["name"] for r in stub.requests_for()]
+        assert {"submit_plan", "submit_deliverable", "submit_review"} <= set(tools)
+        assert "Written by Claude (claude-sonnet-5)" in thread_text(sandbox, plan["ts"])
+    usage = sender.command("/maestro", "usage")
+    assert "master" in usage.body and "backend-architect" in usage.body

@@ -1,0 +1,45 @@
+import pytest
+
+from maestro.models import Assignee
+from maestro.quick_actions import mentioned_key, parse_quick_action, strip_mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "key", "extra"),
+    [
+        ("done", "done", None, {}),
+        ("<@UMAESTRO> done!", "done", None, {}),
+        ("T-3 done", "done", "T-3", {}),
+        ("blocked: waiting for the schema", "block", None, {"reason": "waiting for the schema"}),
+        ("<@UMAESTRO|maestro> t4 blocked - no creds", "block", "T-4", {"reason": "no creds"}),
+        ("progress 60", "progress", None, {"percent": 60}),
+        ("progress 60%", "progress", None, {"percent": 60}),
+        ("assign <@U0BOB|bob>", "assign", None, {"assignee": Assignee(kind="user", id="U0BOB")}),
+    ],
+)
+def test_quick_actions(text, verb, key, extra):
+    action = parse_quick_action(text)
+    assert action is not None and action.verb == verb and action.key == key
+    for name, value in extra.items():
+        assert getattr(action, name) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why is this done this way?",
+        "progress 140",
+        "is it done yet",
+        "blocked",
+        "assign bob",
+        "<@UMAESTRO> what next",
+    ],
+)
+def test_questions_are_not_quick_actions(text):
+    assert parse_quick_action(text) is None
+
+
+def test_helpers():
+    assert strip_mentions("<@UMAESTRO> <@U0BOB> hello there") == "hello there"
+    assert mentioned_key("what about t-12 and T-3?") == "T-12"
+    assert mentioned_key("no key here") is None
