@@ -22,21 +22,18 @@ from maestro.usage import UsageStore
 
 M = TypeVar("M", bound=BaseModel)
 
-_brains: dict[int, Brain] = {}
-
 
 def brain_for(runtime: Runtime) -> Brain:
-    """Return this process's brain: Claude (with the offline fallback) when a key is set, else offline."""
-    key = id(runtime)
-    if key not in _brains:
+    """Return the runtime's brain: Claude (with the offline fallback) when a key is set, else offline."""
+    if runtime.brain is None:
         offline = OfflineBrain()
         if runtime.settings.claude_enabled:
             from agents.claude import ClaudeBrain
 
-            _brains[key] = ClaudeBrain(runtime.settings, offline)
+            runtime.brain = ClaudeBrain(runtime.settings, offline)
         else:
-            _brains[key] = offline
-    return _brains[key]
+            runtime.brain = offline
+    return runtime.brain
 
 
 def roster(runtime: Runtime, team_id: str, channel_id: str) -> list[Agent]:

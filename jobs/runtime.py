@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 from slack_sdk import WebClient
@@ -14,11 +15,15 @@ from maestro.settings import Settings, build_settings
 
 @dataclass
 class Runtime:
-    """Settings, the Redis connection and the Slack Web API client of this process."""
+    """Settings, the Redis connection and the Slack Web API client of this process.
+
+    ``brain`` is built on first use by :func:`jobs.brains.brain_for`.
+    """
 
     settings: Settings
     redis: Redis
     slack: WebClient
+    brain: Any = None
 
 
 _runtime: Runtime | None = None

@@ -15,7 +15,9 @@ from typing import Any
 from agents.brain import PlanContext, ReviewContext, ThreadContext, WorkContext
 from agents.offline import OfflineBrain
 from agents.roster import find_agent, roster_for
+from sandbox.anthropic_stub import schema_responder
 
+_TOOLS = ("submit_plan", "submit_deliverable", "submit_review", "submit_reply")
 _CONTEXT_RE = re.compile(r"<context>\s*(.*?)\s*</context>", re.DOTALL)
 
 
@@ -24,7 +26,11 @@ def _context(body: dict[str, Any]) -> dict[str, Any] | None:
         if message.get("role") != "user":
             continue
         content = message.get("content")
-        texts = [content] if isinstance(content, str) else [b.get("text", "") for b in content if b.get("type") == "text"]
+        texts = (
+            [content]
+            if isinstance(content, str)
+            else [b.get("text", "") for b in content if b.get("type") == "text"]
+        )
         for text in texts:
             match = _CONTEXT_RE.search(text or "")
             if match:
@@ -33,12 +39,16 @@ def _context(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the forced tool's input as the offline brain would fill it, or None (a text answer)."""
+    """Return the forced tool's input as the offline brain would fill it.
+
+    Requests that don't carry Maestro's ``<context>`` (or name another tool) get the stub's
+    schema-generated input instead.
+    """
     choice = body.get("tool_choice") or {}
     tool = choice.get("name") or (body.get("tools") or [{}])[0].get("name")
     data = _context(body)
-    if data is None:
-        return None
+    if data is None or tool not in _TOOLS:
+        return schema_responder(body)
     brain = OfflineBrain()
     if tool == "submit_plan":
         master = find_agent(roster_for([]), "master")
@@ -47,6 +57,4 @@ def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
         return brain.work(WorkContext.model_validate(data)).value.model_dump(mode="json")
     if tool == "submit_review":
         return brain.review(ReviewContext.model_validate(data)).value.model_dump(mode="json")
-    if tool == "submit_reply":
-        return brain.answer(ThreadContext.model_validate(data)).value.model_dump(mode="json")
-    return None
+    return brain.answer(ThreadContext.model_validate(data)).value.model_dump(mode="json")

@@ -23,12 +23,15 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
     }
     script = "\n".join(
         [
-            "/task new Write the login API --agent backend",
+            "/task new Write the login API",
             ":wait 1",
             ":log",
             ":press 1",
             ":wait 2",
             ":thread 1",
+            "/task new Design the schema --agent database-architect",
+            "/task start T-2",
+            ":wait 4",
             ":quit",
         ]
     )
@@ -55,5 +58,7 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
     assert "== T-1 · Write the login API ==" in out
     assert "[1] Start" in out and "[1] Done" in out  # pressed Start: the card now offers Done
     assert "moved T-1 from Assigned to *In progress*" in out
+    # a task assigned to an agent is worked and reviewed as soon as it starts
+    assert "T-2 · Database Architect delivered" in out and "APPROVED" in out
     assert (tmp_path / ".maestro" / "appendonly.aof").exists()
     assert not socket_path(tmp_path / ".maestro").exists()  # the Redis it started is stopped
