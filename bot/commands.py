@@ -18,7 +18,7 @@ from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_task_command
 from jobs.commands import run_task_command
-from jobs.queues import HIGH, enqueue, job_id_for
+from jobs.queues import HIGH, enqueue, job_id_for, requester_meta
 from maestro.board import select_tasks
 from maestro.cards import build_help_blocks, build_task_detail_blocks, build_task_list_blocks
 from maestro.commands import TaskCommand
@@ -37,7 +37,7 @@ def register(app: App) -> None:
 def handle_maestro_command(
     ack: Ack, command: dict, context: BoltContext, request: BoltRequest, client: WebClient
 ) -> None:
-    """Answer ``/maestro help``, ``usage`` and ``budget``, and route ``/maestro <command> …`` to that command."""
+    """Answer ``/maestro help``, ``usage`` and ``budget``; route ``/maestro <command> …`` to the command."""
     name, _, rest = command.get("text", "").strip().partition(" ")
     name = name.lower().lstrip("/")
     if name == "task":
@@ -187,10 +187,5 @@ def _enqueue_task_job(
         confirm,
         queue=HIGH,
         job_id=job_id_for("task", context.team_id, source),
-        meta={
-            "team_id": context.team_id,
-            "channel_id": channel_id,
-            "user_id": user_id,
-            "response_url": response_url,
-        },
+        meta=requester_meta(context.team_id, channel_id, user_id, response_url),
     )

@@ -1,5 +1,7 @@
-"""Listeners of the AI team: ``/orchestrate`` (and its modal), the plan's Start button, ``/agents``,
-``/maestro usage`` and ``/maestro budget``.
+"""Listeners of the AI team: ``/orchestrate``, the plan's Start button, ``/agents``, usage and budget.
+
+``/orchestrate`` has a modal for long requests; ``/maestro usage`` and ``/maestro budget`` are
+answered here too.
 
 ``/orchestrate`` persists nothing itself: it dedupes, enqueues the Master's job and acks. Roster
 and budget changes are single small Redis writes, done here and confirmed in the ack.
@@ -16,7 +18,7 @@ from agents.roster import AgentOverride, find_agent, load_overrides_yaml, roster
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import normalize, split_flags
-from jobs.queues import HIGH, enqueue, job_id_for
+from jobs.queues import HIGH, enqueue, job_id_for, requester_meta
 from jobs.team import plan_request, start_plan
 from maestro.errors import UserError
 from maestro.models import utcnow
@@ -41,8 +43,9 @@ MIN_REQUEST_LENGTH = 10
 
 AGENTS_USAGE = (
     "`/agents` · `/agents rename backend Bea` · `/agents disable security` · `/agents enable security` · "
-    '`/agents tier backend opus` · `/agents add data-eng --name "Data Engineer" --specialty ETL --based-on backend` '
-    "· `/agents load` followed by YAML · `/agents reset`"
+    "`/agents tier backend opus` · "
+    '`/agents add data-eng --name "Data Engineer" --specialty ETL --based-on backend` · '
+    "`/agents load` followed by YAML · `/agents reset`"
 )
 
 
@@ -80,12 +83,7 @@ def _enqueue_plan(
             response_url,
             queue=HIGH,
             job_id=job_id_for("plan", context.team_id, source),
-            meta={
-                "team_id": context.team_id,
-                "channel_id": channel_id,
-                "user_id": user_id,
-                "response_url": response_url,
-            },
+            meta=requester_meta(context.team_id, channel_id, user_id, response_url),
         )
     except BaseException:
         store.forget_seen("plan", source)
@@ -102,7 +100,8 @@ def _check_request(text: str) -> str:
         )
     if len(request) < MIN_REQUEST_LENGTH:
         raise UserError(
-            "Say a bit more about what to build, e.g. `/orchestrate Let customers reset their password by email`."
+            "Say a bit more about what to build, e.g. "
+            "`/orchestrate Let customers reset their password by email`."
         )
     return request
 
@@ -188,7 +187,7 @@ def handle_start_plan_button(ack: Ack, body: dict, context: BoltContext, respond
         source,
         queue=HIGH,
         job_id=job_id_for("planstart", context.team_id, plan_id),
-        meta={"team_id": context.team_id, "channel_id": channel_id, "user_id": body["user"]["id"]},
+        meta=requester_meta(context.team_id, channel_id, body["user"]["id"]),
     )
     context["log"]["job_id"] = job.id
 
@@ -291,7 +290,8 @@ def handle_budget(ack: Ack, context: BoltContext, channel_id: str, text: str) ->
         return
     if not value.isdigit() or not 1_000 <= int(value) <= 10_000_000_000:
         ack(
-            text=":warning: A budget is a whole number of tokens per month, e.g. `/maestro budget 2000000`, or `off`."
+            text=":warning: A budget is a whole number of tokens per month, "
+            "e.g. `/maestro budget 2000000`, or `off`."
         )
         return
     usage.set_budget(channel_id, int(value))

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from agents.offline import OfflineBrain
 from pydantic import BaseModel
 
 from agents.brain import Brain, BrainResult
+from agents.offline import OfflineBrain
 from agents.roster import Agent, roster_for
 from jobs.runtime import Runtime
 from maestro.models import utcnow
@@ -52,7 +52,8 @@ def think(
 
     Args:
         runtime: the job's runtime.
-        team_id, channel_id: the project (usage and budget are per project).
+        team_id: the Slack team.
+        channel_id: the project (usage and budget are per project).
         agent: who is thinking (usage is recorded per agent and tier).
         ask: calls one brain method, e.g. ``lambda brain: brain.work(ctx)``.
     """

@@ -39,6 +39,13 @@ def job_id_for(*parts: str) -> str:
     return _JOB_ID_RE.sub("_", "-".join(parts))[:200]
 
 
+def requester_meta(
+    team_id: str, channel_id: str, user_id: str, response_url: str | None = None
+) -> dict[str, Any]:
+    """Return the ``meta`` a job needs to tell its requester when it fails for good."""
+    return {"team_id": team_id, "channel_id": channel_id, "user_id": user_id, "response_url": response_url}
+
+
 def enqueue(
     redis: Redis,
     func: Callable[..., Any],

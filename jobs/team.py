@@ -23,7 +23,7 @@ from jobs.board import announce_change, refresh_card
 from jobs.brains import roster, think
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
-from jobs.queues import DEFAULT, enqueue, job_id_for
+from jobs.queues import DEFAULT, enqueue, job_id_for, requester_meta
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
@@ -192,7 +192,7 @@ def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
     attempt = task.review_rejections + 1
     if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=30 * 24 * 3600):
         return False
-    meta = {"team_id": task.team_id, "channel_id": task.channel_id, "user_id": task.created_by}
+    meta = requester_meta(task.team_id, task.channel_id, task.created_by)
     work = enqueue(
         runtime.redis,
         run_agent_on_task,
@@ -352,9 +352,11 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
                 "block",
                 actor="agent:master",
                 source=f"{source}-block",
-                reason=f"Rejected {change.task.review_rejections} times in review; a human must decide. Last: {reason}"[
-                    :500
-                ],
+                reason=truncate(
+                    f"Rejected {change.task.review_rejections} times in review; a human must decide. "
+                    f"Last: {reason}",
+                    500,
+                ),
             )
             announce_change(runtime, tasks, blocked)
         else:

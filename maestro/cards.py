@@ -256,8 +256,8 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "`/orchestrate Let customers reset their password by email` — the Master plans it into tasks "
             "with dependencies; the cards go in the plan's thread. `/orchestrate` alone opens a form.",
-            "Press *Start batch 1* on the plan (or start a task): its agent works it, the reviewer reviews it, "
-            "and what it unblocks starts by itself.",
+            "Press *Start batch 1* on the plan (or start a task): its agent works it, "
+            "the reviewer reviews it, and what it unblocks starts by itself.",
             "Ask in a task's thread and its agent answers; in a plan's thread, the Master. "
             "Quick actions there: `done`, `blocked: reason`, `progress 60`, `assign @person`.",
             "`/agents` — the team · `/maestro usage` — Claude tokens and cost · `/maestro budget 2000000`",

@@ -24,8 +24,10 @@ _PATTERNS = (
 
 @dataclass(frozen=True)
 class QuickAction:
-    """A quick action: ``verb`` (``done``, ``block``, ``progress``, ``assign``), the task key if
-    typed, and the verb's argument."""
+    """A quick action: its verb, the task key if one was typed, and the verb's argument.
+
+    ``verb`` is ``done``, ``block``, ``progress`` or ``assign``.
+    """
 
     verb: str
     key: str | None = None

@@ -226,30 +226,38 @@ class TaskStore:
                     task = new.to_task(
                         f"T-{number}", team_id=self.team_id, channel_id=channel_id, actor=actor, now=now
                     )
-                    event = AuditEvent(
-                        team_id=self.team_id,
-                        channel_id=channel_id,
-                        task_id=task.id,
-                        task_key=task.key,
-                        at=now,
-                        actor=actor,
-                        action="created",
-                        to_status=task.status,
-                        source=source,
-                    )
                     pipe.multi()
-                    pipe.set(self._task(task.id), task.model_dump_json())
-                    pipe.hset(keys_key, task.key, task.id)
-                    pipe.zadd(f"{self._p(channel_id)}:tasks", {task.id: number})
-                    pipe.zadd(f"{self._p(channel_id)}:open", {task.id: number})
-                    for dep in new.depends_on:
-                        pipe.sadd(f"{self._p(channel_id)}:unblocks:{dep}", task.key)
-                    pipe.rpush(self._events(task.id), event.model_dump_json())
+                    event = self._write_new_task(pipe, task, actor=actor, source=source, now=now)
                     pipe.set(source_key, event.model_dump_json(), ex=DEFAULT_SOURCE_TTL)
                     pipe.execute()
                     return Change(task, event, new=True)
                 except WatchError:
                     continue
+
+    def _write_new_task(
+        self, pipe: Pipeline, task: Task, *, actor: str, source: str, now: datetime
+    ) -> AuditEvent:
+        """Queue (in MULTI) the writes of a new task: record, key, indexes, unblocks, ``created`` event."""
+        event = AuditEvent(
+            team_id=self.team_id,
+            channel_id=task.channel_id,
+            task_id=task.id,
+            task_key=task.key,
+            at=now,
+            actor=actor,
+            action="created",
+            to_status=task.status,
+            source=source,
+        )
+        p = self._p(task.channel_id)
+        pipe.set(self._task(task.id), task.model_dump_json())
+        pipe.hset(f"{p}:keys", task.key, task.id)
+        pipe.zadd(f"{p}:tasks", {task.id: task.number})
+        pipe.zadd(f"{p}:open", {task.id: task.number})
+        for dep in task.depends_on:
+            pipe.sadd(f"{p}:unblocks:{dep}", task.key)
+        pipe.rpush(self._events(task.id), event.model_dump_json())
+        return event
 
     def reserve_keys(self, channel_id: str, count: int) -> list[str]:
         """Reserve ``count`` consecutive task keys of the channel (one atomic ``INCRBY``).
@@ -313,24 +321,7 @@ class TaskStore:
                     ]
                     pipe.multi()
                     for task in tasks:
-                        event = AuditEvent(
-                            team_id=self.team_id,
-                            channel_id=channel_id,
-                            task_id=task.id,
-                            task_key=task.key,
-                            at=now,
-                            actor=actor,
-                            action="created",
-                            to_status=task.status,
-                            source=source,
-                        )
-                        pipe.set(self._task(task.id), task.model_dump_json())
-                        pipe.hset(keys_key, task.key, task.id)
-                        pipe.zadd(f"{self._p(channel_id)}:tasks", {task.id: task.number})
-                        pipe.zadd(f"{self._p(channel_id)}:open", {task.id: task.number})
-                        for dep in task.depends_on:
-                            pipe.sadd(f"{self._p(channel_id)}:unblocks:{dep}", task.key)
-                        pipe.rpush(self._events(task.id), event.model_dump_json())
+                        self._write_new_task(pipe, task, actor=actor, source=source, now=now)
                     if also is not None:
                         also(pipe, tasks)
                     pipe.set(

@@ -1,5 +1,6 @@
-"""Block Kit builders for the AI team's posts (pure functions): plans, deliverables, reviews,
-the roster and token usage.
+"""Block Kit builders for the AI team's posts (pure functions).
+
+Plans, deliverables, reviews, the roster and token usage.
 
 Every string a person or a model wrote is escaped; long texts are cut visibly to Block Kit's
 limits (section 3,000 characters, 50 blocks a message).
@@ -67,7 +68,10 @@ def build_plan_blocks(
 
     Args:
         plan_id: id of the plan (the Start button's value).
-        brief, issue_type, workflow, rationale: the plan's text (escaped here).
+        brief: the request in brief (escaped here, like the next three).
+        issue_type: seed 004's issue type.
+        workflow: the workflow followed.
+        rationale: why this type and workflow.
         batches: parallel batches of task keys, in order.
         critical_path: task keys of the longest chain.
         tasks: key → task, for titles, roles and statuses.
@@ -149,7 +153,8 @@ def build_review_blocks(
     mark = ":white_check_mark: APPROVED" if verdict.verdict == "APPROVED" else ":x: REJECTED"
     blocks = [
         _section(
-            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n{escape(verdict.summary)}"
+            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n"
+            f"{escape(verdict.summary)}"
         )
     ]
     if verdict.must_fix:
@@ -192,8 +197,11 @@ def build_orchestrate_modal(channel_id: str) -> dict:
 
 
 def build_roster_blocks(agents: Sequence[Mapping[str, object]]) -> list[dict]:
-    """Return ``/agents``: one line per agent (dicts with ``id``, ``name``, ``role``, ``specialty``,
-    ``tier``, ``enabled``), disabled ones marked, and how to change the team."""
+    """Return ``/agents``: one line per agent, disabled ones marked, and how to change the team.
+
+    Args:
+        agents: dicts with ``id``, ``name``, ``role``, ``specialty``, ``tier``, ``enabled``.
+    """
     lines = []
     for agent in agents:
         off = " · _disabled_" if not agent.get("enabled", True) else ""
@@ -206,7 +214,8 @@ def build_roster_blocks(agents: Sequence[Mapping[str, object]]) -> list[dict]:
         blocks.append(_section("\n".join(lines[start : start + 8])))
     blocks.append(
         _context(
-            "Change it: `/agents rename backend Bea` · `/agents disable security` · `/agents enable security` · "
+            "Change it: `/agents rename backend Bea` · `/agents disable security` · "
+            "`/agents enable security` · "
             '`/agents tier backend opus` · `/agents add data-eng --name "Data Engineer" --specialty ETL '
             "--based-on backend` · `/agents load` (paste YAML)"
         )

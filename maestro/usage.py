@@ -69,7 +69,15 @@ class UsageStore:
         return f"{self._t}:project:{channel_id}"
 
     def record(self, channel_id: str, agent: str, tier: str, tokens: dict[str, int], now: datetime) -> None:
-        """Add one call's tokens (``input``, ``output``, ``cache_read``, ``cache_write``) to today, the month, all time."""
+        """Add one call's tokens to today, the month and all time.
+
+        Args:
+            channel_id: the project.
+            agent: the agent id.
+            tier: its model tier (prices differ).
+            tokens: ``input``, ``output``, ``cache_read``, ``cache_write`` counts.
+            now: the time of the call (UTC).
+        """
         p = self._p(channel_id)
         keys = (f"{p}:usage:day:{now:%Y-%m-%d}", f"{p}:usage:month:{now:%Y-%m}", f"{p}:usage:all")
         with self.redis.pipeline() as pipe:

@@ -1467,7 +1467,7 @@ def main(argv: list[str] | None = None) -> int:
         "--responder",
         choices=("offline", "schema"),
         default="offline",
-        help="offline: answer as Maestro's offline brain would (realistic plans); schema: minimal valid input",
+        help="offline: answer as Maestro's offline brain would (realistic); schema: minimal valid input",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(

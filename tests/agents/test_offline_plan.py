@@ -9,31 +9,9 @@ from agents.offline import OfflineBrain, build_plan, imperative_title
 from agents.roster import DEFAULT_ROSTER
 from agents.triage import parse_request
 from maestro.plans import MAX_PLAN_TASKS, Plan, critical_path, validate_plan
+from sandbox.examples import ORDER_MANAGEMENT
 
-# Seed 002, "Feature Request" block (lines 22–47), verbatim.
-SEED_002_REQUEST = """\
-Feature Name: E-Commerce Order Management System
-
-Business Objective: Enable customers to place orders, track order status, and manage their order \
-history while integrating with inventory and payment systems.
-
-Requirements:
-
-  • Users can create, modify, and cancel orders
-  • Orders contain line items with products and quantities
-  • Payment processing integration required
-  • Inventory must be reserved when order is placed
-  • Order status tracking (pending, confirmed, shipped, delivered, cancelled)
-  • Email notifications on status changes
-  • Admin dashboard for order management
-
-Success Criteria:
-
-  • 95% order success rate
-  • < 2 second order placement time
-  • Real-time inventory updates
-  • Automated email notifications
-"""
+SEED_002_REQUEST = ORDER_MANAGEMENT  # seed 002's request, verbatim
 
 # Seed 001, Phase 1 (lines 15–25), verbatim.
 SEED_001_PHASE_1 = """\

@@ -15,30 +15,9 @@ from agents.triage import (
     triage,
 )
 from maestro.plans import ISSUE_TYPES
+from sandbox.examples import ORDER_MANAGEMENT
 
-FEATURE_REQUEST = """\
-Feature Name: E-Commerce Order Management System
-
-Business Objective: Enable customers to place orders, track order status, and manage their order \
-history while integrating with inventory and payment systems.
-
-Requirements:
-
-  • Users can create, modify, and cancel orders
-  • Orders contain line items with products and quantities
-  • Payment processing integration required
-  • Inventory must be reserved when order is placed
-  • Order status tracking (pending, confirmed, shipped, delivered, cancelled)
-  • Email notifications on status changes
-  • Admin dashboard for order management
-
-Success Criteria:
-
-  • 95% order success rate
-  • < 2 second order placement time
-  • Real-time inventory updates
-  • Automated email notifications
-"""
+FEATURE_REQUEST = ORDER_MANAGEMENT  # seed 002's request, verbatim
 
 
 def test_parse_a_feature_request():

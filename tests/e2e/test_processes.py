@@ -50,7 +50,7 @@ def test_task_round_trip_through_web_and_worker_processes(processes, redis_url, 
     group.wait_healthy(url)
     sender = SlackSender(url, server=sandbox)
 
-    sent = sender.command("/task", "new Write the login API --agent backend")
+    sent = sender.command("/task", "new Write the login API --owner <@U0BOB|bob>")
     assert sent.status == 200, sent.body
     posted = card(sandbox, "T-1")
     assert posted["blocks"][0]["text"]["text"] == "T-1 · Write the login API"
