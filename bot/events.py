@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
 from bot.observe import logged
-from jobs.queues import DEFAULT, enqueue, job_id_for
+from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout
 from jobs.threads import answer_in_thread
 from maestro.team_store import TeamStore
 
@@ -26,7 +26,8 @@ def register(app: App) -> None:
 
 
 def _from_a_bot(event: dict) -> bool:
-    return bool(event.get("bot_id")) or event.get("subtype") is not None
+    """True for bots (Maestro included) and for edits, joins and other non-messages."""
+    return bool(event.get("bot_id")) or event.get("subtype") not in (None, "thread_broadcast")
 
 
 def _enqueue_answer(context: BoltContext, body: dict, event: dict, thread_ts: str) -> None:
@@ -48,6 +49,7 @@ def _enqueue_answer(context: BoltContext, body: dict, event: dict, thread_ts: st
             event_id,
             event.get("ts", ""),
             queue=DEFAULT,
+            timeout=model_job_timeout(deps.settings),
             job_id=job_id_for("answer", context.team_id, event_id),
             meta={
                 "team_id": context.team_id,
@@ -74,12 +76,12 @@ def handle_message(body: dict, event: dict, context: BoltContext) -> None:
     context["log"].update(event="message")
     if _from_a_bot(event) or not event.get("user"):
         return
-    if context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", ""):
-        return  # a mention: app_mention answers it
     thread_ts = event.get("thread_ts")
-    if event.get("channel_type") == "im":
+    if event.get("channel_type") == "im":  # Slack sends no app_mention in DMs
         _enqueue_answer(context, body, event, thread_ts or event["ts"])
         return
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", ""):
+        return  # a mention: app_mention answers it
     deps: Deps = context["deps"]
     if thread_ts and TeamStore(deps.redis, context.team_id).thread_owner(event["channel"], thread_ts):
         _enqueue_answer(context, body, event, thread_ts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
@@ -18,7 +19,7 @@ from agents.roster import AgentOverride, find_agent, load_overrides_yaml, roster
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import normalize, split_flags
-from jobs.queues import HIGH, enqueue, job_id_for, requester_meta
+from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.team import plan_request, start_plan
 from maestro.errors import UserError
 from maestro.models import utcnow
@@ -82,6 +83,7 @@ def _enqueue_plan(
             source,
             response_url,
             queue=HIGH,
+            timeout=model_job_timeout(deps.settings),
             job_id=job_id_for("plan", context.team_id, source),
             meta=requester_meta(context.team_id, channel_id, user_id, response_url),
         )
@@ -250,8 +252,10 @@ def _agents_change(verb: str, rest: str, overrides: list[dict]) -> list[dict]:
         raise UserError(f"I can't do `/agents {escape(verb)}` like that. Try: {AGENTS_USAGE}")
     try:
         AgentOverride.model_validate(change)
-    except ValueError as error:
-        raise UserError(f"That change isn't valid: {escape(str(error).splitlines()[-1])}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise UserError(f"That change isn't valid: {escape(where)}: {escape(first['msg'])}.") from None
     merged = [o for o in overrides if o.get("id") != agent_id]
     previous = next((o for o in overrides if o.get("id") == agent_id), {})
     merged.append({**previous, **{k: v for k, v in change.items() if v is not None}})

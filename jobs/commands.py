@@ -79,8 +79,7 @@ def run_task_command(
             _reply_once(runtime, store, source, refused.message, channel_id, user_id, response_url)
             return None
         announce_change(runtime, store, change)
-        if change.new:
-            follow_up(runtime, store, change.task)
+        follow_up(runtime, store, change.task)  # idempotent: a re-run finishes what a crash cut short
         if confirm and change.new:
             percent = f" · {change.task.percent}%" if cmd.verb == "progress" else ""
             status = STATUS_LABELS[change.task.status]

@@ -10,6 +10,8 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job, Retry
 
+from maestro.settings import Settings
+
 HIGH = "high"
 """Queue for what a person is waiting on: task commands and button presses."""
 DEFAULT = "default"
@@ -39,6 +41,15 @@ def job_id_for(*parts: str) -> str:
     return _JOB_ID_RE.sub("_", "-".join(parts))[:200]
 
 
+def model_job_timeout(settings: Settings) -> int:
+    """Seconds a job that asks a model may run, so the offline fallback happens before RQ kills it.
+
+    Two calls (the answer and its repair), each with the SDK's retries, and the rest of the job.
+    """
+    per_call = settings.maestro_claude_timeout * (settings.maestro_claude_max_retries + 1) + 10
+    return int(max(DEFAULT_JOB_TIMEOUT, 2 * per_call + 60))
+
+
 def requester_meta(
     team_id: str, channel_id: str, user_id: str, response_url: str | None = None
 ) -> dict[str, Any]:
@@ -53,6 +64,7 @@ def enqueue(
     queue: str = DEFAULT,
     job_id: str | None = None,
     meta: dict[str, Any] | None = None,
+    timeout: int = DEFAULT_JOB_TIMEOUT,
     **kwargs: Any,
 ) -> Job:
     """Enqueue ``func(*args, **kwargs)`` with Maestro's retry policy.
@@ -65,6 +77,7 @@ def enqueue(
         job_id: a deterministic id (from :func:`job_id_for`) so a duplicate enqueue is visible.
         meta: stored on the job; ``response_url``, ``channel_id``, ``user_id``, ``team_id`` are
             used to tell the requester when the job fails for good.
+        timeout: seconds the job may run (see :func:`model_job_timeout` for jobs that ask a model).
         **kwargs: further ``Queue.enqueue`` options (e.g. ``depends_on``).
 
     Returns:
@@ -78,7 +91,7 @@ def enqueue(
         job_id=job_id,
         meta=meta or {},
         retry=Retry(max=len(DEFAULT_RETRY_INTERVALS), interval=list(DEFAULT_RETRY_INTERVALS)),
-        job_timeout=DEFAULT_JOB_TIMEOUT,
+        job_timeout=timeout,
         failure_ttl=DEFAULT_FAILURE_TTL,
         result_ttl=DEFAULT_RESULT_TTL,
         **kwargs,

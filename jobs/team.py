@@ -17,18 +17,21 @@ from __future__ import annotations
 
 import logging
 
-from agents.brain import DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
+from rq.job import Job, JobStatus
+
+from agents.brain import BrainResult, DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
 from agents.roster import Agent, find_agent
 from jobs.board import announce_change, refresh_card
 from jobs.brains import roster, think
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
-from jobs.queues import DEFAULT, enqueue, job_id_for, requester_meta
+from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
 from maestro.models import Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
+from maestro.plans import Deliverable, ReviewVerdict
 from maestro.store import TaskStore
 from maestro.team_cards import (
     brain_note,
@@ -41,6 +44,12 @@ from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
 
 logger = logging.getLogger(__name__)
+
+PLAN_LOCK_TIMEOUT = 120
+"""Seconds a plan message's update lock is held at most."""
+
+AGENT_START_GUARD = 60
+"""Seconds two callers starting the same agent attempt at once are kept from both enqueuing it."""
 
 MAX_REJECTIONS = 3
 """Review rejections after which a task is BLOCKED for a human (seed 004: 3+ rejections → escalate)."""
@@ -102,6 +111,7 @@ def plan_request(
                     brain=result.brain,
                     fallback_reason=result.fallback_reason,
                     message_ts=placeholder,
+                    model=result.model,
                 )
             except UserError as refused:
                 if placeholder:
@@ -116,20 +126,28 @@ def plan_request(
                     response_url=response_url,
                 )
                 return None
-            model = result.model
         else:
-            record, model = existing, None
+            record = existing
         log["outcome"] = f"{len(record.keys)} tasks"
         if placeholder:
             TeamStore(runtime.redis, team_id).own_thread(channel_id, placeholder, "plan", record.id)
-        show_plan(runtime, tasks, record, model=model)
+        show_plan(runtime, tasks, record)
         for key in record.keys.values():
             refresh_card(runtime, tasks, channel_id, key)
         return record.id
 
 
-def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord, model: str | None = None) -> None:
-    """Render the plan message from the current state of its tasks (``chat.update`` of its message)."""
+def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
+    """Render the plan message from the current state of its tasks (``chat.update`` of its message).
+
+    Updates of one plan are serialised by a Redis lock and render the state read inside it, so
+    the last update shows the latest state whatever order workers finish in.
+    """
+    with runtime.redis.lock(f"maestro:{tasks.team_id}:planlock:{record.id}", timeout=PLAN_LOCK_TIMEOUT):
+        _show_plan(runtime, tasks, PlanStore(tasks).get(record.id) or record)
+
+
+def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
     if not record.message_ts:
         return
     by_key = {t.key: t for t in tasks.tasks_by_keys(record.channel_id, record.keys.values())}
@@ -145,7 +163,7 @@ def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord, model: str
         critical_path=record.critical_path,
         tasks=by_key,
         requested_by=record.created_by,
-        note=brain_note(record.brain, model, record.fallback_reason),
+        note=brain_note(record.brain, record.model, record.fallback_reason),
         startable=startable,
     )
     runtime.slack.chat_update(
@@ -169,53 +187,78 @@ def start_plan(team_id: str, channel_id: str, user_id: str, plan_id: str, source
         if record is None or record.channel_id != channel_id:
             return []
         started = []
-        for key in record.batches[0] if record.batches else []:
-            task = tasks.get(channel_id, key)
+        for task in tasks.tasks_by_keys(channel_id, record.batches[0] if record.batches else []):
             if task.status is TaskStatus.ASSIGNED:
-                change = tasks.apply(channel_id, key, "start", actor=user_id, source=f"{source}:{key}")
+                try:
+                    change = tasks.apply(
+                        channel_id, task.key, "start", actor=user_id, source=f"{source}:{task.key}"
+                    )
+                except UserError:
+                    continue
                 announce_change(runtime, tasks, change)
-                start_agent_if_any(runtime, tasks, change.task)
-                started.append(key)
+                task = change.task
+                started.append(task.key)
+            start_agent_if_any(runtime, tasks, task)
         show_plan(runtime, tasks, record)
         return started
 
 
 # -- agents at work ---------------------------------------------------------------------------
-def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
-    """When an agent owns this IN_PROGRESS task, enqueue its work and then its review, once per attempt.
+IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED})
+"""RQ statuses of a job that will still run."""
 
-    The review job is an RQ dependent of the work job: it runs when the work job succeeded.
-    Returns True when the jobs were enqueued by this call.
+
+def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
+    """When an agent owns this IN_PROGRESS task, enqueue its work and then its review.
+
+    Safe to call as often as anyone likes: nothing is enqueued while this attempt's work job is
+    in flight; a finished or failed one whose task is still IN_PROGRESS (blocked mid-work and
+    unblocked, or failed for good) is run again. The review job is an RQ dependent of the work job.
+
+    Returns:
+        True when this call enqueued the jobs.
     """
     if task.assignee is None or task.assignee.kind != "agent" or task.status is not TaskStatus.IN_PROGRESS:
         return False
     attempt = task.review_rejections + 1
-    if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=30 * 24 * 3600):
-        return False
+    work_id = job_id_for("work", task.team_id, task.id, str(attempt))
+    if Job.exists(work_id, connection=runtime.redis):
+        if Job.fetch(work_id, connection=runtime.redis).get_status() in IN_FLIGHT:
+            return False
+        tasks.forget_seen("agent-run", f"{task.id}-{attempt}")  # that run is over: the guard is stale
+    if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=AGENT_START_GUARD):
+        return False  # another job is enqueuing it right now
     meta = requester_meta(task.team_id, task.channel_id, task.created_by)
-    work = enqueue(
-        runtime.redis,
-        run_agent_on_task,
-        task.team_id,
-        task.channel_id,
-        task.id,
-        attempt,
-        queue=DEFAULT,
-        job_id=job_id_for("work", task.team_id, task.id, str(attempt)),
-        meta=meta,
-    )
-    enqueue(
-        runtime.redis,
-        review_task,
-        task.team_id,
-        task.channel_id,
-        task.id,
-        attempt,
-        queue=DEFAULT,
-        job_id=job_id_for("review", task.team_id, task.id, str(attempt)),
-        meta=meta,
-        depends_on=work,
-    )
+    timeout = model_job_timeout(runtime.settings)
+    try:
+        work = enqueue(
+            runtime.redis,
+            run_agent_on_task,
+            task.team_id,
+            task.channel_id,
+            task.id,
+            attempt,
+            queue=DEFAULT,
+            job_id=work_id,
+            meta=meta,
+            timeout=timeout,
+        )
+        enqueue(
+            runtime.redis,
+            review_task,
+            task.team_id,
+            task.channel_id,
+            task.id,
+            attempt,
+            queue=DEFAULT,
+            job_id=job_id_for("review", task.team_id, task.id, str(attempt)),
+            meta=meta,
+            timeout=timeout,
+            depends_on=work,
+        )
+    except BaseException:
+        tasks.forget_seen("agent-run", f"{task.id}-{attempt}")
+        raise
     return True
 
 
@@ -239,62 +282,88 @@ def _context_of(
                 )
             )
     history = team.history(task.channel_id, task.thread_root) if task.thread_root else []
-    thread = [ThreadMessage(**m) for m in history]
-    return (record.brief if record else None), dependencies, thread
+    return (record.brief if record else None), dependencies, [ThreadMessage(**m) for m in history]
+
+
+def _answer_once(
+    runtime: Runtime, team_id: str, channel_id: str, kind: str, task: Task, attempt: int, agent: Agent, ask
+) -> BrainResult:
+    """The brain's answer for one step of a task, asked once: a re-run reuses the kept one."""
+    team = TeamStore(runtime.redis, team_id)
+    kept = team.answer(kind, task.id, attempt)
+    if kept is not None:
+        return BrainResult[Deliverable if kind == "work" else ReviewVerdict].model_validate(kept)
+    result = think(runtime, team_id, channel_id, agent, ask)
+    team.save_answer(kind, task.id, attempt, result.model_dump(mode="json"))
+    return result
 
 
 def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
     """The task's agent works it: posts the deliverable in the thread and moves the task to REVIEW.
 
     Returns:
-        The task key, or None when the task is no longer in progress (nothing to do).
+        The task key, or None when there is nothing to do (the task moved on, or was blocked).
     """
     runtime = get_runtime()
     with job_log("run_agent_on_task", team=team_id, channel=channel_id) as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         task = tasks.get_by_id(task_id)
-        if task is None or task.status is not TaskStatus.IN_PROGRESS or task.review_rejections + 1 != attempt:
+        source = f"work-{task_id}-{attempt}"
+        if task is None or tasks.change_for_source(source) is not None:
+            log["outcome"] = "done before"
+            return task.key if task else None
+        if task.status is not TaskStatus.IN_PROGRESS or task.review_rejections + 1 != attempt:
             log["outcome"] = "skipped"
             return None
         log["task_key"] = task.key
         agent = find_agent(roster(runtime, team_id, channel_id), task.assignee.id if task.assignee else "")
+        if not agent.enabled:
+            _block(
+                runtime,
+                tasks,
+                task,
+                f"{agent.name} is disabled in this channel; assign someone else.",
+                source,
+            )
+            return None
         plan_brief, dependencies, thread = _context_of(runtime, team_id, task)
-        feedback = _last_feedback(tasks, task)
         ctx = WorkContext(
             agent=agent,
             task=task,
             plan_brief=plan_brief,
             dependencies=dependencies,
             thread=thread,
-            review_feedback=feedback,
+            review_feedback=_last_feedback(tasks, task),
             attempt=attempt,
         )
-        result = think(runtime, team_id, channel_id, agent, lambda b: b.work(ctx))
+        result = _answer_once(
+            runtime, team_id, channel_id, "work", task, attempt, agent, lambda b: b.work(ctx)
+        )
         team.save_deliverable(task.id, result.value)
+        note = brain_note(result.brain, result.model, result.fallback_reason)
         _post_in_thread(
             runtime,
             tasks,
             task,
             f"deliverable:{task.id}:{attempt}",
-            f"{task.key}: {agent.name} delivered — {escape(truncate(result.value.summary, 200))}",
-            build_deliverable_blocks(
-                task,
-                agent.name,
-                result.value,
-                brain_note(result.brain, result.model, result.fallback_reason),
-                attempt,
-            ),
+            f"{task.key}: {escape(agent.name)} delivered — {escape(truncate(result.value.summary, 200))}",
+            build_deliverable_blocks(task, agent.name, result.value, note, attempt),
             who=f"agent:{agent.id}",
         )
-        change = tasks.apply(
-            channel_id, task.key, "review", actor=f"agent:{agent.id}", source=f"work-{task.id}-{attempt}"
-        )
-        announce_change(runtime, tasks, change)
+        try:
+            change = tasks.apply(channel_id, task.key, "review", actor=f"agent:{agent.id}", source=source)
+        except UserError:
+            log["outcome"] = "moved meanwhile"  # e.g. blocked while the agent worked; unblocking re-runs it
+            return None
+        announce_change(runtime, tasks, change, note=False)
         return task.key
 
 
 def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
     """The reviewer reviews the deliverable: APPROVED completes the task, REJECTED sends it back.
+
+    A re-run whose verdict was already applied redoes only the follow-ups (start what the task
+    unblocked, or the next attempt, or block after :data:`MAX_REJECTIONS`), which are idempotent.
 
     Returns:
         ``APPROVED`` or ``REJECTED``, or None when the task isn't in review (nothing to do).
@@ -303,97 +372,118 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
     with job_log("review_task", team=team_id, channel=channel_id) as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         task = tasks.get_by_id(task_id)
-        deliverable = team.deliverable(task_id)
-        if (
-            task is None
-            or deliverable is None
-            or task.status is not TaskStatus.REVIEW
-            or task.review_rejections + 1 != attempt
-        ):
-            log["outcome"] = "skipped"
+        source = f"review-{task_id}-{attempt}"
+        event = tasks.change_for_source(source)
+        if task is None:
             return None
-        log["task_key"] = task.key
         record = PlanStore(tasks).get(task.plan_id) if task.plan_id else None
-        reviewer = _reviewer(roster(runtime, team_id, channel_id), record, task)
-        ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=deliverable, attempt=attempt)
-        result = think(runtime, team_id, channel_id, reviewer, lambda b: b.review(ctx))
-        verdict = result.value
-        log["outcome"] = verdict.verdict
-        _post_in_thread(
-            runtime,
-            tasks,
-            task,
-            f"review:{task.id}:{attempt}",
-            f"{task.key}: review by {reviewer.name} — {verdict.verdict}",
-            build_review_blocks(
+        if event is None:
+            deliverable = team.deliverable(task_id)
+            if (
+                deliverable is None
+                or task.status is not TaskStatus.REVIEW
+                or task.review_rejections + 1 != attempt
+            ):
+                log["outcome"] = "skipped"
+                return None
+            log["task_key"] = task.key
+            reviewer = _reviewer(roster(runtime, team_id, channel_id), record, task)
+            ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=deliverable, attempt=attempt)
+            result = _answer_once(
+                runtime, team_id, channel_id, "review", task, attempt, reviewer, lambda b: b.review(ctx)
+            )
+            verdict = result.value
+            note = brain_note(result.brain, result.model, result.fallback_reason)
+            _post_in_thread(
+                runtime,
+                tasks,
                 task,
-                reviewer.name,
-                verdict,
-                brain_note(result.brain, result.model, result.fallback_reason),
-                attempt,
-            ),
-            who=f"agent:{reviewer.id}",
-        )
-        actor, source = f"agent:{reviewer.id}", f"review-{task.id}-{attempt}"
-        if verdict.verdict == "APPROVED":
-            change = tasks.apply(channel_id, task.key, "done", actor=actor, source=source)
+                f"review:{task.id}:{attempt}",
+                f"{task.key}: review by {escape(reviewer.name)} — {verdict.verdict}",
+                build_review_blocks(task, reviewer.name, verdict, note, attempt),
+                who=f"agent:{reviewer.id}",
+            )
+            actor = f"agent:{reviewer.id}"
+            try:
+                if verdict.verdict == "APPROVED":
+                    change = tasks.apply(channel_id, task.key, "done", actor=actor, source=source)
+                else:
+                    reason = truncate("; ".join(verdict.must_fix) or verdict.summary, 480)
+                    change = tasks.apply(
+                        channel_id, task.key, "reject", actor=actor, source=source, reason=reason
+                    )
+            except UserError:
+                log["outcome"] = "moved meanwhile"
+                return None
             announce_change(runtime, tasks, change, note=False)
-            start_ready_dependents(runtime, tasks, change.task)
+            event, task = change.event, change.task
+        log["outcome"] = "APPROVED" if event.action == "done" else "REJECTED"
+        task = tasks.get_by_id(task_id) or task
+        if event.action == "done":
+            start_ready_dependents(runtime, tasks, task)
             if record:
                 show_plan(runtime, tasks, record)
-            return verdict.verdict
-        reason = truncate("; ".join(verdict.must_fix) or verdict.summary, 480)
-        change = tasks.apply(channel_id, task.key, "reject", actor=actor, source=source, reason=reason)
-        announce_change(runtime, tasks, change, note=False)
-        if change.task.review_rejections >= MAX_REJECTIONS:
-            blocked = tasks.apply(
-                channel_id,
-                task.key,
-                "block",
-                actor="agent:master",
-                source=f"{source}-block",
-                reason=truncate(
-                    f"Rejected {change.task.review_rejections} times in review; a human must decide. "
-                    f"Last: {reason}",
-                    500,
-                ),
-            )
-            announce_change(runtime, tasks, blocked)
+        elif task.review_rejections >= MAX_REJECTIONS:
+            if task.status is not TaskStatus.BLOCKED:
+                reason = str(event.detail.get("reason", ""))
+                _block(
+                    runtime,
+                    tasks,
+                    task,
+                    f"Rejected {task.review_rejections} times in review; a human must decide. Last: {reason}",
+                    source,
+                )
         else:
-            start_agent_if_any(runtime, tasks, change.task)
-        return verdict.verdict
+            start_agent_if_any(runtime, tasks, task)
+        return log["outcome"]
+
+
+def _block(runtime: Runtime, tasks: TaskStore, task: Task, reason: str, source: str) -> None:
+    try:
+        change = tasks.apply(
+            task.channel_id,
+            task.key,
+            "block",
+            actor="agent:master",
+            source=f"{source}-block",
+            reason=truncate(reason, 500),
+        )
+    except UserError:
+        return
+    announce_change(runtime, tasks, change)
 
 
 def start_ready_dependents(runtime: Runtime, tasks: TaskStore, done: Task) -> list[str]:
     """Start every agent task that waited for ``done`` and whose dependencies are now all completed.
 
+    Idempotent, and safe when two dependencies complete at once: the start is keyed by the
+    dependent, and :func:`start_agent_if_any` runs the agent once.
+
     Returns:
-        The keys started by this call.
+        The keys whose agent this call set to work.
     """
     started = []
     for dependent in tasks.tasks_by_keys(done.channel_id, tasks.unblocks(done.channel_id, done.key)):
-        if (
-            dependent.status is not TaskStatus.ASSIGNED
-            or dependent.assignee is None
-            or dependent.assignee.kind != "agent"
-        ):
+        if dependent.assignee is None or dependent.assignee.kind != "agent":
             continue
         deps = tasks.tasks_by_keys(dependent.channel_id, dependent.depends_on)
         if len(deps) != len(dependent.depends_on) or any(d.status is not TaskStatus.COMPLETED for d in deps):
             continue
-        try:
-            change = tasks.apply(
-                dependent.channel_id,
-                dependent.key,
-                "start",
-                actor="agent:master",
-                source=f"autostart-{dependent.id}",
-            )
-        except UserError:
-            continue  # someone moved it meanwhile
-        announce_change(runtime, tasks, change)
-        start_agent_if_any(runtime, tasks, change.task)
-        started.append(dependent.key)
+        if dependent.status is TaskStatus.ASSIGNED:
+            try:
+                change = tasks.apply(
+                    dependent.channel_id,
+                    dependent.key,
+                    "start",
+                    actor="agent:master",
+                    source=f"autostart-{dependent.id}",
+                )
+            except UserError:
+                continue  # someone moved it meanwhile
+            announce_change(runtime, tasks, change)
+            dependent = change.task
+        if start_agent_if_any(runtime, tasks, tasks.get_by_id(dependent.id) or dependent):
+            started.append(dependent.key)
     return started
 
 

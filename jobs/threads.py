@@ -38,6 +38,9 @@ def answer_in_thread(
         if tasks.claim_post(f"heard:{event_id}"):
             team.remember(channel_id, thread_ts, user_id, text, ts)
             tasks.confirm_post(f"heard:{event_id}", ts or "heard")
+        if tasks.posted_ts(f"reply:{event_id}"):
+            log["outcome"] = "answered before"
+            return None
         task, plan_brief = _subject(tasks, team, channel_id, thread_ts, text)
         if task is not None:
             log["task_key"] = task.key
@@ -118,8 +121,7 @@ def _apply_quick_action(
     except UserError as refused:
         return f":warning: {refused.message}"
     announce_change(runtime, tasks, change)
-    if change.new:
-        follow_up(runtime, tasks, change.task)
+    follow_up(runtime, tasks, change.task)  # idempotent: a re-run finishes what a crash cut short
     percent = f" · {change.task.percent}%" if action.verb == "progress" else ""
     return f"Done: {change.task.key} is now *{STATUS_LABELS[change.task.status]}*{percent}."
 

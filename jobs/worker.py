@@ -12,9 +12,16 @@ from jobs.runtime import Runtime, set_runtime
 def build_worker(runtime: Runtime, *, name: str | None = None, worker_class: type[Worker] = Worker) -> Worker:
     """Return a worker on every queue, in priority order, with Maestro's failure handler.
 
-    The runtime is installed for the jobs this process (and its forked work horses) run.
+    The runtime is installed for the jobs this process (and its forked work horses) run, and the
+    brain is built here, once: RQ forks a work horse per job, and a horse that had to import the
+    Anthropic SDK itself would pay over a second per job.
     """
     set_runtime(runtime)
+    import jobs.commands  # noqa: F401 - loaded before forking, like the brain
+    import jobs.threads  # noqa: F401
+    from jobs.brains import brain_for
+
+    brain_for(runtime)
     return worker_class(
         list(QUEUE_NAMES),
         connection=runtime.redis,

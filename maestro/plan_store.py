@@ -46,6 +46,7 @@ class PlanRecord(BaseModel):
     batches: list[list[str]]
     critical_path: list[str]
     brain: str = "offline"
+    model: str | None = None
     fallback_reason: str | None = None
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -74,6 +75,7 @@ class PlanStore:
         brain: str = "offline",
         fallback_reason: str | None = None,
         message_ts: str | None = None,
+        model: str | None = None,
     ) -> tuple[PlanRecord, list[Task], bool]:
         """Create the plan's tasks and its record in one transaction.
 
@@ -114,6 +116,7 @@ class PlanStore:
             batches=[[keys[ref] for ref in batch] for batch in ref_batches],
             critical_path=[keys[ref] for ref in critical_path(depends_on, estimates)],
             brain=brain,
+            model=model,
             fallback_reason=fallback_reason,
             created_by=actor,
             message_ts=message_ts,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from maestro.models import AGENT_ROLES, Priority
 
@@ -138,6 +138,16 @@ class ReviewVerdict(BaseModel):
     summary: str = Field(min_length=3, max_length=500)
     must_fix: list[str] = Field(default_factory=list, max_length=15, description="Failed MUST PASS items.")
     should_fix: list[str] = Field(default_factory=list, max_length=15, description="SHOULD PASS remarks.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReviewVerdict:
+        if self.verdict == "APPROVED" and self.must_fix:
+            raise ValueError(
+                "an APPROVED verdict has no must_fix items; REJECT it or move them to should_fix"
+            )
+        if self.verdict == "REJECTED" and not self.must_fix:
+            raise ValueError("a REJECTED verdict lists at least one must_fix item")
+        return self
 
 
 class EscalationOption(BaseModel):

@@ -44,6 +44,18 @@ class TeamStore:
         raw = self.redis.get(f"{self._t}:deliverable:{task_id}")
         return Deliverable.model_validate_json(raw) if raw else None
 
+    def save_answer(self, kind: str, task_id: str, attempt: int, answer: dict[str, Any]) -> None:
+        """Keep a brain's answer for one step of a task (``work``/``review``, attempt) for 30 days.
+
+        A re-run of the job reuses it instead of asking the model again.
+        """
+        self.redis.set(f"{self._t}:answer:{kind}:{task_id}:{attempt}", json.dumps(answer), ex=30 * 24 * 3600)
+
+    def answer(self, kind: str, task_id: str, attempt: int) -> dict[str, Any] | None:
+        """Return the kept answer of one step of a task, or None."""
+        raw = self.redis.get(f"{self._t}:answer:{kind}:{task_id}:{attempt}")
+        return json.loads(raw) if raw else None
+
     # -- threads ------------------------------------------------------------------------------
     def own_thread(self, channel_id: str, thread_ts: str, kind: ThreadKind, record_id: str) -> None:
         """Record that a thread belongs to a task or a plan (first owner wins)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq import SimpleWorker
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bot.app import create_app
 from bot.web import build_wsgi_app
@@ -103,14 +103,24 @@ def sender(web_url: str, sandbox: SandboxServer) -> SlackSender:
 
 @pytest.fixture
 def run_jobs(runtime: Runtime):
-    """Run every queued job in this process until the queues are empty; return how many failed."""
+    """Run every queued job in this process until the queues are empty.
+
+    Returns how many jobs raised: those that failed for good and those waiting for a retry.
+    """
+
+    def failing() -> int:
+        return sum(
+            FailedJobRegistry(name, connection=runtime.redis).count
+            + ScheduledJobRegistry(name, connection=runtime.redis).count
+            for name in QUEUE_NAMES
+        )
 
     def run() -> int:
-        before = sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES)
+        before = failing()
         worker = SimpleWorker(
             list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure]
         )
         worker.work(burst=True)
-        return sum(FailedJobRegistry(name, connection=runtime.redis).count for name in QUEUE_NAMES) - before
+        return failing() - before
 
     return run

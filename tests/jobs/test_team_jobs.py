@@ -6,6 +6,7 @@ import json
 
 import pytest
 from rq import Queue
+from rq.registry import DeferredJobRegistry
 
 from jobs.brains import think
 from jobs.queues import QUEUE_NAMES
@@ -49,8 +50,12 @@ def settings(request, redis_url, sandbox, tmp_path):
 
 def drain(run_jobs, redis, rounds=30):
     for _ in range(rounds):
-        run_jobs()
-        if sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) == 0:
+        assert run_jobs() == 0
+        waiting = sum(
+            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
+            for n in QUEUE_NAMES
+        )
+        if waiting == 0:
             return
     raise AssertionError("jobs kept coming")
 
@@ -123,3 +128,143 @@ def test_think_without_a_key_uses_the_offline_brain(runtime, redis):
         lambda b: b.plan(PlanContext(request="Add a dark mode toggle"), master),
     )
     assert result.brain == "offline" and result.usage == []
+
+
+# -- resumability: a job that died half-way, re-run by RQ --------------------------------------
+
+
+def agent_task(sender, run_jobs, title="Build the reset endpoint", role="backend"):
+    sender.command("/task", f"new {title} --agent {role}")
+    run_jobs()
+
+
+def test_review_rerun_after_a_crash_starts_the_next_attempt(stub, sender, sandbox, redis, run_jobs):
+    from jobs.team import review_task
+
+    stub.responder = lambda body: (
+        {"verdict": "REJECTED", "summary": "No tests", "must_fix": ["Add tests"]}
+        if body["tool_choice"]["name"] == "submit_review"
+        else offline_responder(body)
+    )
+    agent_task(sender, run_jobs)
+    store = TaskStore(redis, TEAM)
+    task = store.get(CHANNEL, "T-1")
+    store.apply(CHANNEL, "T-1", "start", actor="U0ALICE", source="manual-start")
+    store.apply(CHANNEL, "T-1", "review", actor="agent:backend", source=f"work-{task.id}-1")
+    # the first run of the review applied the rejection, then its worker died
+    store.apply(
+        CHANNEL,
+        "T-1",
+        "reject",
+        actor="agent:code-reviewer",
+        source=f"review-{task.id}-1",
+        reason="Add tests",
+    )
+    assert review_task(TEAM, CHANNEL, task.id, 1) == "REJECTED"  # the re-run
+    assert sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) == 1  # attempt 2's work job
+    assert stub.requests_for() == []  # the crashed run's verdict was applied; nobody asked again
+    drain(run_jobs, redis)
+    work_requests = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"]
+    assert '"attempt": 2' in work_requests[0].body["messages"][0]["content"]
+    assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED  # attempts 2 and 3 were rejected too
+
+
+def test_blocked_mid_work_then_unblocked_runs_the_agent_again(sender, sandbox, redis, run_jobs):
+    agent_task(sender, run_jobs)
+    sender.command("/task", "start T-1")
+    store = TaskStore(redis, TEAM)
+    sender.command("/task", "block T-1 waiting for the contract")
+    from rq import SimpleWorker
+
+    SimpleWorker(["high"], connection=redis).work(burst=True)  # start and block apply before the agent runs
+    assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
+    run_jobs()  # the agent's jobs find the task blocked and do nothing
+    assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
+    sender.command("/task", "unblock T-1")
+    drain(run_jobs, redis)
+    assert store.get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+
+
+def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
+    sender, sandbox, redis, run_jobs
+):
+    from rq.job import Job
+
+    from jobs.queues import job_id_for
+
+    agent_task(sender, run_jobs)
+    sender.command("/task", "start T-1")
+    from rq import SimpleWorker
+
+    SimpleWorker(["high"], connection=redis).work(burst=True)
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    work = Job.fetch(job_id_for("work", TEAM, task.id, "1"), connection=redis)
+    work.retries_left = 0
+    work.save()
+    sandbox.workspace.fail_next(
+        "chat.postMessage", status=500, error="internal_error", retry_after=None, times=10
+    )
+    assert run_jobs() == 1  # the work job failed for good; its review waits forever behind it
+    while sandbox.workspace.take_fault("chat.postMessage"):
+        pass
+    sender.command("/task", "block T-1 Slack was down")
+    run_jobs()
+    sender.command("/task", "unblock T-1")
+    drain(run_jobs, redis)
+    assert TaskStore(redis, TEAM).get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+
+
+def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, sandbox, redis):
+    import threading
+
+    from jobs.team import start_ready_dependents
+    from maestro.models import Assignee
+    from maestro.store import NewTask
+
+    store = TaskStore(redis, TEAM)
+    for title in ("a", "b"):
+        store.create_task(CHANNEL, NewTask(title=title), actor="U0ALICE", source=f"s-{title}")
+    store.create_task(
+        CHANNEL,
+        NewTask(title="c", assignee=Assignee(kind="agent", id="qa"), depends_on=("T-1", "T-2")),
+        actor="U0ALICE",
+        source="s-c",
+    )
+    for key in ("T-1", "T-2"):
+        store.apply(CHANNEL, key, "start", actor="U0ALICE", source=f"start-{key}")
+        store.apply(CHANNEL, key, "done", actor="U0ALICE", source=f"done-{key}")
+    done = [store.get(CHANNEL, "T-1"), store.get(CHANNEL, "T-2")]
+    started: list[list[str]] = []
+    threads = [
+        threading.Thread(
+            target=lambda t=t: started.append(start_ready_dependents(runtime, TaskStore(redis, TEAM), t))
+        )
+        for t in done
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sum(started, [])) == ["T-3"]
+    assert Queue("default", connection=redis).count == 1  # one work job (its review is deferred behind it)
+    assert store.get(CHANNEL, "T-3").status is TaskStatus.IN_PROGRESS
+
+
+def test_agent_names_are_escaped_in_posts(sender, sandbox, redis, run_jobs):
+    sender.command("/agents", "rename backend <!channel> team")
+    agent_task(sender, run_jobs)
+    sender.command("/task", "start T-1")
+    drain(run_jobs, redis)
+    thread = json.dumps(
+        sandbox.workspace.thread(CHANNEL, TaskStore(redis, TEAM).get(CHANNEL, "T-1").message_ts)
+    )
+    assert "<!channel>" not in thread and "&lt;!channel&gt; team" in thread
+
+
+def test_a_disabled_agent_does_not_work_the_task(sender, sandbox, redis, run_jobs):
+    sender.command("/agents", "disable backend")
+    agent_task(sender, run_jobs)
+    sender.command("/task", "start T-1")
+    drain(run_jobs, redis)
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.BLOCKED and "disabled" in task.blocked_reason
