@@ -38,6 +38,7 @@ Console commands:
   :thread N            the thread of message #N (or of a ts)
   :reply N text        mention the bot in the thread of message #N
   :press N             press button [N] from the last listing
+  :example NAME        /orchestrate one of the seeds' requests: orders, milestones, tracks
   :wait [S]            wait S seconds (default 3) for more bot activity
   :user U0BOB|bob      act as another user
   :channel C0GENERAL   switch channel (#general works too)
@@ -311,6 +312,18 @@ class Console:
         self._report(sent, command)
         self._await_activity()
 
+    def example(self, name: str) -> None:
+        """``:example NAME`` — send ``/orchestrate`` with one of the seeds' multi-line requests."""
+        from .examples import EXAMPLES
+
+        text = EXAMPLES.get(name.strip().lower())
+        if text is None:
+            self.say(f"error: examples are {', '.join(EXAMPLES)}, e.g. :example orders")
+            return
+        sent = self.sender.command("/orchestrate", text, user_id=self.user, channel_id=self.channel)
+        self._report(sent, "/orchestrate")
+        self._await_activity()
+
     def mention(self, text: str, thread_ts: str | None = None) -> None:
         """Send ``text`` as an app_mention from the current user."""
         event = payloads.app_mention(text, user=self.user, channel=self.channel, thread_ts=thread_ts)
@@ -465,6 +478,7 @@ class Console:
                 "user": lambda: self.switch_user(arg),
                 "channel": lambda: self.switch_channel(arg),
                 "users": self.users,
+                "example": lambda: self.example(arg),
             }
             action = actions.get(name)
             if action is None:

@@ -62,3 +62,34 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
     assert "T-2 · Database Architect delivered" in out and "APPROVED" in out
     assert (tmp_path / ".maestro" / "appendonly.aof").exists()
     assert not socket_path(tmp_path / ".maestro").exists()  # the Redis it started is stopped
+
+
+def test_up_console_runs_the_team_on_a_seed_request(tmp_path: Path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))
+    }
+    script = "\n".join([":example orders", ":wait 2", ":log", ":press 1", ":wait 6", ":thread 1", ":quit"])
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "up",
+            "--port",
+            str(free_port()),
+            "--sandbox-port",
+            str(free_port()),
+        ],
+        input=script,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Plan: E-Commerce Order Management System" in out and "[1] Start batch 1" in out
+    assert "T-1 · Backend Architect delivered" in out and "APPROVED" in out
