@@ -88,6 +88,7 @@ def describe_failure(error: Exception, timeout: float) -> str:
 
 
 def _context_message(instruction: str, context: dict[str, Any]) -> str:
+    # The agent's system prompt is already the (cached) system block: contexts leave it out.
     return f"{instruction}\n\n<context>\n{json.dumps(context, default=str, indent=1)}\n</context>"
 
 
@@ -134,7 +135,7 @@ class ClaudeBrain:
             ctx.reviewer,
             ReviewVerdict,
             f"Review the deliverable of task {ctx.task.key} against the review gate.",
-            ctx.model_dump(mode="json"),
+            ctx.model_dump(mode="json", exclude={"reviewer": {"system_prompt"}}),
             lambda: self.offline.review(ctx),
         )
 
@@ -144,7 +145,7 @@ class ClaudeBrain:
             ctx.agent,
             AgentReply,
             "Answer the last message of this Slack thread.",
-            ctx.model_dump(mode="json"),
+            ctx.model_dump(mode="json", exclude={"agent": {"system_prompt"}}),
             lambda: self.offline.answer(ctx),
         )
 

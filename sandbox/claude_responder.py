@@ -15,6 +15,7 @@ from typing import Any
 from agents.brain import PlanContext, ReviewContext, ThreadContext, WorkContext
 from agents.offline import OfflineBrain
 from agents.roster import find_agent, roster_for
+from maestro.errors import UserError
 from sandbox.anthropic_stub import schema_responder
 
 _TOOLS = ("submit_plan", "submit_deliverable", "submit_review", "submit_reply")
@@ -50,8 +51,16 @@ def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
     if data is None or tool not in _TOOLS:
         return schema_responder(body)
     brain = OfflineBrain()
+    roster = roster_for([])
+    for role in ("agent", "reviewer"):  # the Claude brain leaves the system prompt out of the context
+        member = data.get(role)
+        if isinstance(member, dict) and "system_prompt" not in member:
+            try:
+                member["system_prompt"] = find_agent(roster, member.get("id", "")).system_prompt
+            except UserError:  # an agent this channel added: its prompt doesn't matter to the stub
+                member["system_prompt"] = "(custom agent)"
     if tool == "submit_plan":
-        master = find_agent(roster_for([]), "master")
+        master = find_agent(roster, "master")
         return brain.plan(PlanContext.model_validate(data), master).value.model_dump(mode="json")
     if tool == "submit_deliverable":
         return brain.work(WorkContext.model_validate(data)).value.model_dump(mode="json")

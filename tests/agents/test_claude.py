@@ -83,6 +83,9 @@ def test_opus_tier_agent_uses_the_opus_model(stub):
     stub.queue_tool_use(None, {"summary": "Schema", "body": "Tables: orders, line_items."})
     result = brain(stub, maestro_model_opus="claude-opus-test").work(WorkContext(agent=architect, task=task))
     assert result.model == "claude-opus-test" and stub.requests_for()[0].body["model"] == "claude-opus-test"
+    assert (
+        architect.system_prompt not in stub.requests_for()[0].body["messages"][0]["content"]
+    )  # only in system
     assert stub.requests_for()[0].body["tools"][0]["name"] == "submit_deliverable"
 
 
