@@ -54,7 +54,7 @@ def wait(predicate, timeout: float, what: str):
     raise SystemExit(f"timed out waiting for {what}")
 
 
-def one_run(workers: int, latency_ms: int | None) -> tuple[float, float, int]:
+def one_run(workers: int, latency_ms: int | None, logs: Path | None = None) -> tuple[float, float, int]:
     data_dir = Path(tempfile.mkdtemp(prefix="maestro-bench-team-"))
     slack = SandboxServer().start()
     stub = None
@@ -79,8 +79,18 @@ def one_run(workers: int, latency_ms: int | None) -> tuple[float, float, int]:
         stub = AnthropicStub(responder=slow_model).start()
         env.update(ANTHROPIC_API_KEY="sk-ant-bench", ANTHROPIC_BASE_URL=stub.base_url)
     exe = [sys.executable, "-m", "bot.cli"]
-    children = [subprocess.Popen([*exe, "web"], env=env, cwd=ROOT)]
-    children += [subprocess.Popen([*exe, "worker"], env=env, cwd=ROOT) for _ in range(workers)]
+    if logs is not None:
+        logs.mkdir(parents=True, exist_ok=True)
+        env.update(MAESTRO_LOG_LEVEL="INFO", MAESTRO_LOG_FORMAT="json")
+
+    def out(name: str):
+        return (logs / f"{name}.log").open("w") if logs is not None else None
+
+    children = [subprocess.Popen([*exe, "web"], env=env, cwd=ROOT, stderr=out("web"))]
+    children += [
+        subprocess.Popen([*exe, "worker"], env=env, cwd=ROOT, stderr=out(f"worker-{n}"))
+        for n in range(workers)
+    ]
     try:
         wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 30, "web")
         time.sleep(1.0)  # let the workers register
@@ -111,7 +121,11 @@ def one_run(workers: int, latency_ms: int | None) -> tuple[float, float, int]:
             tasks = store.list_tasks(CHANNEL)
             return tasks and all(t.status is TaskStatus.COMPLETED for t in tasks)
 
-        wait(all_done, 600, "the last completion")
+        try:
+            wait(all_done, 120, "the last completion")
+        except SystemExit:
+            _diagnose(store, redis)
+            raise
         to_done = time.perf_counter() - run_started
         return to_plan, to_done, len(store.list_tasks(CHANNEL))
     finally:
@@ -123,6 +137,34 @@ def one_run(workers: int, latency_ms: int | None) -> tuple[float, float, int]:
         slack.stop()
         if stub:
             stub.stop()
+
+
+def _diagnose(store: TaskStore, redis: Redis) -> None:
+    from rq import Queue
+    from rq.registry import (
+        DeferredJobRegistry,
+        FailedJobRegistry,
+        ReadyJobRegistry,
+        ScheduledJobRegistry,
+        StartedJobRegistry,
+    )
+
+    for task in store.list_tasks(CHANNEL):
+        if task.status is not TaskStatus.COMPLETED:
+            print(
+                f"  stuck: {task.key} {task.status.value} "
+                f"rejections={task.review_rejections} deps={task.depends_on}"
+            )
+    for name in ("high", "default", "low"):
+        counts = {
+            "queued": Queue(name, connection=redis).count,
+            "deferred": DeferredJobRegistry(name, connection=redis).get_job_ids(),
+            "ready": ReadyJobRegistry(name, connection=redis).get_job_ids(),
+            "started": StartedJobRegistry(name, connection=redis).get_job_ids(),
+            "scheduled": ScheduledJobRegistry(name, connection=redis).get_job_ids(),
+            "failed": FailedJobRegistry(name, connection=redis).get_job_ids(),
+        }
+        print(f"  {name}: {counts}")
 
 
 def _healthy(url: str) -> bool:
@@ -138,6 +180,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--latency-ms", type=int, default=300, help="the stub model's think time per answer")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--logs", type=Path, help="write each process's JSON log here (INFO)")
     args = parser.parse_args()
     print(f"seed 002's request (12 tasks), {os.cpu_count()} cores")
     for brain, latency in (
@@ -145,7 +188,7 @@ def main() -> None:
         (f"Claude stub, {args.latency_ms} ms/answer", args.latency_ms),
     ):
         for workers in args.workers:
-            results = [one_run(workers, latency) for _ in range(args.runs)]
+            results = [one_run(workers, latency, args.logs) for _ in range(args.runs)]
             plan = statistics.median(r[0] for r in results)
             done = statistics.median(r[1] for r in results)
             print(

@@ -4,9 +4,9 @@ The flow (seed 004's DESIGN → IMPLEMENT → REVIEW gate, seed 002's parallel b
 
 - ``plan_request`` posts a placeholder, asks the Master for a plan, creates every task in one
   transaction, turns the placeholder into the plan message and posts each card in its thread.
-- Starting a task assigned to an agent enqueues ``run_agent_on_task`` and, as an RQ dependent
-  of it, ``review_task``. The agent posts its deliverable in the task's thread and moves the
-  task to REVIEW; the reviewer approves (COMPLETED, then every dependent whose dependencies are
+- Starting a task assigned to an agent enqueues ``run_agent_on_task``; the agent posts its
+  deliverable in the task's thread, moves the task to REVIEW and enqueues ``review_task``; the
+  reviewer approves (COMPLETED, then every dependent whose dependencies are
   all completed starts by itself) or rejects (back to the author with the must-fix items; after
   :data:`MAX_REJECTIONS` the task is BLOCKED).
 
@@ -213,7 +213,7 @@ def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
 
     Safe to call as often as anyone likes: nothing is enqueued while this attempt's work job is
     in flight; a finished or failed one whose task is still IN_PROGRESS (blocked mid-work and
-    unblocked, or failed for good) is run again. The review job is an RQ dependent of the work job.
+    unblocked, or failed for good) is run again. The work job enqueues the review when it is done.
 
     Returns:
         True when this call enqueued the jobs.
@@ -228,37 +228,50 @@ def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
         tasks.forget_seen("agent-run", f"{task.id}-{attempt}")  # that run is over: the guard is stale
     if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=AGENT_START_GUARD):
         return False  # another job is enqueuing it right now
-    meta = requester_meta(task.team_id, task.channel_id, task.created_by)
-    timeout = model_job_timeout(runtime.settings)
     try:
-        work = enqueue(
-            runtime.redis,
-            run_agent_on_task,
-            task.team_id,
-            task.channel_id,
-            task.id,
-            attempt,
-            queue=DEFAULT,
-            job_id=work_id,
-            meta=meta,
-            timeout=timeout,
-        )
-        enqueue(
-            runtime.redis,
-            review_task,
-            task.team_id,
-            task.channel_id,
-            task.id,
-            attempt,
-            queue=DEFAULT,
-            job_id=job_id_for("review", task.team_id, task.id, str(attempt)),
-            meta=meta,
-            timeout=timeout,
-            depends_on=work,
-        )
+        _enqueue_step(runtime, run_agent_on_task, task, attempt, work_id)
     except BaseException:
         tasks.forget_seen("agent-run", f"{task.id}-{attempt}")
         raise
+    return True
+
+
+def _enqueue_step(runtime: Runtime, func, task: Task, attempt: int, job_id: str) -> None:
+    enqueue(
+        runtime.redis,
+        func,
+        task.team_id,
+        task.channel_id,
+        task.id,
+        attempt,
+        queue=DEFAULT,
+        job_id=job_id,
+        meta=requester_meta(task.team_id, task.channel_id, task.created_by),
+        timeout=model_job_timeout(runtime.settings),
+    )
+
+
+def start_review(runtime: Runtime, task: Task) -> bool:
+    """Enqueue the review of a task in REVIEW, unless this attempt's review job is in flight.
+
+    The work job calls it once the deliverable is posted (an explicit chain rather than an RQ
+    dependency: RQ 3.0 parks a dependent whose enqueue races its dependency's completion until
+    its next maintenance pass, up to 10 minutes later).
+
+    Returns:
+        True when this call enqueued the review.
+    """
+    if task.status is not TaskStatus.REVIEW:
+        return False
+    attempt = task.review_rejections + 1
+    review_id = job_id_for("review", task.team_id, task.id, str(attempt))
+    if Job.exists(review_id, connection=runtime.redis):
+        if Job.fetch(review_id, connection=runtime.redis).get_status() in IN_FLIGHT:
+            return False
+    tasks = TaskStore(runtime.redis, task.team_id)
+    if tasks.change_for_source(f"review-{task.id}-{attempt}") is not None:
+        return False  # reviewed already
+    _enqueue_step(runtime, review_task, task, attempt, review_id)
     return True
 
 
@@ -309,9 +322,12 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         task = tasks.get_by_id(task_id)
         source = f"work-{task_id}-{attempt}"
-        if task is None or tasks.change_for_source(source) is not None:
+        if task is None:
+            return None
+        if tasks.change_for_source(source) is not None:  # a re-run after the work was handed in
             log["outcome"] = "done before"
-            return task.key if task else None
+            start_review(runtime, task)
+            return task.key
         if task.status is not TaskStatus.IN_PROGRESS or task.review_rejections + 1 != attempt:
             log["outcome"] = "skipped"
             return None
@@ -356,6 +372,7 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             log["outcome"] = "moved meanwhile"  # e.g. blocked while the agent worked; unblocking re-runs it
             return None
         announce_change(runtime, tasks, change, note=False)
+        start_review(runtime, change.task)
         return task.key
 
 
@@ -521,8 +538,10 @@ def _post_in_thread(
 
 
 def follow_up(runtime: Runtime, tasks: TaskStore, task: Task) -> None:
-    """After a person changed a task: an agent starts on it, or what it unblocked starts."""
+    """After a person changed a task: its agent starts, its reviewer reviews, or its dependents start."""
     if task.status is TaskStatus.IN_PROGRESS:
         start_agent_if_any(runtime, tasks, task)
+    elif task.status is TaskStatus.REVIEW and task.assignee is not None and task.assignee.kind == "agent":
+        start_review(runtime, task)
     elif task.status is TaskStatus.COMPLETED:
         start_ready_dependents(runtime, tasks, task)

@@ -204,7 +204,7 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
     sandbox.workspace.fail_next(
         "chat.postMessage", status=500, error="internal_error", retry_after=None, times=10
     )
-    assert run_jobs() == 1  # the work job failed for good; its review waits forever behind it
+    assert run_jobs() == 1  # the work job failed for good
     while sandbox.workspace.take_fault("chat.postMessage"):
         pass
     sender.command("/task", "block T-1 Slack was down")
@@ -246,7 +246,7 @@ def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, s
     for thread in threads:
         thread.join()
     assert sorted(sum(started, [])) == ["T-3"]
-    assert Queue("default", connection=redis).count == 1  # one work job (its review is deferred behind it)
+    assert Queue("default", connection=redis).count == 1  # one work job
     assert store.get(CHANNEL, "T-3").status is TaskStatus.IN_PROGRESS
 
 
