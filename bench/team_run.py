@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from redis import Redis
+from rq import Worker
 
 from maestro.models import TaskStatus
 from maestro.redis_conn import socket_path, stop_embedded
@@ -93,8 +94,8 @@ def one_run(workers: int, latency_ms: int | None, logs: Path | None = None) -> t
     ]
     try:
         wait(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 30, "web")
-        time.sleep(1.0)  # let the workers register
         redis = Redis(unix_socket_path=str(socket_path(data_dir)))
+        wait(lambda: Worker.count(connection=redis) >= workers, 60, "the workers")  # warmed up and listening
         sender = SlackSender(f"http://127.0.0.1:{port}", server=slack)
         ws = slack.workspace
         started = time.perf_counter()
