@@ -15,13 +15,30 @@ from tests.e2e.harness import free_port
 pytestmark = pytest.mark.e2e
 
 
+def run_up(cwd: Path, lines: list[str]) -> str:
+    """Run ``maestro up`` in ``cwd`` with no credentials, typing ``lines`` into its console; return stdout."""
+    ours = ("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    command = [
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "up",
+        "--port",
+        str(free_port()),
+        "--sandbox-port",
+        str(free_port()),
+    ]
+    result = subprocess.run(
+        command, input="\n".join(lines), env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))
-    }
-    script = "\n".join(
+    out = run_up(
+        tmp_path,
         [
             "/task new Write the login API",
             ":wait 1",
@@ -33,28 +50,8 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
             "/task start T-2",
             ":wait 4",
             ":quit",
-        ]
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "up",
-            "--port",
-            str(free_port()),
-            "--sandbox-port",
-            str(free_port()),
         ],
-        input=script,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
-    out = result.stdout
-    assert result.returncode == 0, result.stderr[-3000:]
     assert "== T-1 · Write the login API ==" in out
     assert "[1] Start" in out and "[1] Done" in out  # pressed Start: the card now offers Done
     assert "moved T-1 from Assigned to *In progress*" in out
@@ -65,31 +62,8 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
 
 
 def test_up_console_runs_the_team_on_a_seed_request(tmp_path: Path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_"))
-    }
-    script = "\n".join([":example orders", ":wait 2", ":log", ":press 1", ":wait 6", ":thread 1", ":quit"])
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "up",
-            "--port",
-            str(free_port()),
-            "--sandbox-port",
-            str(free_port()),
-        ],
-        input=script,
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = run_up(
+        tmp_path, [":example orders", ":wait 2", ":log", ":press 1", ":wait 6", ":thread 1", ":quit"]
     )
-    out = result.stdout
-    assert result.returncode == 0, result.stderr[-3000:]
     assert "Plan: E-Commerce Order Management System" in out and "[1] Start batch 1" in out
     assert "T-1 · Backend Architect delivered" in out and "APPROVED" in out
