@@ -13,7 +13,7 @@ from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
-from bot import team_commands
+from bot import escalations, team_commands
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_task_command
@@ -32,6 +32,7 @@ def register(app: App) -> None:
     app.command("/task")(logged(handle_task_command))
     app.command("/maestro")(logged(handle_maestro_command))
     team_commands.register(app)
+    escalations.register(app)
 
 
 def handle_maestro_command(
@@ -52,6 +53,10 @@ def handle_maestro_command(
     if name == "usage":
         context["log"].update(command="usage")
         team_commands.handle_usage(ack, context, command["channel_id"])
+        return
+    if name == "approvers":
+        context["log"].update(command="approvers")
+        escalations.handle_approvers(ack, context, command["channel_id"], rest)
         return
     if name == "budget":
         context["log"].update(command="budget")

@@ -31,7 +31,7 @@ from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
 from maestro.models import Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
-from maestro.plans import Deliverable, ReviewVerdict
+from maestro.plans import Deliverable, EscalationOption, ReviewVerdict
 from maestro.store import TaskStore
 from maestro.team_cards import (
     brain_note,
@@ -441,8 +441,8 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
             if record:
                 show_plan(runtime, tasks, record)
         elif task.review_rejections >= MAX_REJECTIONS:
+            reason = str(event.detail.get("reason", ""))
             if task.status is not TaskStatus.BLOCKED:
-                reason = str(event.detail.get("reason", ""))
                 _block(
                     runtime,
                     tasks,
@@ -450,9 +450,39 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
                     f"Rejected {task.review_rejections} times in review; a human must decide. Last: {reason}",
                     source,
                 )
+            _escalate_rejections(runtime, task, reason, source)
         else:
             start_agent_if_any(runtime, tasks, task)
         return log["outcome"]
+
+
+def _escalate_rejections(runtime: Runtime, task: Task, reason: str, source: str) -> None:
+    """Seed 004: 3+ review rejections without resolution → escalate to a person (once per source)."""
+    from jobs.escalations import new_escalation  # escalations resume work through this module
+
+    new_escalation(
+        runtime,
+        team_id=task.team_id,
+        channel_id=task.channel_id,
+        issue=f"{task.key} ({task.title}) was rejected {task.review_rejections} times in review. "
+        f"Last: {reason}",
+        options=[
+            EscalationOption(
+                label="Approve", tradeoff="Let the agent try again, with your guidance in the thread."
+            ),
+            EscalationOption(
+                label="Reject", tradeoff="Send it back to its author; someone reassigns or rescopes it."
+            ),
+        ],
+        raised_by="agent:master",
+        requester=task.created_by,
+        source=f"{source}-escalation",
+        workflow_stage="REVIEW",
+        recommendation="Approve once the must-fix items are clarified in the task's thread.",
+        recommended=0,
+        blocking=[task.key],
+        thread_ts=task.thread_root,
+    )
 
 
 def _block(runtime: Runtime, tasks: TaskStore, task: Task, reason: str, source: str) -> None:

@@ -25,9 +25,19 @@ from maestro.workflow import STATUS_LABELS
 
 
 def answer_in_thread(
-    team_id: str, channel_id: str, user_id: str, thread_ts: str, text: str, event_id: str, ts: str = ""
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    thread_ts: str,
+    text: str,
+    event_id: str,
+    ts: str = "",
+    post_question: bool = False,
 ) -> str | None:
     """Answer one message (a mention, a reply in our thread, a DM) once per ``event_id``.
+
+    With ``post_question`` (a question typed in a modal) the question is first posted in the
+    thread on the person's behalf, escaped.
 
     Returns:
         ``quick:<verb>``, ``answer:<agent id>``, or None when it was already answered.
@@ -35,6 +45,15 @@ def answer_in_thread(
     runtime = get_runtime()
     with job_log("answer_in_thread", team=team_id, channel=channel_id, event="message") as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
+        if post_question:
+            post_once(
+                runtime,
+                tasks,
+                f"question:{event_id}",
+                channel=channel_id,
+                thread_ts=thread_ts,
+                text=f"<@{user_id}> asks: {escape(text)}",
+            )
         if tasks.claim_post(f"heard:{event_id}"):
             team.remember(channel_id, thread_ts, user_id, text, ts)
             tasks.confirm_post(f"heard:{event_id}", ts or "heard")

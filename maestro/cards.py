@@ -261,6 +261,8 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Ask in a task's thread and its agent answers; in a plan's thread, the Master. "
             "Quick actions there: `done`, `blocked: reason`, `progress 60`, `assign @person`.",
             "`/agents` — the team · `/maestro usage` — Claude tokens and cost · `/maestro budget 2000000`",
+            '`/escalate Which provider? --option "Stripe: fastest" --option "Adyen: cheaper" --blocks T-3` · '
+            "`/escalate list` · `/maestro approvers add @alice`",
         ),
     ),
     (

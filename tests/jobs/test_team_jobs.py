@@ -268,3 +268,41 @@ def test_a_disabled_agent_does_not_work_the_task(sender, sandbox, redis, run_job
     drain(run_jobs, redis)
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     assert task.status is TaskStatus.BLOCKED and "disabled" in task.blocked_reason
+
+
+def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sender, sandbox, redis, run_jobs):
+    reviews = {"n": 0}
+
+    def reviewer_rejects_three_times(body):
+        if body["tool_choice"]["name"] == "submit_review":
+            reviews["n"] += 1
+            if reviews["n"] <= 3:
+                return {"verdict": "REJECTED", "summary": "Missing tests", "must_fix": ["Add tests"]}
+        return offline_responder(body)
+
+    stub.responder = reviewer_rejects_three_times
+    sender.command("/task", "new Build the reset endpoint --agent backend")
+    run_jobs()
+    sender.command("/task", "start T-1")
+    drain(run_jobs, redis)
+    store = TaskStore(redis, TEAM)
+    assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
+    escalation = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))
+    text = json.dumps(escalation["blocks"])
+    assert "rejected 3 times in review" in text and "T-1" in text and "recommended" in text
+    approve = next(
+        e["action_id"]
+        for b in escalation["blocks"]
+        for e in b.get("elements", [])
+        if e.get("text", {}).get("text") == "Approve"
+    )
+    sender.press(escalation, approve, channel_id=CHANNEL, user_id="U0ALICE")  # the task's creator decides
+    sandbox.workspace.wait_for(lambda: sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) > 0)
+    drain(run_jobs, redis)
+    task = store.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.COMPLETED  # the fourth attempt was approved
+    assert "Decided: Approve" in json.dumps(
+        next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))["blocks"]
+    )
+    work_requests = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"]
+    assert "Decision on the escalation: Approve" in work_requests[-1].body["messages"][0]["content"]

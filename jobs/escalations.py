@@ -1,0 +1,188 @@
+"""Jobs of escalations: post one, and apply a decision (update the message, resume the work).
+
+A decision itself is recorded in the listener, atomically (first press wins); this job makes it
+visible and resumes what the escalation blocked: Approve or an option unblocks a BLOCKED task (its
+agent then works it with the decision in its thread as context); Reject sends blocked work back
+to its author (the task is unblocked and its author is told the reason in the thread).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.board import announce_change
+from jobs.observe import job_log
+from jobs.posting import post_once
+from jobs.runtime import Runtime, get_runtime
+from jobs.team import follow_up
+from maestro.errors import UserError
+from maestro.escalation_cards import build_escalation_blocks, escalation_fallback_text
+from maestro.escalations import EscalationRecord, EscalationStore, deciders_for
+from maestro.models import Priority, TaskStatus
+from maestro.plans import EscalationOption
+from maestro.store import TaskStore
+from maestro.team_store import TeamStore
+from maestro.text import escape, truncate
+
+
+def new_escalation(
+    runtime: Runtime,
+    *,
+    team_id: str,
+    channel_id: str,
+    issue: str,
+    options: list[EscalationOption],
+    raised_by: str,
+    requester: str | None,
+    source: str,
+    workflow_stage: str = "",
+    recommendation: str = "",
+    recommended: int | None = None,
+    blocking: list[str] | None = None,
+    priority: Priority = Priority.HIGH,
+    thread_ts: str | None = None,
+) -> EscalationRecord:
+    """Raise an escalation (once per ``source``) and post its message in the channel.
+
+    Returns:
+        The escalation, with ``message_ts`` once posted.
+    """
+    store = EscalationStore(runtime.redis, team_id)
+    record, _ = store.raise_escalation(
+        EscalationRecord(
+            team_id=team_id,
+            channel_id=channel_id,
+            issue=truncate(issue, 1000),
+            workflow_stage=workflow_stage,
+            options=options,
+            recommended=recommended,
+            recommendation=recommendation,
+            blocking=blocking or [],
+            priority=priority,
+            raised_by=raised_by,
+            requester=requester,
+            deciders=deciders_for(store.approvers(channel_id), requester=requester),
+            thread_ts=thread_ts,
+        ),
+        source=source,
+    )
+    if record.message_ts is None:
+        tasks = TaskStore(runtime.redis, team_id)
+        ts = post_once(
+            runtime,
+            tasks,
+            f"escalation:{record.id}",
+            channel=channel_id,
+            text=escalation_fallback_text(record),
+            blocks=build_escalation_blocks(record),
+        )
+        if ts:
+            store.set_message(record.id, ts)
+            record = store.get(record.id)
+            _own_thread(runtime, tasks, record)
+    return record
+
+
+def _own_thread(runtime: Runtime, tasks: TaskStore, record: EscalationRecord) -> None:
+    """Questions asked under the escalation go to the agent of the task it blocks (or the Master)."""
+    if not record.message_ts:
+        return
+    team = TeamStore(runtime.redis, record.team_id)
+    task_id = tasks.task_id_for(record.channel_id, record.blocking[0]) if record.blocking else None
+    if task_id:
+        team.own_thread(record.channel_id, record.message_ts, "task", task_id)
+
+
+def raise_escalation(
+    team_id: str, channel_id: str, user_id: str, payload: dict[str, Any], source: str
+) -> str:
+    """Raise an escalation from ``/escalate`` (``payload``: issue, options, blocking); return its id."""
+    runtime = get_runtime()
+    with job_log("raise_escalation", team=team_id, channel=channel_id, command="escalate"):
+        options = [EscalationOption.model_validate(o) for o in payload.get("options", [])]
+        record = new_escalation(
+            runtime,
+            team_id=team_id,
+            channel_id=channel_id,
+            issue=payload["issue"],
+            options=options,
+            raised_by=user_id,
+            requester=user_id,
+            source=source,
+            workflow_stage=payload.get("workflow_stage", ""),
+            blocking=payload.get("blocking", []),
+        )
+        return record.id
+
+
+def apply_decision(team_id: str, channel_id: str, escalation_id: str) -> str:
+    """Show a recorded decision (message updated in place, thread told) and resume the blocked work.
+
+    Idempotent: the message update is a ``chat.update``, the thread note is claimed, and each
+    task change is keyed by the escalation.
+    """
+    runtime = get_runtime()
+    with job_log("apply_decision", team=team_id, channel=channel_id, action="escalation_decide") as log:
+        store, tasks = EscalationStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
+        record = store.get(escalation_id)
+        decision = record.decision
+        if decision is None:
+            return "open"
+        log["outcome"] = decision.label
+        if record.message_ts:
+            runtime.slack.chat_update(
+                channel=channel_id,
+                ts=record.message_ts,
+                text=escalation_fallback_text(record),
+                blocks=build_escalation_blocks(record),
+            )
+        raised = (
+            f" {escape(record.raised_by.removeprefix('agent:'))},"
+            if record.raised_by.startswith("agent:")
+            else ""
+        )
+        requester = (
+            f" <@{record.requester}>," if record.requester and record.requester[:1] in ("U", "W") else ""
+        )
+        text = f"Decided by <@{decision.by}>: *{escape(decision.label)}*.{requester}{raised} " + (
+            "the work goes back to its author."
+            if record.yes_no and decision.option == 1
+            else "the work resumes."
+        )
+        thread = record.message_ts
+        if thread:
+            post_once(
+                runtime,
+                tasks,
+                f"decision-note:{escalation_id}",
+                channel=channel_id,
+                thread_ts=thread,
+                text=text,
+            )
+        for key in record.blocking:
+            _resume(runtime, tasks, record, key)
+        return decision.label
+
+
+def _resume(runtime: Runtime, tasks: TaskStore, record: EscalationRecord, key: str) -> None:
+    decision = record.decision
+    assert decision is not None
+    task_id = tasks.task_id_for(record.channel_id, key)
+    task = tasks.get_by_id(task_id) if task_id else None
+    if task is None:
+        return
+    option = record.options[decision.option]
+    guidance = f"Decision on the escalation: {option.label} — {option.tradeoff}"
+    if task.thread_root:
+        TeamStore(runtime.redis, record.team_id).remember(
+            task.channel_id, task.thread_root, decision.by, guidance
+        )
+    if task.status is TaskStatus.BLOCKED:
+        try:
+            change = tasks.apply(
+                task.channel_id, task.key, "unblock", actor=decision.by, source=f"decision-{record.id}-{key}"
+            )
+        except UserError:
+            return
+        announce_change(runtime, tasks, change)
+        follow_up(runtime, tasks, change.task)
