@@ -54,6 +54,10 @@ def handle_maestro_command(
         context["log"].update(command="usage")
         team_commands.handle_usage(ack, context, command["channel_id"])
         return
+    if name == "escalations":
+        context["log"].update(command="escalations")
+        escalations.handle_thresholds(ack, context, command["channel_id"], rest)
+        return
     if name == "approvers":
         context["log"].update(command="approvers")
         escalations.handle_approvers(ack, context, command["channel_id"], rest)

@@ -36,6 +36,7 @@ from maestro.text import escape
 ESCALATE_USAGE = (
     '/escalate Which payment provider? --option "Stripe: fastest" --option "Adyen: cheaper" --blocks T-3'
 )
+THRESHOLD_USAGE = "`/maestro escalations blocked-days 2` or `/maestro escalations reminder-hours 4`"
 MAX_ISSUE_LENGTH = 1000
 """Longest escalation issue, in characters."""
 
@@ -154,6 +155,36 @@ def handle_approvers(ack: Ack, context: BoltContext, channel_id: str, text: str)
             text="No approvers set: an escalation's requester and workspace admins decide. "
             "Add one: `/maestro approvers add @alice`."
         )
+
+
+def handle_thresholds(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
+    """Answer ``/maestro escalations [blocked-days N | reminder-hours N]``."""
+    deps: Deps = context["deps"]
+    store = EscalationStore(deps.redis, context.team_id)
+    name, _, value = normalize(text).partition(" ")
+    settings = {
+        "blocked-days": ("blocked_days", 0.5, 60.0),
+        "reminder-hours": ("reminder_hours", 1.0, 200.0),
+    }
+    if name:
+        if name.lower() not in settings:
+            ack(text=f":warning: Try {THRESHOLD_USAGE}.")
+            return
+        field, low, high = settings[name.lower()]
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1
+        if not low <= number <= high:
+            ack(text=f":warning: `{escape(name)}` takes a number from {low:g} to {high:g}.")
+            return
+        store.set_threshold(channel_id, field, number)
+    blocked_days, reminder_hours = store.thresholds(channel_id)
+    ack(
+        text=f"Here a task blocked for {blocked_days:g} days is escalated "
+        f"(critical after {2 * blocked_days:g}), "
+        f"and deciders are reminded after {reminder_hours:g} working hours."
+    )
 
 
 def _is_admin(client: WebClient, user_id: str) -> bool:

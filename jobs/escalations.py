@@ -8,6 +8,7 @@ to its author (the task is unblocked and its author is told the reason in the th
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from jobs.board import announce_change
@@ -17,12 +18,13 @@ from jobs.runtime import Runtime, get_runtime
 from jobs.team import follow_up
 from maestro.errors import UserError
 from maestro.escalation_cards import build_escalation_blocks, escalation_fallback_text
-from maestro.escalations import EscalationRecord, EscalationStore, deciders_for
-from maestro.models import Priority, TaskStatus
+from maestro.escalations import YES_NO, EscalationRecord, EscalationStore, deciders_for, raised
+from maestro.models import Priority, TaskStatus, utcnow
 from maestro.plans import EscalationOption
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.triggers import findings_for, working_hours_between
 
 
 def new_escalation(
@@ -41,6 +43,7 @@ def new_escalation(
     blocking: list[str] | None = None,
     priority: Priority = Priority.HIGH,
     thread_ts: str | None = None,
+    now: datetime | None = None,
 ) -> EscalationRecord:
     """Raise an escalation (once per ``source``) and post its message in the channel.
 
@@ -48,6 +51,7 @@ def new_escalation(
         The escalation, with ``message_ts`` once posted.
     """
     store = EscalationStore(runtime.redis, team_id)
+    TaskStore(runtime.redis, team_id).ensure_project(channel_id)  # so the clock's sweep finds it
     record, _ = store.raise_escalation(
         EscalationRecord(
             team_id=team_id,
@@ -63,6 +67,7 @@ def new_escalation(
             requester=requester,
             deciders=deciders_for(store.approvers(channel_id), requester=requester),
             thread_ts=thread_ts,
+            created_at=now or utcnow(),
         ),
         source=source,
     )
@@ -186,3 +191,80 @@ def _resume(runtime: Runtime, tasks: TaskStore, record: EscalationRecord, key: s
             return
         announce_change(runtime, tasks, change)
         follow_up(runtime, tasks, change.task)
+
+
+def check_escalations(now_iso: str | None = None) -> dict[str, int]:
+    """The clock's sweep: raise what the triggers find, and remind deciders of old escalations.
+
+    Args:
+        now_iso: the time to check at (UTC ISO 8601); now when omitted (tests pass a test clock).
+
+    Returns:
+        Counts: ``raised`` (new escalations) and ``reminded`` (reminders sent).
+    """
+    runtime = get_runtime()
+    now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
+    counts = {"raised": 0, "reminded": 0}
+    with job_log("check_escalations") as log:
+        for team_id, channel_id in TaskStore.all_projects(runtime.redis):
+            tasks = TaskStore(runtime.redis, team_id)
+            store = EscalationStore(runtime.redis, team_id)
+            blocked_days, reminder_hours = store.thresholds(channel_id)
+            board = tasks.list_tasks(channel_id)
+            for finding in findings_for(board, now, blocked_days=blocked_days):
+                task = next((t for t in board if t.key == finding.blocking[0]), None)
+                before = store.open_escalations(channel_id)
+                record = new_escalation(
+                    runtime,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    issue=finding.issue,
+                    options=list(YES_NO),
+                    raised_by="system",
+                    requester=task.created_by if task else None,
+                    source=f"trigger-{finding.source}",
+                    workflow_stage=finding.stage,
+                    blocking=list(finding.blocking),
+                    priority=finding.priority,
+                    thread_ts=task.thread_root if task else None,
+                    now=now,
+                )
+                counts["raised"] += record.id not in {r.id for r in before} and record.decision is None
+            for record in store.open_escalations(channel_id):
+                counts["reminded"] += remind(runtime, store, record, now, reminder_hours)
+        log["outcome"] = f"{counts['raised']} raised, {counts['reminded']} reminded"
+    return counts
+
+
+def remind(
+    runtime: Runtime, store: EscalationStore, record: EscalationRecord, now: datetime, hours: float
+) -> bool:
+    """DM the deciders of an escalation that waited ``hours`` working hours, and raise its priority.
+
+    Returns:
+        True when a reminder was sent by this call.
+    """
+    since = record.last_reminded_at or record.created_at
+    if working_hours_between(since, now) < hours or not record.deciders:
+        return False
+    updated = store.note_reminder(record.id, now, raised(record.priority))
+    if updated is None:
+        return False
+    tasks = TaskStore(runtime.redis, record.team_id)
+    link = f" (#{record.channel_id})" if record.channel_id.startswith("C") else ""
+    text = (
+        f":alarm_clock: An escalation{link} has waited for your decision since "
+        f"{record.created_at:%Y-%m-%d %H:%M} UTC, now *{updated.priority.value}*: "
+        f"{escape(truncate(record.issue, 300))}"
+    )
+    for user in record.deciders:
+        im = runtime.slack.conversations_open(users=user)["channel"]["id"]
+        post_once(runtime, tasks, f"reminder:{record.id}:{updated.reminders}:{user}", channel=im, text=text)
+    if updated.message_ts:
+        runtime.slack.chat_update(
+            channel=updated.channel_id,
+            ts=updated.message_ts,
+            text=escalation_fallback_text(updated),
+            blocks=build_escalation_blocks(updated),
+        )
+    return True

@@ -9,6 +9,7 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from jobs.escalations import check_escalations
 from jobs.housekeeping import record_clock_heartbeat
 from jobs.queues import LOW
 
@@ -41,5 +42,12 @@ def schedules() -> list[Schedule]:
             job=record_clock_heartbeat,
             queue=LOW,
             period=60,
+        ),
+        Schedule(
+            id="escalation-checks",
+            trigger=IntervalTrigger(minutes=5),
+            job=check_escalations,
+            queue=LOW,
+            period=300,
         ),
     ]

@@ -15,8 +15,10 @@ from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
 from jobs.team import follow_up
 from maestro.errors import UserError
+from maestro.escalations import YES_NO
 from maestro.models import Task
 from maestro.plan_store import PlanStore
+from maestro.plans import Escalation
 from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action, strip_mentions
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
@@ -90,8 +92,46 @@ def answer_in_thread(
             note = f"\n_{escape(result.fallback_reason)}, so the offline brain answered._"
         reply = f"*{escape(agent.name)}:* {escape(result.value.text)}{note}"
         _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who=f"agent:{agent.id}")
+        if result.value.escalation is not None:
+            _escalate(runtime, tasks, channel_id, agent.id, user_id, task, result.value.escalation, event_id)
         log["outcome"] = f"answer:{agent.id}"
         return log["outcome"]
+
+
+def _escalate(
+    runtime: Runtime,
+    tasks: TaskStore,
+    channel_id: str,
+    agent_id: str,
+    asked_by: str,
+    task: Task | None,
+    escalation: Escalation,
+    event_id: str,
+) -> None:
+    """Raise the escalation an agent's answer asked for (seed 004: a decision only a human can make)."""
+    from jobs.escalations import new_escalation  # escalations resume work through jobs.team
+
+    known = [k for k in escalation.blocking if tasks.task_id_for(channel_id, k)]
+    blocking = known or ([task.key] if task else [])
+    options = escalation.options if len(escalation.options) >= 2 else list(YES_NO)
+    recommended = next(
+        (i for i, o in enumerate(options) if escalation.recommendation.startswith(o.label)), None
+    )
+    new_escalation(
+        runtime,
+        team_id=tasks.team_id,
+        channel_id=channel_id,
+        issue=escalation.issue,
+        options=list(options),
+        raised_by=f"agent:{agent_id}",
+        requester=asked_by,
+        source=f"agent-escalation-{event_id}",
+        workflow_stage=escalation.workflow_stage,
+        recommendation=escalation.recommendation,
+        recommended=recommended,
+        blocking=blocking,
+        thread_ts=task.thread_root if task else None,
+    )
 
 
 def _subject(

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from redis import Redis
+from redis import Redis, WatchError
 
 from maestro.errors import NotFound, UserError
 from maestro.models import Priority, new_id, utcnow
@@ -32,6 +32,21 @@ YES_NO: tuple[EscalationOption, ...] = (
 """The options of an escalation that asks only yes or no."""
 
 EscalationStatus = Literal["open", "decided"]
+
+DEFAULT_REMINDER_HOURS = 4
+"""Working hours an escalation waits before its deciders get a direct message (and again after)."""
+
+DEFAULT_BLOCKED_DAYS = 2
+"""Days a task may stay BLOCKED before the clock escalates it (critical after twice that)."""
+
+PRIORITY_STEPS = (Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.CRITICAL)
+"""Each reminder raises an escalation's priority one step, up to critical (seed 001)."""
+
+
+def raised(priority: Priority) -> Priority:
+    """Return the next priority up (critical stays critical)."""
+    index = PRIORITY_STEPS.index(priority)
+    return PRIORITY_STEPS[min(index + 1, len(PRIORITY_STEPS) - 1)]
 
 
 class Decision(BaseModel):
@@ -74,6 +89,8 @@ class EscalationRecord(BaseModel):
     decision: Decision | None = None
     message_ts: str | None = None
     thread_ts: str | None = None
+    reminders: int = 0
+    last_reminded_at: datetime | None = None
 
     @property
     def yes_no(self) -> bool:
@@ -110,6 +127,48 @@ class EscalationStore:
     def remove_approver(self, channel_id: str, user_id: str) -> bool:
         """Stop a person deciding; return False when they weren't an approver."""
         return bool(self.redis.srem(f"{self._t}:approvers:{channel_id}", user_id))
+
+    # -- per-project thresholds ---------------------------------------------------------------
+    def thresholds(self, channel_id: str) -> tuple[float, float]:
+        """Return ``(blocked days, reminder working hours)`` of the project."""
+        raw = self.redis.hgetall(f"{self._t}:escalation-settings:{channel_id}")
+        values = {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
+        return values.get("blocked_days", DEFAULT_BLOCKED_DAYS), values.get(
+            "reminder_hours", DEFAULT_REMINDER_HOURS
+        )
+
+    def set_threshold(self, channel_id: str, name: str, value: float) -> None:
+        """Set ``blocked_days`` or ``reminder_hours`` for the project."""
+        assert name in ("blocked_days", "reminder_hours")
+        self.redis.hset(f"{self._t}:escalation-settings:{channel_id}", name, value)
+
+    def note_reminder(self, escalation_id: str, now: datetime, priority: Priority) -> EscalationRecord | None:
+        """Record a reminder (count, time, raised priority) while the escalation is still open.
+
+        Returns:
+            The updated escalation, or None when it was decided meanwhile (nothing is written).
+        """
+        key = self._key(escalation_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key, f"{self._t}:escalation-decision:{escalation_id}")
+                    if pipe.get(f"{self._t}:escalation-decision:{escalation_id}"):
+                        return None
+                    record = EscalationRecord.model_validate_json(pipe.get(key))
+                    updated = record.model_copy(
+                        update={
+                            "reminders": record.reminders + 1,
+                            "last_reminded_at": now,
+                            "priority": priority,
+                        }
+                    )
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
 
     # -- escalations --------------------------------------------------------------------------
     def raise_escalation(self, record: EscalationRecord, *, source: str) -> tuple[EscalationRecord, bool]:

@@ -148,6 +148,7 @@ class Task(BaseModel):
     thread_ts: str | None = None
     plan_id: str | None = None
     review_rejections: int = Field(default=0, ge=0)
+    estimate_days: int | None = Field(default=None, ge=1, le=365)
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -134,6 +134,7 @@ class PlanStore:
                     expected_outputs=tuple(t.expected_outputs),
                     plan_id=record.id,
                     thread_ts=message_ts,
+                    estimate_days=t.estimate_days,
                 ),
             )
             for t in plan.tasks

@@ -44,6 +44,9 @@ the post and its confirmation."""
 DEFAULT_POSTED_TTL = 30 * 24 * 3600
 """Seconds a made post is remembered."""
 
+PROJECTS_KEY = "maestro:projects"
+"""Set of every project, as ``<team_id>:<channel_id>`` (what the clock's checks walk)."""
+
 MAX_TASKS_PER_PROJECT = 100_000
 """A project's board refuses new tasks past this many."""
 
@@ -79,6 +82,7 @@ class NewTask:
     sprint: str | None = None
     plan_id: str | None = None
     thread_ts: str | None = None
+    estimate_days: int | None = None
 
     def to_task(self, key: str, *, team_id: str, channel_id: str, actor: str, now: datetime) -> Task:
         """Return the task this asks for, under ``key``."""
@@ -98,6 +102,7 @@ class NewTask:
             sprint=self.sprint,
             plan_id=self.plan_id,
             thread_ts=self.thread_ts,
+            estimate_days=self.estimate_days,
             created_by=actor,
             created_at=now,
             updated_at=now,
@@ -137,8 +142,16 @@ class TaskStore:
     def ensure_project(self, channel_id: str, *, created_by: str | None = None) -> Project:
         """Return the channel's project, creating it on first use."""
         project = Project(team_id=self.team_id, channel_id=channel_id, created_by=created_by)
-        self.redis.set(self._p(channel_id), project.model_dump_json(), nx=True)
+        if self.redis.set(self._p(channel_id), project.model_dump_json(), nx=True):
+            self.redis.sadd(PROJECTS_KEY, f"{self.team_id}:{channel_id}")
         return Project.model_validate_json(self.redis.get(self._p(channel_id)))
+
+    @staticmethod
+    def all_projects(redis: Redis) -> list[tuple[str, str]]:
+        """Return every project of the deployment as ``(team_id, channel_id)``."""
+        members = redis.smembers(PROJECTS_KEY)
+        pairs = [(m.decode() if isinstance(m, bytes) else m).split(":", 1) for m in members]
+        return sorted((team, channel) for team, channel in pairs)
 
     # -- reading ------------------------------------------------------------------------------
     def task_id_for(self, channel_id: str, key: str) -> str | None:

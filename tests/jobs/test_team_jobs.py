@@ -306,3 +306,43 @@ def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sende
     )
     work_requests = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"]
     assert "Decision on the escalation: Approve" in work_requests[-1].body["messages"][0]["content"]
+
+
+def test_an_agents_answer_can_raise_an_escalation(stub, sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Choose the payment provider --agent backend-architect")
+    run_jobs()
+    card = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    stub.queue_tool_use(
+        "submit_reply",
+        {
+            "text": "This needs a business decision.",
+            "escalation": {
+                "issue": "Stripe or Adyen for payments?",
+                "workflow_stage": "DESIGN",
+                "options": [
+                    {"label": "Stripe", "tradeoff": "fastest"},
+                    {"label": "Adyen", "tradeoff": "cheaper"},
+                ],
+                "recommendation": "Stripe, to ship sooner",
+                "blocking": ["T-1", "T-99"],
+            },
+        },
+    )
+    sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "text": "<@UMAESTRO> which provider?",
+            "ts": "1795320000.000100",
+            "channel": CHANNEL,
+            "thread_ts": card.message_ts,
+        }
+    )
+    assert run_jobs() == 0
+    from maestro.escalations import EscalationStore
+
+    (record,) = EscalationStore(redis, TEAM).open_escalations(CHANNEL)
+    assert record.raised_by == "agent:backend-architect" and record.blocking == ["T-1"]  # T-99 isn't a task
+    assert record.recommended == 0 and [o.label for o in record.options] == ["Stripe", "Adyen"]
+    message = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))
+    assert "← *recommended*" in json.dumps(message["blocks"], ensure_ascii=False)

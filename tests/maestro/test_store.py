@@ -47,7 +47,9 @@ def test_same_source_creates_once(store):
 
 def test_keys_are_team_prefixed(redis, store):
     store.create_task("C1", NewTask(title="x"), actor="U1", source="s")
-    assert redis.keys("*") and all(k.startswith(b"maestro:T0TEAM:") for k in redis.keys("*"))
+    keys = set(redis.keys("*"))
+    assert keys and all(k.startswith(b"maestro:T0TEAM:") for k in keys - {b"maestro:projects"})
+    assert TaskStore.all_projects(redis) == [("T0TEAM", "C1")]  # the one deployment-wide index
     assert TaskStore(redis, "T0OTHER").list_tasks("C1") == []
 
 
