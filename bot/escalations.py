@@ -24,11 +24,14 @@ from maestro.escalation_cards import (
     ACTION_ASK,
     ACTION_DECIDE,
     ASK_INPUT,
+    REJECT_INPUT,
     VIEW_ASK,
+    VIEW_REJECT,
     build_escalation_list_blocks,
     build_question_modal,
+    build_reject_modal,
 )
-from maestro.escalations import YES_NO, EscalationStore, may_decide
+from maestro.escalations import YES_NO, EscalationRecord, EscalationStore, may_decide
 from maestro.models import utcnow
 from maestro.plans import EscalationOption
 from maestro.text import escape
@@ -50,6 +53,7 @@ def register(app: App) -> None:
     app.action(re.compile(rf"^{ACTION_DECIDE}:\d+$"))(logged(handle_decide_button))
     app.action(ACTION_ASK)(logged(handle_ask_button))
     app.view(VIEW_ASK)(logged(handle_question_submission))
+    app.view(VIEW_REJECT)(logged(handle_reject_submission))
 
 
 def parse_escalation(text: str) -> dict:
@@ -212,23 +216,39 @@ def handle_decide_button(
         if record.channel_id != channel_id or not index.isdigit():
             raise UserError("I can't find that escalation. `/escalate list` shows the open ones.")
         if record.decision is None and not may_decide(record, user_id, is_admin=_is_admin(client, user_id)):
-            who = ", ".join(f"<@{u}>" for u in record.deciders) or "a workspace admin"
-            raise UserError(f"Only {who} (or a workspace admin) can decide this. Nothing was changed.")
+            raise UserError(_only_deciders(record))
+        if record.decision is None and record.yes_no and index == "1":
+            client.views_open(trigger_id=body["trigger_id"], view=build_reject_modal(record.id))
+            context["log"]["outcome"] = "asked why"
+            return
         record, won = store.decide(escalation_id, by=user_id, option=int(index))
     except UserError as error:
         context["log"]["outcome"] = "refused"
         respond(text=f":warning: {error.message}", replace_original=False)
         return
     if not won:
-        decision = record.decision
-        assert decision is not None
         context["log"]["outcome"] = "already decided"
-        respond(
-            text=f"Already decided by <@{decision.by}> at {decision.at:%Y-%m-%d %H:%M} UTC: "
-            f"*{escape(decision.label)}*.",
-            replace_original=False,
-        )
+        respond(text=_already_decided(record), replace_original=False)
         return
+    _enqueue_decision(context, channel_id, escalation_id, user_id, body.get("response_url"))
+
+
+def _only_deciders(record: EscalationRecord) -> str:
+    who = ", ".join(f"<@{u}>" for u in record.deciders) or "a workspace admin"
+    return f"Only {who} (or a workspace admin) can decide this. Nothing was changed."
+
+
+def _already_decided(record: EscalationRecord) -> str:
+    decision = record.decision
+    assert decision is not None
+    when = f"{decision.at:%Y-%m-%d %H:%M} UTC"
+    return f"Already decided by <@{decision.by}> at {when}: *{escape(decision.label)}*."
+
+
+def _enqueue_decision(
+    context: BoltContext, channel_id: str, escalation_id: str, user_id: str, response_url: str | None
+) -> None:
+    deps: Deps = context["deps"]
     job = enqueue(
         deps.redis,
         apply_decision,
@@ -237,9 +257,34 @@ def handle_decide_button(
         escalation_id,
         queue=HIGH,
         job_id=job_id_for("decision", context.team_id, escalation_id),
-        meta=requester_meta(context.team_id, channel_id, user_id, body.get("response_url")),
+        meta=requester_meta(context.team_id, channel_id, user_id, response_url),
     )
     context["log"]["job_id"] = job.id
+
+
+def handle_reject_submission(
+    ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient
+) -> None:
+    """Reject a yes/no escalation with the reason typed in the modal (authorised again here)."""
+    deps: Deps = context["deps"]
+    store = EscalationStore(deps.redis, context.team_id)
+    reason = (view["state"]["values"].get(REJECT_INPUT, {}).get(REJECT_INPUT, {}).get("value") or "").strip()
+    user_id = body["user"]["id"]
+    try:
+        if not reason:
+            raise UserError("Say why, so its author knows what to change.")
+        record = store.get(view.get("private_metadata") or "")
+        if record.decision is None and not may_decide(record, user_id, is_admin=_is_admin(client, user_id)):
+            raise UserError(_only_deciders(record))
+        record, won = store.decide(record.id, by=user_id, option=1, note=reason[:500])
+        if not won:
+            raise UserError(_already_decided(record))
+    except UserError as error:
+        ack(response_action="errors", errors={REJECT_INPUT: error.message[:150]})
+        return
+    ack()
+    context["log"].update(action=VIEW_REJECT)
+    _enqueue_decision(context, record.channel_id, record.id, user_id, None)
 
 
 def handle_ask_button(ack: Ack, body: dict, context: BoltContext, client: WebClient) -> None:

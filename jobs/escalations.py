@@ -19,7 +19,7 @@ from jobs.team import follow_up
 from maestro.errors import UserError
 from maestro.escalation_cards import build_escalation_blocks, escalation_fallback_text
 from maestro.escalations import YES_NO, EscalationRecord, EscalationStore, deciders_for, raised
-from maestro.models import Priority, TaskStatus, utcnow
+from maestro.models import Priority, TaskStatus, actor_label, utcnow
 from maestro.plans import EscalationOption
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
@@ -178,6 +178,18 @@ def _resume(runtime: Runtime, tasks: TaskStore, record: EscalationRecord, key: s
         return
     option = record.options[decision.option]
     guidance = f"Decision on the escalation: {option.label} — {option.tradeoff}"
+    if decision.note:
+        guidance += f" Reason: {decision.note}"
+    if record.yes_no and decision.option == 1 and task.thread_root:
+        author = task.assignee.label() if task.assignee else actor_label(task.created_by)
+        post_once(
+            runtime,
+            tasks,
+            f"rejection-note:{record.id}:{key}",
+            channel=task.channel_id,
+            thread_ts=task.thread_root,
+            text=f"Back to {author}: <@{decision.by}> rejected the escalation. {escape(decision.note)}",
+        )
     if task.thread_root:
         TeamStore(runtime.redis, record.team_id).remember(
             task.channel_id, task.thread_root, decision.by, guidance

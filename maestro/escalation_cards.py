@@ -25,6 +25,10 @@ VIEW_ASK = "escalation_question"
 """``callback_id`` of the question modal (``private_metadata``: the escalation id)."""
 ASK_INPUT = "question"
 """``block_id`` and ``action_id`` of the question input."""
+VIEW_REJECT = "escalation_reject"
+"""``callback_id`` of the modal asking why an escalation is rejected (``private_metadata``: its id)."""
+REJECT_INPUT = "reason"
+"""``block_id`` and ``action_id`` of the rejection reason input."""
 
 
 def _section(text: str) -> dict:
@@ -130,6 +134,31 @@ def build_question_modal(escalation_id: str) -> dict:
                     "action_id": ASK_INPUT,
                     "multiline": True,
                     "max_length": 1000,
+                },
+            }
+        ],
+    }
+
+
+def build_reject_modal(escalation_id: str) -> dict:
+    """Return the modal that asks why an escalation is rejected (the reason goes to the work's author)."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_REJECT,
+        "private_metadata": escalation_id,
+        "title": {"type": "plain_text", "text": "Reject"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REJECT_INPUT,
+                "label": {"type": "plain_text", "text": "Why? The work goes back to its author with this."},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REJECT_INPUT,
+                    "multiline": True,
+                    "max_length": 500,
                 },
             }
         ],

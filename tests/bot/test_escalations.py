@@ -11,7 +11,9 @@ from bot.escalations import parse_escalation
 from maestro.errors import UserError
 from maestro.escalation_cards import ACTION_ASK, VIEW_ASK
 from maestro.escalations import EscalationRecord, EscalationStore
+from maestro.models import TaskStatus
 from maestro.plans import EscalationOption
+from maestro.store import TaskStore
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 ADMIN, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"  # alice is the sandbox's workspace admin
@@ -171,3 +173,46 @@ def test_approvers_command(sender):
     assert f"<@{BOB}>" in sender.command("/maestro", f"approvers add <@{BOB}|bob>").body
     assert "isn't an approver" in sender.command("/maestro", f"approvers remove <@{CAROL}|carol>").body
     assert "isn't a Slack mention" in sender.command("/maestro", "approvers add bob").body
+
+
+def test_reject_asks_why_and_sends_the_work_back_with_the_reason(sender, sandbox, redis, run_jobs):
+    from maestro.escalation_cards import VIEW_REJECT
+
+    sender.command("/task", "new Migrate the orders table --owner <@U0CAROL|carol>", user_id=BOB)
+    run_jobs()
+    sender.command("/task", "block T-1 waiting for a decision", user_id=BOB)
+    run_jobs()
+    raise_one(sender, run_jobs, "Drop the old column now? --blocks T-1")
+    message = escalation_message(sandbox)
+    sender.press(message, option_button(message, "Reject"), channel_id=CHANNEL, user_id=BOB)
+    view = sandbox.workspace.wait_for(sandbox.workspace.views_opened)[-1]["view"]
+    assert view["callback_id"] == VIEW_REJECT
+    record = EscalationStore(redis, TEAM).open_escalations(CHANNEL)[0]
+    assert record.decision is None  # nothing is decided before the reason is given
+    empty = sender.submit_view(
+        VIEW_REJECT,
+        {"reason": {"reason": {"type": "plain_text_input", "value": ""}}},
+        private_metadata=view["private_metadata"],
+        user_id=BOB,
+    )
+    assert "Say why" in empty.body
+    intruder = sender.submit_view(
+        VIEW_REJECT,
+        {"reason": {"reason": {"type": "plain_text_input", "value": "no"}}},
+        private_metadata=view["private_metadata"],
+        user_id=CAROL,
+    )
+    assert "Only <@U0BOB>" in intruder.body
+    sender.submit_view(
+        VIEW_REJECT,
+        {"reason": {"reason": {"type": "plain_text_input", "value": "Back up <first>"}}},
+        private_metadata=view["private_metadata"],
+        user_id=BOB,
+    )
+    assert run_jobs() == 0
+    decided = EscalationStore(redis, TEAM).get(record.id)
+    assert decided.decision.label == "Reject" and decided.decision.note == "Back up <first>"
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.ASSIGNED
+    thread = [m["text"] for m in sandbox.workspace.thread(CHANNEL, task.message_ts)]
+    assert f"Back to <@{CAROL}>: <@{BOB}> rejected the escalation. Back up &lt;first&gt;" in thread
