@@ -208,6 +208,13 @@ IN_FLIGHT = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, 
 """RQ statuses of a job that will still run."""
 
 
+def in_flight(runtime: Runtime, job_id: str) -> bool:
+    """True when an RQ job with this id exists and will still run (queued, started, deferred, scheduled)."""
+    if not Job.exists(job_id, connection=runtime.redis):
+        return False
+    return Job.fetch(job_id, connection=runtime.redis).get_status() in IN_FLIGHT
+
+
 def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
     """When an agent owns this IN_PROGRESS task, enqueue its work and then its review.
 
@@ -223,7 +230,7 @@ def start_agent_if_any(runtime: Runtime, tasks: TaskStore, task: Task) -> bool:
     attempt = task.review_rejections + 1
     work_id = job_id_for("work", task.team_id, task.id, str(attempt))
     if Job.exists(work_id, connection=runtime.redis):
-        if Job.fetch(work_id, connection=runtime.redis).get_status() in IN_FLIGHT:
+        if in_flight(runtime, work_id):
             return False
         tasks.forget_seen("agent-run", f"{task.id}-{attempt}")  # that run is over: the guard is stale
     if not tasks.first_seen("agent-run", f"{task.id}-{attempt}", ttl=AGENT_START_GUARD):
@@ -265,9 +272,8 @@ def start_review(runtime: Runtime, task: Task) -> bool:
         return False
     attempt = task.review_rejections + 1
     review_id = job_id_for("review", task.team_id, task.id, str(attempt))
-    if Job.exists(review_id, connection=runtime.redis):
-        if Job.fetch(review_id, connection=runtime.redis).get_status() in IN_FLIGHT:
-            return False
+    if in_flight(runtime, review_id):
+        return False
     tasks = TaskStore(runtime.redis, task.team_id)
     if tasks.change_for_source(f"review-{task.id}-{attempt}") is not None:
         return False  # reviewed already

@@ -220,34 +220,64 @@ def build_task_detail_blocks(task: Task, unblocks: Sequence[str], history: Seque
     return blocks
 
 
-def build_block_reason_modal(channel_id: str, task: Task) -> dict:
-    """Return the modal that asks why a task is blocked (opened by the card's Block button)."""
+def text_input_modal(
+    *,
+    callback_id: str,
+    private_metadata: str,
+    title: str,
+    submit: str,
+    input_id: str,
+    label: str,
+    max_length: int,
+    placeholder: str | None = None,
+    intro: str | None = None,
+) -> dict:
+    """Return a modal with one multi-line text input (``block_id`` = ``action_id`` = ``input_id``).
+
+    ``title`` and ``submit`` are cut to Block Kit's 24 characters; ``intro`` (mrkdwn, escaped by
+    the caller) is a section shown above the input.
+    """
+    element: dict = {
+        "type": "plain_text_input",
+        "action_id": input_id,
+        "multiline": True,
+        "max_length": max_length,
+    }
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    blocks = [_section(intro)] if intro else []
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": input_id,
+            "label": {"type": "plain_text", "text": label},
+            "element": element,
+        }
+    )
     return {
         "type": "modal",
-        "callback_id": VIEW_BLOCK_REASON,
-        "private_metadata": f"{channel_id}|{task.key}",
-        "title": {"type": "plain_text", "text": truncate(f"Block {task.key}", 24)},
-        "submit": {"type": "plain_text", "text": "Block"},
+        "callback_id": callback_id,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "submit": {"type": "plain_text", "text": truncate(submit, 24)},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _section(f"*{task.key} · {escape(truncate(task.title, 200))}*"),
-            {
-                "type": "input",
-                "block_id": BLOCK_REASON_INPUT,
-                "label": {"type": "plain_text", "text": "What is it waiting for?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": BLOCK_REASON_INPUT,
-                    "multiline": True,
-                    "max_length": 500,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "e.g. waiting for the payments API contract",
-                    },
-                },
-            },
-        ],
+        "blocks": blocks,
     }
+
+
+def build_block_reason_modal(channel_id: str, task: Task) -> dict:
+    """Return the modal that asks why a task is blocked (opened by the card's Block button)."""
+    return text_input_modal(
+        callback_id=VIEW_BLOCK_REASON,
+        private_metadata=f"{channel_id}|{task.key}",
+        title=f"Block {task.key}",
+        submit="Block",
+        input_id=BLOCK_REASON_INPUT,
+        label="What is it waiting for?",
+        max_length=500,
+        placeholder="e.g. waiting for the payments API contract",
+        intro=f"*{task.key} · {escape(truncate(task.title, 200))}*",
+    )
 
 
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (

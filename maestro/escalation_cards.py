@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maestro.cards import MAX_SECTION_TEXT, PRIORITY_LABELS
+from maestro.cards import MAX_SECTION_TEXT, PRIORITY_LABELS, text_input_modal
 from maestro.escalations import EscalationRecord
 from maestro.models import actor_label
 from maestro.text import escape, truncate
@@ -117,52 +117,28 @@ def _buttons(record: EscalationRecord) -> list[dict]:
 
 def build_question_modal(escalation_id: str) -> dict:
     """Return the modal that asks a question about an escalation (posted in its thread)."""
-    return {
-        "type": "modal",
-        "callback_id": VIEW_ASK,
-        "private_metadata": escalation_id,
-        "title": {"type": "plain_text", "text": "Ask a question"},
-        "submit": {"type": "plain_text", "text": "Ask"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ASK_INPUT,
-                "label": {"type": "plain_text", "text": "What do you need to know before deciding?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ASK_INPUT,
-                    "multiline": True,
-                    "max_length": 1000,
-                },
-            }
-        ],
-    }
+    return text_input_modal(
+        callback_id=VIEW_ASK,
+        private_metadata=escalation_id,
+        title="Ask a question",
+        submit="Ask",
+        input_id=ASK_INPUT,
+        label="What do you need to know before deciding?",
+        max_length=1000,
+    )
 
 
 def build_reject_modal(escalation_id: str) -> dict:
     """Return the modal that asks why an escalation is rejected (the reason goes to the work's author)."""
-    return {
-        "type": "modal",
-        "callback_id": VIEW_REJECT,
-        "private_metadata": escalation_id,
-        "title": {"type": "plain_text", "text": "Reject"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": REJECT_INPUT,
-                "label": {"type": "plain_text", "text": "Why? The work goes back to its author with this."},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": REJECT_INPUT,
-                    "multiline": True,
-                    "max_length": 500,
-                },
-            }
-        ],
-    }
+    return text_input_modal(
+        callback_id=VIEW_REJECT,
+        private_metadata=escalation_id,
+        title="Reject",
+        submit="Reject",
+        input_id=REJECT_INPUT,
+        label="Why? The work goes back to its author with this.",
+        max_length=500,
+    )
 
 
 def build_escalation_list_blocks(records: Sequence[EscalationRecord], now_ts: float) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS
+from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS, text_input_modal
 from maestro.models import Task
 from maestro.plans import Deliverable, ReviewVerdict
 from maestro.text import escape, truncate
@@ -169,31 +169,16 @@ def build_review_blocks(
 
 def build_orchestrate_modal(channel_id: str) -> dict:
     """Return the modal that takes a long feature request for ``/orchestrate``."""
-    return {
-        "type": "modal",
-        "callback_id": VIEW_ORCHESTRATE,
-        "private_metadata": channel_id,
-        "title": {"type": "plain_text", "text": "Plan a request"},
-        "submit": {"type": "plain_text", "text": "Plan it"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ORCHESTRATE_INPUT,
-                "label": {"type": "plain_text", "text": "What should the team build?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ORCHESTRATE_INPUT,
-                    "multiline": True,
-                    "max_length": 3000,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "Feature name, objective, a list of requirements, success criteria…",
-                    },
-                },
-            }
-        ],
-    }
+    return text_input_modal(
+        callback_id=VIEW_ORCHESTRATE,
+        private_metadata=channel_id,
+        title="Plan a request",
+        submit="Plan it",
+        input_id=ORCHESTRATE_INPUT,
+        label="What should the team build?",
+        max_length=3000,
+        placeholder="Feature name, objective, a list of requirements, success criteria…",
+    )
 
 
 def build_roster_blocks(agents: Sequence[Mapping[str, object]]) -> list[dict]:
