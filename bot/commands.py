@@ -56,11 +56,11 @@ def handle_maestro_command(
         return
     if name == "escalations":
         context["log"].update(command="escalations")
-        escalations.handle_thresholds(ack, context, command["channel_id"], rest)
+        escalations.handle_thresholds(ack, context, command["channel_id"], rest, command["user_id"], client)
         return
     if name == "approvers":
         context["log"].update(command="approvers")
-        escalations.handle_approvers(ack, context, command["channel_id"], rest)
+        escalations.handle_approvers(ack, context, command["channel_id"], rest, command["user_id"], client)
         return
     if name == "budget":
         context["log"].update(command="budget")

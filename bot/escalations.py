@@ -130,13 +130,30 @@ def handle_escalate_command(ack: Ack, command: dict, context: BoltContext) -> No
     ack(text=":rotating_light: Escalation raised; it will appear in this channel for the deciders.")
 
 
-def handle_approvers(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
-    """Answer ``/maestro approvers add|remove|list @person``."""
+def may_manage(deps: Deps, team_id: str, channel_id: str, user_id: str, client: WebClient) -> bool:
+    """Who may change approvers and thresholds.
+
+    An admin, a current approver, or — while there are no approvers — whoever started the board.
+    """
+    approvers = EscalationStore(deps.redis, team_id).approvers(channel_id)
+    if user_id in approvers or _is_admin(client, user_id):
+        return True
+    return not approvers and deps.store(team_id).ensure_project(channel_id).created_by == user_id
+
+
+def handle_approvers(
+    ack: Ack, context: BoltContext, channel_id: str, text: str, user_id: str, client: WebClient
+) -> None:
+    """Answer ``/maestro approvers add|remove|list @person`` (changes: admins and approvers only)."""
     deps: Deps = context["deps"]
     store = EscalationStore(deps.redis, context.team_id)
     verb, _, rest = normalize(text).partition(" ")
     verb = verb.lower() or "list"
     try:
+        if verb in ("add", "remove") and not may_manage(deps, context.team_id, channel_id, user_id, client):
+            raise UserError(
+                "Only an approver or a workspace admin can change who decides. Nothing was changed."
+            )
         if verb in ("add", "remove"):
             user = parse_user(rest, "/maestro approvers add @alice")
             if verb == "add":
@@ -161,11 +178,16 @@ def handle_approvers(ack: Ack, context: BoltContext, channel_id: str, text: str)
         )
 
 
-def handle_thresholds(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
-    """Answer ``/maestro escalations [blocked-days N | reminder-hours N]``."""
+def handle_thresholds(
+    ack: Ack, context: BoltContext, channel_id: str, text: str, user_id: str, client: WebClient
+) -> None:
+    """Answer ``/maestro escalations [blocked-days N | reminder-hours N]`` (changes: approvers, admins)."""
     deps: Deps = context["deps"]
     store = EscalationStore(deps.redis, context.team_id)
     name, _, value = normalize(text).partition(" ")
+    if name and not may_manage(deps, context.team_id, channel_id, user_id, client):
+        ack(text=":warning: Only an approver or a workspace admin can change this. Nothing was changed.")
+        return
     settings = {
         "blocked-days": ("blocked_days", 0.5, 60.0),
         "reminder-hours": ("reminder_hours", 1.0, 200.0),
@@ -217,7 +239,7 @@ def handle_decide_button(
             raise UserError("I can't find that escalation. `/escalate list` shows the open ones.")
         if record.decision is None and not may_decide(record, user_id, is_admin=_is_admin(client, user_id)):
             raise UserError(_only_deciders(record))
-        if record.decision is None and record.yes_no and index == "1":
+        if record.decision is None and record.yes_no and int(index) == 1:
             client.views_open(trigger_id=body["trigger_id"], view=build_reject_modal(record.id))
             context["log"]["outcome"] = "asked why"
             return

@@ -8,6 +8,7 @@ to its author (the task is unblocked and its author is told the reason in the th
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,9 @@ from maestro.plans import EscalationOption
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
-from maestro.triggers import findings_for, working_hours_between
+from maestro.triggers import Finding, findings_for, working_hours_between
+
+logger = logging.getLogger(__name__)
 
 
 def new_escalation(
@@ -65,7 +68,10 @@ def new_escalation(
             priority=priority,
             raised_by=raised_by,
             requester=requester,
-            deciders=deciders_for(store.approvers(channel_id), requester=requester),
+            deciders=deciders_for(
+                store.approvers(channel_id),
+                requester=_owner_of(runtime, team_id, channel_id, blocking) or requester,
+            ),
             thread_ts=thread_ts,
             created_at=now or utcnow(),
         ),
@@ -86,6 +92,15 @@ def new_escalation(
             record = store.get(record.id)
             _own_thread(runtime, tasks, record)
     return record
+
+
+def _owner_of(runtime: Runtime, team_id: str, channel_id: str, blocking: list[str] | None) -> str | None:
+    """The person who created the first blocked task (for a plan's tasks: who started the plan)."""
+    tasks = TaskStore(runtime.redis, team_id)
+    for task in tasks.tasks_by_keys(channel_id, blocking or []):
+        if task.created_by[:1] in ("U", "W"):
+            return task.created_by
+    return None
 
 
 def _own_thread(runtime: Runtime, tasks: TaskStore, record: EscalationRecord) -> None:
@@ -219,33 +234,68 @@ def check_escalations(now_iso: str | None = None) -> dict[str, int]:
     counts = {"raised": 0, "reminded": 0}
     with job_log("check_escalations") as log:
         for team_id, channel_id in TaskStore.all_projects(runtime.redis):
-            tasks = TaskStore(runtime.redis, team_id)
-            store = EscalationStore(runtime.redis, team_id)
-            blocked_days, reminder_hours = store.thresholds(channel_id)
-            board = tasks.list_tasks(channel_id)
-            for finding in findings_for(board, now, blocked_days=blocked_days):
-                task = next((t for t in board if t.key == finding.blocking[0]), None)
-                before = store.open_escalations(channel_id)
-                record = new_escalation(
-                    runtime,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    issue=finding.issue,
-                    options=list(YES_NO),
-                    raised_by="system",
-                    requester=task.created_by if task else None,
-                    source=f"trigger-{finding.source}",
-                    workflow_stage=finding.stage,
-                    blocking=list(finding.blocking),
-                    priority=finding.priority,
-                    thread_ts=task.thread_root if task else None,
-                    now=now,
-                )
-                counts["raised"] += record.id not in {r.id for r in before} and record.decision is None
-            for record in store.open_escalations(channel_id):
-                counts["reminded"] += remind(runtime, store, record, now, reminder_hours)
+            try:
+                _sweep_project(runtime, team_id, channel_id, now, counts)
+            except Exception:  # noqa: BLE001 - one project's failure must not stop the others
+                logger.exception("escalation sweep failed", extra={"team": team_id, "channel": channel_id})
         log["outcome"] = f"{counts['raised']} raised, {counts['reminded']} reminded"
     return counts
+
+
+def _sweep_project(
+    runtime: Runtime, team_id: str, channel_id: str, now: datetime, counts: dict[str, int]
+) -> None:
+    tasks = TaskStore(runtime.redis, team_id)
+    store = EscalationStore(runtime.redis, team_id)
+    blocked_days, reminder_hours = store.thresholds(channel_id)
+    board = tasks.list_tasks(channel_id)
+    for finding in findings_for(board, now, blocked_days=blocked_days):
+        task = next((t for t in board if t.key == finding.blocking[0]), None)
+        if finding.source.endswith("-2"):
+            handled, raised_now = _raise_in_place(runtime, store, finding, now)
+            counts["raised"] += raised_now
+            if handled:
+                continue
+        before = {r.id for r in store.open_escalations(channel_id)}
+        record = new_escalation(
+            runtime,
+            team_id=team_id,
+            channel_id=channel_id,
+            issue=finding.issue,
+            options=list(YES_NO),
+            raised_by="system",
+            requester=task.created_by if task else None,
+            source=f"trigger-{finding.source}",
+            workflow_stage=finding.stage,
+            blocking=list(finding.blocking),
+            priority=finding.priority,
+            thread_ts=task.thread_root if task else None,
+            now=now,
+        )
+        counts["raised"] += record.id not in before and record.decision is None
+    for record in store.open_escalations(channel_id):
+        counts["reminded"] += remind(runtime, store, record, now, reminder_hours)
+
+
+def _raise_in_place(
+    runtime: Runtime, store: EscalationStore, finding: Finding, now: datetime
+) -> tuple[bool, bool]:
+    """Re-escalate a fact still undecided as critical: its open escalation rises, its deciders are told.
+
+    Returns:
+        ``(handled, raised_now)``: handled when the fact's first escalation is still open (no new
+        one is raised), and raised_now the first time it is raised to critical.
+    """
+    first = store.raised_for(f"trigger-{finding.source[:-2]}-1")
+    if first is None or first.decision is not None:
+        return False, False
+    if not store.claim_once(f"critical:{finding.source}"):
+        return True, False
+    updated = store.note_reminder(first.id, now, Priority.CRITICAL)
+    if updated is None:
+        return False, False
+    remind(runtime, store, updated.model_copy(update={"last_reminded_at": None}), now, 0)
+    return True, True
 
 
 def remind(
@@ -263,7 +313,7 @@ def remind(
     if updated is None:
         return False
     tasks = TaskStore(runtime.redis, record.team_id)
-    link = f" (#{record.channel_id})" if record.channel_id.startswith("C") else ""
+    link = f" in <#{record.channel_id}>" if record.channel_id.startswith("C") else ""
     text = (
         f":alarm_clock: An escalation{link} has waited for your decision since "
         f"{record.created_at:%Y-%m-%d %H:%M} UTC, now *{updated.priority.value}*: "
@@ -272,11 +322,12 @@ def remind(
     for user in record.deciders:
         im = runtime.slack.conversations_open(users=user)["channel"]["id"]
         post_once(runtime, tasks, f"reminder:{record.id}:{updated.reminders}:{user}", channel=im, text=text)
-    if updated.message_ts:
+    fresh = store.get(record.id)  # a decision may have landed while the DMs went out
+    if fresh.message_ts and fresh.decision is None:
         runtime.slack.chat_update(
-            channel=updated.channel_id,
-            ts=updated.message_ts,
-            text=escalation_fallback_text(updated),
-            blocks=build_escalation_blocks(updated),
+            channel=fresh.channel_id,
+            ts=fresh.message_ts,
+            text=escalation_fallback_text(fresh),
+            blocks=build_escalation_blocks(fresh),
         )
     return True

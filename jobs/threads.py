@@ -114,9 +114,8 @@ def _escalate(
     known = [k for k in escalation.blocking if tasks.task_id_for(channel_id, k)]
     blocking = known or ([task.key] if task else [])
     options = escalation.options if len(escalation.options) >= 2 else list(YES_NO)
-    recommended = next(
-        (i for i, o in enumerate(options) if escalation.recommendation.startswith(o.label)), None
-    )
+    first_word = escalation.recommendation.split(",")[0].split(":")[0].split(" ")[0].strip().lower()
+    recommended = next((i for i, o in enumerate(options) if o.label.strip().lower() == first_word), None)
     new_escalation(
         runtime,
         team_id=tasks.team_id,

@@ -183,6 +183,15 @@ class EscalationStore:
             pipe.execute()
         return record, True
 
+    def raised_for(self, source: str) -> EscalationRecord | None:
+        """Return the escalation a request, job or trigger fact raised, or None."""
+        raw = self.redis.get(f"{self._t}:escalation-source:{source}")
+        return self.get(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+
+    def claim_once(self, name: str) -> bool:
+        """True the first time ``name`` is claimed (31 days)."""
+        return bool(self.redis.set(f"{self._t}:escalation-once:{name}", "1", nx=True, ex=31 * 24 * 3600))
+
     def get(self, escalation_id: str) -> EscalationRecord:
         """Return an escalation of this team.
 

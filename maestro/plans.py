@@ -153,8 +153,8 @@ class ReviewVerdict(BaseModel):
 class EscalationOption(BaseModel):
     """One option of an escalation, with its trade-off."""
 
-    label: str = Field(max_length=80)
-    tradeoff: str = Field(max_length=300)
+    label: str = Field(min_length=1, max_length=80)
+    tradeoff: str = Field(min_length=1, max_length=300)
 
 
 class Escalation(BaseModel):

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from maestro.models import Priority, Task, TaskStatus
 from maestro.plans import CycleError, topological_layers
-from maestro.text import escape
 
 DEFAULT_BLOCKED_DAYS = 2
 """Days a task may stay BLOCKED before it is escalated."""
@@ -51,7 +50,7 @@ def blocked_too_long(
             continue
         age = now - task.blocked_since
         since = int(task.blocked_since.timestamp())
-        reason = escape(task.blocked_reason or "")
+        reason = task.blocked_reason or ""
         for level, priority in ((2, Priority.CRITICAL), (1, Priority.HIGH)):
             if age >= timedelta(days=threshold_days * level):
                 days = age.total_seconds() / 86400

@@ -216,3 +216,28 @@ def test_reject_asks_why_and_sends_the_work_back_with_the_reason(sender, sandbox
     assert task.status is TaskStatus.ASSIGNED
     thread = [m["text"] for m in sandbox.workspace.thread(CHANNEL, task.message_ts)]
     assert f"Back to <@{CAROL}>: <@{BOB}> rejected the escalation. Back up &lt;first&gt;" in thread
+
+
+def test_nobody_makes_themselves_an_approver(sender, redis):
+    refused = sender.command("/maestro", f"approvers add <@{CAROL}|carol>", user_id=CAROL)
+    assert "Only an approver or a workspace admin" in refused.body
+    assert EscalationStore(redis, TEAM).approvers(CHANNEL) == []
+    assert "Only an approver" in sender.command("/maestro", "escalations blocked-days 9", user_id=CAROL).body
+    sender.command("/maestro", f"approvers add <@{BOB}|bob>", user_id=ADMIN)
+    assert f"<@{CAROL}>" in sender.command("/maestro", f"approvers add <@{CAROL}|carol>", user_id=BOB).body
+
+
+def test_without_approvers_the_blocked_tasks_creator_decides_not_whoever_raised_it(
+    sender, sandbox, redis, run_jobs
+):
+    sender.command("/task", "new Migrate the orders table", user_id=BOB)
+    run_jobs()
+    raise_one(sender, run_jobs, "Unblock it? --blocks T-1")  # raised by bob...
+    sender.command("/escalate", "Unblock it now? --blocks T-1", user_id=CAROL)  # ...and by carol
+    run_jobs()
+    records = EscalationStore(redis, TEAM).open_escalations(CHANNEL)
+    assert [r.deciders for r in records] == [[BOB], [BOB]]
+    message = [m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation")][-1]
+    sender.press(message, option_button(message, "Approve"), channel_id=CHANNEL, user_id=CAROL)
+    assert "Only <@U0BOB>" in json.dumps(sandbox.workspace.wait_for(sandbox.workspace.response_posts))
+    assert all(r.decision is None for r in EscalationStore(redis, TEAM).open_escalations(CHANNEL))

@@ -29,13 +29,13 @@ def test_a_task_blocked_too_long_is_escalated_once_then_as_critical(sender, sand
     )  # the same fact, once
     later = check_escalations((now + timedelta(days=4, hours=1)).isoformat())
     assert later["raised"] == 1
-    first, second = EscalationStore(redis, TEAM).open_escalations(CHANNEL)
-    assert "blocked for 2.0 days" in first.issue and "blocked for 4.0 days" in second.issue
-    assert second.priority is Priority.CRITICAL  # re-escalated as critical after twice the threshold
-    assert first.reminders == 1 and first.priority is Priority.CRITICAL  # undecided: reminded, and risen
-    records = [first, second]
+    (record,) = EscalationStore(redis, TEAM).open_escalations(CHANNEL)  # one escalation per blocked task
+    assert "blocked for 2.0 days" in record.issue
+    assert record.priority is Priority.CRITICAL  # re-escalated as critical after twice the threshold
+    assert check_escalations((now + timedelta(days=4, hours=2)).isoformat())["raised"] == 0  # once
+    records = [record]
     assert all(r.blocking == ["T-1"] and r.deciders == ["U0ALICE"] for r in records)  # the task's creator
-    assert len(escalations(sandbox)) == 2 and "blocked for" in escalations(sandbox)[0]["text"] + json.dumps(
+    assert len(escalations(sandbox)) == 1 and "blocked for" in escalations(sandbox)[0]["text"] + json.dumps(
         escalations(sandbox)[0]["blocks"]
     )
 
@@ -97,3 +97,33 @@ def test_thresholds_command(sender):
     assert "blocked for 1 days" in sender.command("/maestro", "escalations blocked-days 1").body
     assert "after 8 working hours" in sender.command("/maestro", "escalations reminder-hours 8").body
     assert "takes a number" in sender.command("/maestro", "escalations blocked-days soon").body
+
+
+def test_a_reminder_racing_a_decision_does_not_bring_the_buttons_back(
+    runtime, sender, sandbox, redis, run_jobs
+):
+    from jobs.escalations import apply_decision, remind
+
+    sender.command("/escalate", "Ship on Friday?", user_id="U0BOB")
+    run_jobs()
+    store = EscalationStore(redis, TEAM)
+    stale = store.open_escalations(CHANNEL)[0]  # the sweep read it...
+    store.decide(stale.id, by="U0BOB", option=0)  # ...then someone decided...
+    apply_decision(TEAM, CHANNEL, stale.id)
+    remind(runtime, store, stale, utcnow() + timedelta(days=7), 4)  # ...and the reminder went on
+    message = escalations(sandbox)[0]
+    assert "Decided: Approve" in json.dumps(message["blocks"]) and "Ask a question" not in json.dumps(
+        message["blocks"]
+    )
+
+
+def test_one_failing_channel_does_not_stop_the_sweep(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new In general", channel_id="C0GENERAL")
+    sender.command("/task", "new In the project")
+    run_jobs()
+    sender.command("/task", "block T-1 stuck", channel_id="C0GENERAL")
+    sender.command("/task", "block T-1 stuck")
+    run_jobs()
+    sandbox.workspace.set_bot_member("C0GENERAL", False)  # its escalation can't be posted
+    assert check_escalations((utcnow() + timedelta(days=3)).isoformat())["raised"] >= 1
+    assert len(escalations(sandbox)) == 1  # C0PROJECT was still swept
