@@ -148,27 +148,15 @@ class EscalationStore:
         Returns:
             The updated escalation, or None when it was decided meanwhile (nothing is written).
         """
-        key = self._key(escalation_id)
-        while True:
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(key, f"{self._t}:escalation-decision:{escalation_id}")
-                    if pipe.get(f"{self._t}:escalation-decision:{escalation_id}"):
-                        return None
-                    record = EscalationRecord.model_validate_json(pipe.get(key))
-                    updated = record.model_copy(
-                        update={
-                            "reminders": record.reminders + 1,
-                            "last_reminded_at": now,
-                            "priority": priority,
-                        }
-                    )
-                    pipe.multi()
-                    pipe.set(key, updated.model_dump_json())
-                    pipe.execute()
-                    return updated
-                except WatchError:
-                    continue
+        decision_key = f"{self._t}:escalation-decision:{escalation_id}"
+
+        def remind(record: EscalationRecord) -> EscalationRecord | None:
+            if record.decision is not None or self.redis.exists(decision_key):
+                return None
+            update = {"reminders": record.reminders + 1, "last_reminded_at": now, "priority": priority}
+            return record.model_copy(update=update)
+
+        return self._update(escalation_id, remind)
 
     # -- escalations --------------------------------------------------------------------------
     def raise_escalation(self, record: EscalationRecord, *, source: str) -> tuple[EscalationRecord, bool]:
@@ -182,6 +170,29 @@ class EscalationStore:
             pipe.zadd(self._open(record.channel_id), {record.id: record.created_at.timestamp()})
             pipe.execute()
         return record, True
+
+    def _update(self, escalation_id: str, change) -> EscalationRecord | None:
+        """Apply ``change(record) -> record | None`` under WATCH; ``None`` writes nothing.
+
+        Concurrent writers (a decision, a reminder, the message ts) never drop each other's fields.
+        """
+        key = self._key(escalation_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if not raw:
+                        return None
+                    updated = change(EscalationRecord.model_validate_json(raw))
+                    if updated is None:
+                        return None
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
 
     def raised_for(self, source: str) -> EscalationRecord | None:
         """Return the escalation a request, job or trigger fact raised, or None."""
@@ -221,10 +232,7 @@ class EscalationStore:
 
     def set_message(self, escalation_id: str, message_ts: str) -> None:
         """Record the ``ts`` of the escalation's message."""
-        record = self.get(escalation_id)
-        self.redis.set(
-            self._key(escalation_id), record.model_copy(update={"message_ts": message_ts}).model_dump_json()
-        )
+        self._update(escalation_id, lambda r: r.model_copy(update={"message_ts": message_ts}))
 
     def decide(
         self, escalation_id: str, *, by: str, option: int, note: str = "", now: datetime | None = None
@@ -249,10 +257,12 @@ class EscalationStore:
         )
         if not won:
             return self.get(escalation_id), False
-        decided = record.model_copy(update={"status": "decided", "decision": decision})
+        decided = self._update(
+            escalation_id, lambda r: r.model_copy(update={"status": "decided", "decision": decision})
+        )
+        assert decided is not None
         audit = {"at": decision.at.isoformat(), "by": by, "action": "decided", "option": decision.label}
         with self.redis.pipeline() as pipe:
-            pipe.set(self._key(escalation_id), decided.model_dump_json())
             pipe.zrem(self._open(record.channel_id), escalation_id)
             pipe.rpush(f"{self._t}:escalation-audit:{escalation_id}", json.dumps(audit))
             pipe.execute()
