@@ -154,6 +154,11 @@ class TaskStore:
         return sorted((team, channel) for team, channel in pairs)
 
     # -- reading ------------------------------------------------------------------------------
+    def project(self, channel_id: str) -> Project | None:
+        """Return the channel's project, or None when it has no board yet (creates nothing)."""
+        raw = self.redis.get(self._p(channel_id))
+        return Project.model_validate_json(raw) if raw else None
+
     def task_id_for(self, channel_id: str, key: str) -> str | None:
         """Return the id of the task with human key ``key`` in the channel, or None."""
         raw = self.redis.hget(f"{self._p(channel_id)}:keys", key.upper())
