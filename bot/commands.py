@@ -13,7 +13,15 @@ from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
-from bot import escalations, team_commands
+from bot import (
+    escalations,
+    home,
+    report_commands,
+    risk_commands,
+    sprint_commands,
+    standup_commands,
+    team_commands,
+)
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_task_command
@@ -33,6 +41,11 @@ def register(app: App) -> None:
     app.command("/maestro")(logged(handle_maestro_command))
     team_commands.register(app)
     escalations.register(app)
+    sprint_commands.register(app)
+    standup_commands.register(app)
+    report_commands.register(app)
+    risk_commands.register(app)
+    home.register(app)
 
 
 def handle_maestro_command(

@@ -1,0 +1,9 @@
+"""/sprint: sprints and milestones."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Register the listeners of this surface."""

@@ -1,0 +1,9 @@
+"""/standup: schedule, notes, absences, and a standup now."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Register the listeners of this surface."""
