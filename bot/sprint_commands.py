@@ -1,9 +1,613 @@
-"""/sprint: sprints and milestones."""
+"""/sprint: sprints, milestones and retros (the listeners, and the parser of the command's text).
+
+Reads (``status``, ``list``, ``milestones``, ``retro``, ``help``) answer in the ack,
+ephemerally. ``add``, ``remove`` and the milestone commands are small Redis writes (constant
+round trips, idempotent per Slack request) answered ephemerally. ``start`` starts the sprint here
+and a job announces it in the channel; ``close`` is applied by a job (it moves tasks, posts the
+summary and the retro thread, and enqueues the sprint report). Replies in a retro thread are
+collected here by :func:`collect_retro_reply`, called from ``bot.events``.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.observe import logged
+from bot.parsing import normalize, parse_due, parse_key
+from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
+from jobs.sprints import announce_sprint_start, close_sprint
+from maestro.errors import UserError
+from maestro.retro import MAX_RETRO_TEXT, RetroAnswer, classify_retro
+from maestro.sprint_cards import (
+    ACTION_CLOSE_BACKLOG,
+    ACTION_CLOSE_NEXT,
+    build_close_question_blocks,
+    build_milestone_list_blocks,
+    build_retro_blocks,
+    build_sprint_help_blocks,
+    build_sprint_list_blocks,
+    build_sprint_status_blocks,
+    sprint_title,
+    status_fallback_text,
+)
+from maestro.sprint_store import NO_SPRINT, SprintStore
+from maestro.sprints import DEFAULT_SPRINT_DAYS, MAX_SPRINT_DAYS, Sprint, SprintStatus
+from maestro.standup_schedule import project_zone
+from maestro.text import escape, truncate
+
+SPRINT_USAGE = {
+    "start": '/sprint start Sprint 7 --days 14 --goal "Checkout works end to end"',
+    "add": "/sprint add T-3 T-4",
+    "remove": "/sprint remove T-4",
+    "close": '/sprint close --to next --next "Sprint 8"',
+    "milestone add": (
+        '/sprint milestone add M1.4 Gateway --after M1.3 --gate "Health checks pass" --due 2026-12-01'
+    ),
+    "milestone attach": "/sprint milestone attach M1.4 T-3 T-4",
+    "milestone gate": "/sprint milestone gate M1.4 1 met",
+}
+"""One example per ``/sprint`` sub-command, as shown in errors."""
+
+_FLAG_RE = re.compile(r"(?:^|\s)--([a-z][a-z-]*)(?=\s|=|$)=?", re.IGNORECASE)
+_KEY_SPLIT_RE = re.compile(r"[,\s]+")
 
 
+@dataclass
+class SprintCommand:
+    """A parsed ``/sprint`` command (only the fields its ``verb`` uses are set).
+
+    Attributes:
+        verb: ``help``, ``start``, ``add``, ``remove``, ``status``, ``close``, ``list``,
+            ``milestone-add``, ``milestone-attach``, ``milestone-gate``, ``milestones``, ``retro``.
+        name: the sprint's name (``start``), or the sprint named (``status``, ``retro``).
+        keys: task keys (``add``, ``remove``, ``milestone-attach``).
+        carry: ``next`` or ``backlog`` (``close --to``); None: ask with buttons.
+        gate: 1-based gate number (``milestone-gate``).
+    """
+
+    verb: str
+    name: str = ""
+    days: int | None = None
+    goal: str = ""
+    keys: list[str] = field(default_factory=list)
+    carry: str | None = None
+    next_name: str | None = None
+    milestone: str = ""
+    title: str = ""
+    depends_on: list[str] = field(default_factory=list)
+    gates: list[str] = field(default_factory=list)
+    due: date | None = None
+    gate: int = 0
+    met: bool = True
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
+
+
+def split_options(text: str, allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()) -> tuple[str, dict]:
+    """Split ``"head --flag value --gate a --gate b"`` into the head and ``{flag: value}``.
+
+    Values run to the next ``--flag``; quotes around them are removed. A ``repeatable`` flag's
+    value is a list of every occurrence.
+
+    Raises:
+        UserError: an unknown flag, or a repeated one that isn't repeatable.
+    """
+    matches = list(_FLAG_RE.finditer(text))
+    head = text[: matches[0].start()] if matches else text
+    flags: dict = {name: [] for name in repeatable}
+    for index, match in enumerate(matches):
+        name = match.group(1).lower()
+        if name not in allowed:
+            known = ", ".join(f"`--{flag}`" for flag in allowed)
+            raise UserError(f"`--{escape(name)}` isn't an option here. Options: {known}.")
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        value = _unquote(text[match.end() : end])
+        if name in repeatable:
+            flags[name].append(value)
+        elif name in flags:
+            raise UserError(f"`--{name}` is given twice; give it once.")
+        else:
+            flags[name] = value
+    return _unquote(head), flags
+
+
+def _days(value: str) -> int:
+    if not re.fullmatch(r"\d{1,3}", value.strip()) or not 1 <= int(value) <= MAX_SPRINT_DAYS:
+        raise UserError(f"`--days` takes a whole number from 1 to {MAX_SPRINT_DAYS}, e.g. `--days 14`.")
+    return int(value)
+
+
+def _keys(text: str, usage: str) -> list[str]:
+    keys = [parse_key(word, usage) for word in _KEY_SPLIT_RE.split(text) if word]
+    if not keys:
+        raise UserError(f"Which tasks? `{usage}`.")
+    return list(dict.fromkeys(keys))
+
+
+def _milestone_key(word: str, usage: str) -> str:
+    key = word.strip().upper()
+    if not re.fullmatch(r"M\d{1,3}(\.\d{1,3})?", key):
+        raise UserError(f"`{escape(word)}` isn't a milestone key like `M1.4`. Try `{usage}`.")
+    return key
+
+
+def _parse_milestone(rest: str) -> SprintCommand:
+    verb, _, rest = rest.partition(" ")
+    verb = verb.lower()
+    if verb in ("", "list", "ls"):
+        return SprintCommand(verb="milestones")
+    if verb in ("add", "new"):
+        usage = SPRINT_USAGE["milestone add"]
+        head, flags = split_options(rest, ("after", "gate", "due"), repeatable=("gate",))
+        key, _, title = head.partition(" ")
+        if not key or not title.strip():
+            raise UserError(f"Give a key and a title: `{usage}`.")
+        after = [_milestone_key(w, usage) for w in _KEY_SPLIT_RE.split(flags.get("after", "")) if w]
+        gates = [g for g in flags["gate"] if g]
+        return SprintCommand(
+            verb="milestone-add",
+            milestone=_milestone_key(key, usage),
+            title=_unquote(title),
+            depends_on=after,
+            gates=gates,
+            due=parse_due(flags["due"]) if "due" in flags else None,
+        )
+    if verb == "attach":
+        usage = SPRINT_USAGE["milestone attach"]
+        key, _, tasks = rest.partition(" ")
+        if not key:
+            raise UserError(f"Which milestone, and which tasks? `{usage}`.")
+        return SprintCommand(
+            verb="milestone-attach", milestone=_milestone_key(key, usage), keys=_keys(tasks, usage)
+        )
+    if verb == "gate":
+        usage = SPRINT_USAGE["milestone gate"]
+        words = rest.split()
+        if len(words) != 3 or not words[1].isdigit() or words[2].lower() not in ("met", "unmet"):
+            raise UserError(f"Say which gate, by its number, and `met` or `unmet`: `{usage}`.")
+        return SprintCommand(
+            verb="milestone-gate",
+            milestone=_milestone_key(words[0], usage),
+            gate=int(words[1]),
+            met=words[2].lower() == "met",
+        )
+    raise UserError(
+        f"`/sprint milestone {escape(verb)}` isn't a command. Try `{SPRINT_USAGE['milestone add']}`, "
+        f"`{SPRINT_USAGE['milestone attach']}` or `{SPRINT_USAGE['milestone gate']}`."
+    )
+
+
+def parse_sprint_command(text: str) -> SprintCommand:
+    """Parse the text of a ``/sprint`` command.
+
+    Args:
+        text: what followed ``/sprint``, as Slack sent it.
+
+    Returns:
+        The command; ``verb="help"`` for empty text or ``help``.
+
+    Raises:
+        UserError: malformed input; the message says what to type instead.
+    """
+    if len(text) > 4000:
+        raise UserError(f"That command is {len(text):,} characters long; the limit is 4,000.")
+    text = normalize(text)
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    if verb in ("", "help", "?"):
+        return SprintCommand(verb="help")
+    if verb in ("start", "new", "begin"):
+        name, flags = split_options(rest, ("days", "goal"))
+        return SprintCommand(
+            verb="start",
+            name=name,
+            days=_days(flags["days"]) if "days" in flags else None,
+            goal=flags.get("goal", ""),
+        )
+    if verb == "add":
+        return SprintCommand(verb="add", keys=_keys(rest, SPRINT_USAGE["add"]))
+    if verb in ("remove", "rm", "drop"):
+        return SprintCommand(verb="remove", keys=_keys(rest, SPRINT_USAGE["remove"]))
+    if verb in ("status", "show"):
+        return SprintCommand(verb="status", name=rest.strip())
+    if verb in ("list", "ls"):
+        return SprintCommand(verb="list")
+    if verb == "close":
+        _, flags = split_options(rest, ("to", "next", "days"))
+        carry = flags.get("to", "").lower() or None
+        if carry not in (None, "next", "backlog"):
+            raise UserError(f"`--to` is `next` or `backlog`: `{SPRINT_USAGE['close']}`.")
+        if len(flags.get("next", "")) > 80:
+            raise UserError("A sprint name is at most 80 characters.")
+        if carry == "backlog" and ("next" in flags or "days" in flags):
+            raise UserError("`--next` and `--days` name the next sprint; with `--to backlog` there is none.")
+        return SprintCommand(
+            verb="close",
+            carry=carry,
+            next_name=flags.get("next") or None,
+            days=_days(flags["days"]) if "days" in flags else None,
+        )
+    if verb in ("milestone", "ms"):
+        return _parse_milestone(rest)
+    if verb == "milestones":
+        return SprintCommand(verb="milestones")
+    if verb in ("retro", "retrospective"):
+        return SprintCommand(verb="retro", name=rest.strip())
+    raise UserError(f"`/sprint {escape(verb)}` isn't a command.")
+
+
+# -- listeners ---------------------------------------------------------------------------------
 def register(app: App) -> None:
     """Register the listeners of this surface."""
+    app.command("/sprint")(logged(handle_sprint_command))
+    app.action(ACTION_CLOSE_NEXT)(logged(handle_close_button))
+    app.action(ACTION_CLOSE_BACKLOG)(logged(handle_close_button))
+
+
+def _today(deps: Deps, team_id: str, channel_id: str) -> date:
+    return datetime.now(project_zone(deps.redis, team_id, channel_id)).date()
+
+
+def _request_id(command: dict, request: BoltRequest | None) -> str:
+    """Slack's ``trigger_id`` (a retry repeats it), or who/where/what/when for a command without one."""
+    if command.get("trigger_id"):
+        return str(command["trigger_id"])
+    stamp = request.headers.get("x-slack-request-timestamp", [""])[0] if request is not None else ""
+    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
+    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"
+
+
+def handle_sprint_command(
+    ack: Ack, command: dict, context: BoltContext, request: BoltRequest, client: WebClient
+) -> None:
+    """Handle ``/sprint …`` (also reached as ``/maestro sprint …``): parse, then answer or change."""
+    context["log"].setdefault("command", "sprint")
+    try:
+        cmd = parse_sprint_command(command.get("text", ""))
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}", blocks=build_sprint_help_blocks(error.message))
+        return
+    context["log"]["command"] = f"sprint {cmd.verb}"
+    if cmd.verb == "help":
+        ack(text="How to use /sprint", blocks=build_sprint_help_blocks())
+        return
+    try:
+        _ANSWERS[cmd.verb](ack, cmd, command, context, _request_id(command, request))
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+
+
+def _store(context: BoltContext) -> SprintStore:
+    deps: Deps = context["deps"]
+    return SprintStore(deps.redis, context.team_id)
+
+
+def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    deps: Deps = context["deps"]
+    channel_id, user_id = command["channel_id"], command["user_id"]
+    sprint = _store(context).start(
+        channel_id,
+        cmd.name,
+        days=cmd.days or DEFAULT_SPRINT_DAYS,
+        goal=cmd.goal,
+        actor=user_id,
+        today=_today(deps, context.team_id, channel_id),
+        source=f"sprint-start-{request_id}",
+    )
+    job = enqueue(
+        deps.redis,
+        announce_sprint_start,
+        context.team_id,
+        channel_id,
+        sprint.id,
+        queue=DEFAULT,
+        job_id=job_id_for("sprint-start", context.team_id, channel_id, sprint.id),
+        meta=requester_meta(context.team_id, channel_id, user_id, command.get("response_url")),
+    )
+    context["log"]["job_id"] = job.id
+    ack(
+        text=f"Started *{sprint_title(sprint)}*: {sprint.start.isoformat()} → {sprint.end.isoformat()} "
+        f"({sprint.days} days). Add tasks: `/sprint add T-1 T-2`."
+    )
+
+
+def _add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    store = _store(context)
+    tasks = store.add_tasks(
+        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-add-{request_id}"
+    )
+    sprint = store.get(command["channel_id"], tasks[0].sprint or "") if tasks else None
+    where = f"*{sprint_title(sprint)}*" if sprint else "the sprint"
+    ack(
+        text=f"{', '.join(t.key for t in tasks)} {'is' if len(tasks) == 1 else 'are'} in {where}. "
+        "`/sprint status` shows it."
+    )
+
+
+def _remove(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    tasks = _store(context).remove_tasks(
+        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-remove-{request_id}"
+    )
+    ack(text=f"{', '.join(t.key for t in tasks)} {'is' if len(tasks) == 1 else 'are'} in the backlog.")
+
+
+def _named_or_current(store: SprintStore, channel_id: str, name: str) -> Sprint:
+    if name:
+        return store.find(channel_id, name)
+    sprint = store.current(channel_id)
+    if sprint is None:
+        raise UserError(NO_SPRINT + " `/sprint list` shows past ones.")
+    return sprint
+
+
+def _status(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    deps: Deps = context["deps"]
+    store, channel_id = _store(context), command["channel_id"]
+    sprint = _named_or_current(store, channel_id, cmd.name)
+    tasks = store.sprint_tasks(channel_id, sprint.id)
+    named = {t.milestone for t in tasks if t.milestone}
+    milestones = [m for m in store.milestones(channel_id) if m.key in named] if named else []
+    today = _today(deps, context.team_id, channel_id)
+    ack(
+        text=status_fallback_text(sprint, tasks),
+        blocks=build_sprint_status_blocks(sprint, tasks, milestones, today=today),
+    )
+
+
+def _list(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    deps: Deps = context["deps"]
+    sprints = _store(context).list(command["channel_id"])
+    today = _today(deps, context.team_id, command["channel_id"])
+    ack(text="Sprints", blocks=build_sprint_list_blocks(sprints, today=today))
+
+
+def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    store, channel_id = _store(context), command["channel_id"]
+    sprint = _named_or_current(store, channel_id, "")
+    if cmd.carry is None:
+        tasks = store.sprint_tasks(channel_id, sprint.id)
+        blocks = build_close_question_blocks(sprint, tasks, next_name=cmd.next_name, next_days=cmd.days)
+        ack(text=f"Close {sprint_title(sprint)}?", blocks=blocks)
+        return
+    enqueue_close(
+        context,
+        channel_id=channel_id,
+        user_id=command["user_id"],
+        sprint=sprint,
+        carry=cmd.carry,
+        source=f"sprint-close-{request_id}",
+        response_url=command.get("response_url"),
+        next_name=cmd.next_name,
+        next_days=cmd.days,
+    )
+    ack(text=_closing_text(sprint, cmd.carry))
+
+
+def _closing_text(sprint: Sprint, carry: str) -> str:
+    where = "the next sprint" if carry == "next" else "the backlog"
+    return f"Closing *{sprint_title(sprint)}*; unfinished tasks go to {where}. I'll post the summary here."
+
+
+def enqueue_close(
+    context: BoltContext,
+    *,
+    channel_id: str,
+    user_id: str,
+    sprint: Sprint,
+    carry: str,
+    source: str,
+    response_url: str | None,
+    next_name: str | None = None,
+    next_days: int | None = None,
+) -> bool:
+    """Enqueue :func:`jobs.sprints.close_sprint` once per ``source`` (a Slack request's id).
+
+    Returns:
+        False when this request was already enqueued (a retry or a double click).
+    """
+    deps: Deps = context["deps"]
+    tasks = deps.store(context.team_id)
+    if not tasks.first_seen("sprint-close", source):
+        context["log"]["outcome"] = "duplicate"
+        return False
+    try:
+        job = enqueue(
+            deps.redis,
+            close_sprint,
+            context.team_id,
+            channel_id,
+            user_id,
+            carry,
+            source,
+            response_url,
+            sprint.id,
+            next_name,
+            next_days,
+            queue=HIGH,
+            job_id=job_id_for("sprint-close", context.team_id, source),
+            meta=requester_meta(context.team_id, channel_id, user_id, response_url),
+        )
+    except BaseException:
+        tasks.forget_seen("sprint-close", source)
+        raise
+    context["log"]["job_id"] = job.id
+    return True
+
+
+def _milestones(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    deps: Deps = context["deps"]
+    channel_id = command["channel_id"]
+    milestones = _store(context).milestones(channel_id)
+    tasks = deps.store(context.team_id).list_tasks(channel_id) if milestones else []
+    ack(text="Milestones", blocks=build_milestone_list_blocks(milestones, tasks))
+
+
+def _milestone_add(
+    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
+) -> None:
+    milestone = _store(context).add_milestone(
+        command["channel_id"],
+        cmd.milestone,
+        cmd.title,
+        depends_on=cmd.depends_on,
+        gates=cmd.gates,
+        due=cmd.due,
+        actor=command["user_id"],
+    )
+    details = [f"after {', '.join(milestone.depends_on)}"] if milestone.depends_on else []
+    details += [f"{len(milestone.gates)} gates"] if milestone.gates else []
+    details += [f"due {milestone.due.isoformat()}"] if milestone.due else []
+    verb = "Added" if milestone.version == 1 else "Redefined"
+    extra = f" ({'; '.join(details)})" if details else ""
+    ack(
+        text=f"{verb} *{escape(milestone.label)}*{extra}. "
+        f"Attach tasks: `/sprint milestone attach {milestone.key} T-1 T-2`."
+    )
+
+
+def _milestone_attach(
+    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
+) -> None:
+    store = _store(context)
+    tasks = store.attach(
+        command["channel_id"],
+        cmd.milestone,
+        cmd.keys,
+        actor=command["user_id"],
+        source=f"milestone-attach-{request_id}",
+    )
+    milestone = store.get_milestone(command["channel_id"], cmd.milestone)
+    label = escape(milestone.label) if milestone else cmd.milestone
+    ack(text=f"{', '.join(t.key for t in tasks)} now count toward *{label}*.")
+
+
+def _milestone_gate(
+    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
+) -> None:
+    milestone = _store(context).set_gate(
+        command["channel_id"], cmd.milestone, cmd.gate - 1, cmd.met, actor=command["user_id"]
+    )
+    gate = escape(milestone.gates[cmd.gate - 1])
+    met = len(milestone.gates_met)
+    ack(
+        text=f"Gate {cmd.gate} of *{escape(milestone.label)}* is {'met' if cmd.met else 'not met'}: {gate}. "
+        f"{met}/{len(milestone.gates)} gates met."
+    )
+
+
+def _retro(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+    store, channel_id = _store(context), command["channel_id"]
+    if cmd.name:
+        sprint = store.find(channel_id, cmd.name)
+    else:
+        sprints = store.list(channel_id)
+        sprint = next((s for s in sprints if s.retro_ts), None) or next(
+            (s for s in sprints if s.status is SprintStatus.CLOSED), None
+        )
+        if sprint is None:
+            raise UserError("No sprint has closed here yet; its retro thread is posted when it closes.")
+    answers = store.retro_answers(channel_id, sprint.id)
+    ack(text=f"Retro of {sprint_title(sprint)}", blocks=build_retro_blocks(sprint, answers))
+
+
+_ANSWERS = {
+    "start": _start,
+    "add": _add,
+    "remove": _remove,
+    "status": _status,
+    "list": _list,
+    "close": _close,
+    "milestones": _milestones,
+    "milestone-add": _milestone_add,
+    "milestone-attach": _milestone_attach,
+    "milestone-gate": _milestone_gate,
+    "retro": _retro,
+}
+
+
+def handle_close_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Close the sprint the question named, sending its unfinished tasks where the button says."""
+    ack()
+    action = body["actions"][0]
+    channel_id = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    carry = "next" if action["action_id"] == ACTION_CLOSE_NEXT else "backlog"
+    context["log"].update(action=action["action_id"])
+    try:
+        value = json.loads(str(action.get("value") or "{}"))
+        sprint = (
+            _store(context).get(channel_id, str(value.get("sprint", ""))) if isinstance(value, dict) else None
+        )
+        if sprint is None:
+            raise UserError("I can't find that sprint. `/sprint list` shows them.")
+        if sprint.status is SprintStatus.CLOSED:
+            raise UserError(f"*{sprint_title(sprint)}* is already closed.")
+        next_name = value.get("next") if isinstance(value.get("next"), str) else None
+        days = value.get("days") if isinstance(value.get("days"), int) else None
+    except (UserError, ValueError) as error:
+        context["log"]["outcome"] = "refused"
+        message = (
+            error.message if isinstance(error, UserError) else "That button is broken; try `/sprint close`."
+        )
+        respond(text=f":warning: {message}", replace_original=False)
+        return
+    message_ts = body.get("container", {}).get("message_ts", "")
+    enqueued = enqueue_close(
+        context,
+        channel_id=channel_id,
+        user_id=body["user"]["id"],
+        sprint=sprint,
+        carry=carry,
+        source=f"sprint-close-btn-{message_ts}-{action.get('action_ts', '')}",
+        response_url=body.get("response_url"),
+        next_name=truncate(next_name, 80) if next_name else None,
+        next_days=days,
+    )
+    if enqueued:
+        respond(text=_closing_text(sprint, carry), replace_original=True)
+
+
+# -- retro threads -----------------------------------------------------------------------------
+def collect_retro_reply(context: BoltContext, body: dict, event: dict) -> bool:
+    """Keep a person's reply in a retro thread as an answer (once per ``event_id``).
+
+    Called by ``bot.events`` for a threaded human message that isn't a mention.
+
+    Returns:
+        True when the thread is a retro thread (the message is handled here), else False.
+    """
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return False
+    deps: Deps = context["deps"]
+    store = SprintStore(deps.redis, context.team_id)
+    sprint_id = store.retro_sprint_id(event["channel"], thread_ts)
+    if sprint_id is None:
+        return False
+    kind, text = classify_retro(event.get("text", ""))
+    if not text:
+        return True
+    answer = RetroAnswer(
+        event_id=body.get("event_id") or f"ts-{event.get('ts', '')}",
+        user_id=event["user"],
+        kind=kind,
+        text=truncate(text, MAX_RETRO_TEXT),
+        ts=event.get("ts", ""),
+    )
+    kept = store.add_retro_answer(event["channel"], sprint_id, answer)
+    context["log"].update(event="retro_reply", outcome=f"retro:{kind.value}" if kept else "duplicate")
+    return True

@@ -11,9 +11,11 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from jobs.home import refresh_homes
 from jobs.posting import post_once
 from jobs.runtime import Runtime
 from maestro.cards import build_task_card_blocks, card_fallback_text
+from maestro.home import concerns
 from maestro.models import Task
 from maestro.store import Change, TaskStore
 from maestro.team_store import TeamStore
@@ -91,6 +93,7 @@ def announce_change(runtime: Runtime, store: TaskStore, change: Change, *, note:
     """
     refresh_card(runtime, store, change.task.channel_id, change.task.key)
     task = store.get_by_id(change.task.id) or change.task
+    refresh_homes(runtime.redis, store.team_id, concerns(task) | concerns(change.task))
     if note and task.thread_root:
         post_once(
             runtime,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs.board import announce_change
+from jobs.home import refresh_homes
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
@@ -91,6 +92,7 @@ def new_escalation(
             store.set_message(record.id, ts)
             record = store.get(record.id)
             _own_thread(runtime, tasks, record)
+    refresh_homes(runtime.redis, team_id, record.deciders)
     return record
 
 
@@ -181,6 +183,7 @@ def apply_decision(team_id: str, channel_id: str, escalation_id: str) -> str:
             )
         for key in record.blocking:
             _resume(runtime, tasks, record, key)
+        refresh_homes(runtime.redis, team_id, record.deciders)
         return decision.label
 
 

@@ -41,6 +41,8 @@ class Sprint(BaseModel):
         start, end: first and last day, inclusive, as dates in the project's timezone.
         task_keys are not stored here: a task names its sprint (``Task.sprint`` = this ``id``).
         carried_to: on close, where unfinished tasks went: ``"backlog"`` or the next sprint's id.
+        carried: on close, the keys of the unfinished tasks that left (``T-4``), in key order; the
+            tasks still naming this sprint afterwards are the ones finished in it.
         report_ts, retro_ts: the sprint report and retro thread posted at close.
     """
 
@@ -58,6 +60,7 @@ class Sprint(BaseModel):
     closed_at: datetime | None = None
     closed_by: str | None = None
     carried_to: str | None = None
+    carried: list[str] = Field(default_factory=list)
     report_ts: str | None = None
     retro_ts: str | None = None
     version: int = 0

@@ -473,6 +473,20 @@ class TaskStore:
         """Give up a claim after a failed post, so a retry can make it."""
         self.redis.delete(f"{self._t}:posted:{name}")
 
+    # -- for other repositories that change tasks in their own transactions ---------------------
+    def record_key(self, task_id: str) -> str:
+        """Return the Redis key of a task's record, to WATCH in a transaction that changes it."""
+        return self._task(task_id)
+
+    def queue_task_change(self, pipe: Pipeline, task: Task, event: AuditEvent) -> None:
+        """Queue (in MULTI) the write of a changed task and its audit event.
+
+        For fields outside the status machine (``sprint``, ``milestone``): the caller WATCHes
+        :meth:`record_key` before reading the task, so a concurrent change aborts the transaction.
+        """
+        pipe.set(self._task(task.id), task.model_dump_json())
+        pipe.rpush(self._events(task.id), event.model_dump_json())
+
     def tasks_by_keys(self, channel_id: str, keys: Iterable[str]) -> list[Task]:
         """Return the tasks with these keys that exist in the channel, in the order given."""
         keys = list(keys)

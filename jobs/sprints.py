@@ -1,0 +1,153 @@
+"""Jobs of sprints: announce a start, and close a sprint (summary, sprint report, retro thread).
+
+Both are idempotent: the close is keyed by the Slack request that asked for it (``source``), each
+post is claimed once per sprint, and the sprint report is enqueued once per sprint under a fixed
+job id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jobs.observe import job_log
+from jobs.posting import ensure_member, post_once
+from jobs.queues import LOW, enqueue, job_id_for
+from jobs.replies import tell_requester
+from jobs.runtime import Runtime, get_runtime
+from maestro.errors import UserError
+from maestro.sprint_cards import retro_prompt_text, sprint_closed_text, sprint_started_text, sprint_title
+from maestro.sprint_store import Carry, SprintStore
+from maestro.standup_schedule import project_zone
+from maestro.store import DEFAULT_SOURCE_TTL, TaskStore
+
+SPRINT_REPORT_JOB = "jobs.reports.post_sprint_report"
+"""The sprint report job, enqueued by its import path: ``(team_id, channel_id, sprint_id)``."""
+
+
+def sprint_report_job_id(team_id: str, channel_id: str, sprint_id: str) -> str:
+    """Return the RQ job id of a sprint's report (one per sprint)."""
+    return job_id_for("sprint-report", team_id, channel_id, sprint_id)
+
+
+def announce_sprint_start(team_id: str, channel_id: str, sprint_id: str) -> str | None:
+    """Post the one in-channel note that a sprint started; return its ``ts``."""
+    runtime = get_runtime()
+    with job_log("announce_sprint_start", team=team_id, channel=channel_id, command="sprint start") as log:
+        sprint = SprintStore(runtime.redis, team_id).get(channel_id, sprint_id)
+        if sprint is None:
+            log["outcome"] = "gone"
+            return None
+        return post_once(
+            runtime,
+            TaskStore(runtime.redis, team_id),
+            f"sprint-started:{sprint.id}",
+            channel=channel_id,
+            text=sprint_started_text(sprint),
+        )
+
+
+def close_sprint(
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    carry: Carry,
+    source: str,
+    response_url: str | None = None,
+    sprint_id: str | None = None,
+    next_name: str | None = None,
+    next_days: int | None = None,
+) -> str | None:
+    """Close a sprint, post "Sprint 7 closed: 9/12 done; 3 moved to Sprint 8", its report and retro.
+
+    Args:
+        team_id: the Slack team.
+        channel_id: the project.
+        user_id: who asked.
+        carry: ``next`` or ``backlog``: where unfinished tasks go.
+        source: the Slack request; the same source closes once.
+        response_url: where to tell the requester when the close is refused.
+        sprint_id: the sprint to close (from a button); None for the active one.
+        next_name: name of the next sprint (``carry="next"``).
+        next_days: length of the next sprint, in days.
+
+    Returns:
+        The closed sprint's id, or None when the close was refused (already closed, none running).
+    """
+    runtime = get_runtime()
+    with job_log("close_sprint", team=team_id, channel=channel_id, command="sprint close") as log:
+        store, tasks = SprintStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
+        try:
+            ensure_member(runtime, tasks, channel_id)
+            result = store.close(
+                channel_id,
+                carry=carry,
+                actor=user_id,
+                source=source,
+                today=datetime.now(project_zone(runtime.redis, team_id, channel_id)).date(),
+                next_name=next_name,
+                next_days=next_days,
+                sprint_id=sprint_id,
+            )
+        except UserError as refused:
+            log["outcome"] = "refused"
+            if tasks.claim_post(f"reply:{source}"):
+                tell_requester(
+                    runtime,
+                    text=f":warning: {refused.message}",
+                    channel_id=channel_id,
+                    user_id=user_id,
+                    response_url=response_url,
+                )
+                tasks.confirm_post(f"reply:{source}", "sent")
+            return None
+        closed = result.closed
+        post_once(
+            runtime,
+            tasks,
+            f"sprint-closed:{closed.id}",
+            channel=channel_id,
+            text=sprint_closed_text(result),
+        )
+        _enqueue_report(runtime, tasks, team_id, channel_id, closed.id)
+        _post_retro(runtime, store, tasks, channel_id, closed.id)
+        log["outcome"] = f"closed {sprint_title(closed)}"
+        return closed.id
+
+
+def _enqueue_report(
+    runtime: Runtime, tasks: TaskStore, team_id: str, channel_id: str, sprint_id: str
+) -> None:
+    """Enqueue the sprint report once per sprint (a re-run of the close enqueues nothing)."""
+    if not tasks.first_seen("sprint-report", sprint_id, ttl=DEFAULT_SOURCE_TTL):
+        return
+    try:
+        enqueue(
+            runtime.redis,
+            SPRINT_REPORT_JOB,  # type: ignore[arg-type]  # RQ takes an import path
+            team_id,
+            channel_id,
+            sprint_id,
+            queue=LOW,
+            job_id=sprint_report_job_id(team_id, channel_id, sprint_id),
+        )
+    except BaseException:
+        tasks.forget_seen("sprint-report", sprint_id)
+        raise
+
+
+def _post_retro(
+    runtime: Runtime, store: SprintStore, tasks: TaskStore, channel_id: str, sprint_id: str
+) -> None:
+    """Post the retro question once per sprint and collect replies in its thread."""
+    sprint = store.get(channel_id, sprint_id)
+    if sprint is None:
+        return
+    ts = post_once(
+        runtime,
+        tasks,
+        f"sprint-retro:{sprint.id}",
+        channel=channel_id,
+        text=retro_prompt_text(sprint),
+    )
+    if ts:
+        store.set_retro_thread(channel_id, sprint.id, ts)

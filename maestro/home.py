@@ -1,0 +1,130 @@
+"""The App Home board of one person: what is theirs to do, review or decide (pure; no I/O).
+
+The job that publishes the Home tab reads the records and calls :func:`build_home_board`; the
+builders in :mod:`maestro.home_cards` render it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from maestro.escalations import EscalationRecord
+from maestro.models import Priority, Task, TaskStatus
+from maestro.reports import group_rag
+from maestro.risks import RAG_ORDER, Rag, Risk, worst
+from maestro.sprints import Progress, Sprint, progress_of
+from maestro.triggers import projected_finish
+
+_PRIORITY_ORDER = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
+_STATUS_ORDER = {
+    TaskStatus.BLOCKED: 0,
+    TaskStatus.IN_PROGRESS: 1,
+    TaskStatus.REVIEW: 2,
+    TaskStatus.ASSIGNED: 3,
+    TaskStatus.COMPLETED: 4,
+}
+
+
+class SprintSummary(BaseModel):
+    """A project's active sprint as the Home tab shows it.
+
+    Attributes:
+        today: the project's local date (for "day X of N").
+        rag: the sprint's overall RAG (the status report's rule).
+    """
+
+    sprint: Sprint
+    today: date
+    progress: Progress
+    rag: Rag
+
+
+class HomeBoard(BaseModel):
+    """Everything one person's Home tab shows, already sorted.
+
+    Attributes:
+        my_tasks: open tasks assigned to the person: blocked first, then by priority and key.
+        to_review: tasks in REVIEW that the person created for someone else (theirs to accept).
+        to_decide: open escalations the person may decide, oldest first.
+        sprints: active sprints of the team's projects, worst RAG first.
+        risks: open risks of the team's projects, the person's own first, then worst RAG first.
+        generated_at: when it was built (UTC).
+    """
+
+    user_id: str
+    my_tasks: list[Task] = Field(default_factory=list)
+    to_review: list[Task] = Field(default_factory=list)
+    to_decide: list[EscalationRecord] = Field(default_factory=list)
+    sprints: list[SprintSummary] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    generated_at: datetime
+
+
+def summarize_sprint(
+    sprint: Sprint, sprint_tasks: Sequence[Task], risks: Sequence[Risk], *, now: datetime, today: date
+) -> SprintSummary:
+    """Return the Home tab's summary of an active sprint: progress, and RAG by the status report's rule.
+
+    The RAG is the worst of the sprint's own (its tasks against its end date, see
+    :func:`maestro.reports.group_rag`) and its project's open risks.
+    """
+    own = group_rag(
+        sprint_tasks, finish=projected_finish(sprint_tasks, now), due=sprint.end, now=now, today=today
+    )
+    rag = worst([own.rag, *(r.rag for r in risks if r.is_open)])
+    return SprintSummary(sprint=sprint, today=today, progress=progress_of(list(sprint_tasks)), rag=rag)
+
+
+def _task_order(task: Task) -> tuple[int, int, str, int]:
+    return (_STATUS_ORDER[task.status], _PRIORITY_ORDER[task.priority], task.channel_id, task.number)
+
+
+def build_home_board(
+    user_id: str,
+    *,
+    open_tasks: Sequence[Task],
+    escalations: Sequence[EscalationRecord],
+    sprints: Sequence[SprintSummary],
+    risks: Sequence[Risk],
+    now: datetime,
+) -> HomeBoard:
+    """Return the person's :class:`HomeBoard` from the team's open records.
+
+    Args:
+        user_id: the Slack user whose Home tab it is (``U…``).
+        open_tasks: open tasks of the team's projects.
+        escalations: open escalations of the team's projects.
+        sprints: the projects' active sprints, summarised.
+        risks: open risks of the team's projects.
+        now: the build time, aware UTC.
+    """
+    mine = [t for t in open_tasks if t.assignee and t.assignee.kind == "user" and t.assignee.id == user_id]
+    to_review = [
+        t
+        for t in open_tasks
+        if t.status is TaskStatus.REVIEW
+        and t.created_by == user_id
+        and t.assignee is not None
+        and t.assignee.kind == "user"  # an agent's work is reviewed by the agents
+        and t.assignee.id != user_id
+    ]
+    return HomeBoard(
+        user_id=user_id,
+        my_tasks=sorted(mine, key=_task_order),
+        to_review=sorted(to_review, key=_task_order),
+        to_decide=sorted((e for e in escalations if user_id in e.deciders), key=lambda e: e.created_at),
+        sprints=sorted(sprints, key=lambda s: (RAG_ORDER[s.rag], s.sprint.channel_id)),
+        risks=sorted(risks, key=lambda r: (r.owner != user_id, RAG_ORDER[r.rag], r.channel_id, r.number)),
+        generated_at=now,
+    )
+
+
+def concerns(task: Task) -> set[str]:
+    """Return the Slack users whose Home tab shows ``task``: its assignee (a person) and its creator."""
+    users = {task.created_by} if task.created_by[:1] in ("U", "W") else set()
+    if task.assignee and task.assignee.kind == "user":
+        users.add(task.assignee.id)
+    return users
