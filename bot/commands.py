@@ -31,6 +31,7 @@ from maestro.board import select_tasks
 from maestro.cards import build_help_blocks, build_task_detail_blocks, build_task_list_blocks
 from maestro.commands import TaskCommand
 from maestro.errors import UserError
+from maestro.sprint_store import sprint_name
 from maestro.text import escape
 from maestro.workflow import describe_event
 
@@ -116,7 +117,12 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
             history = [describe_event(e) for e in store.events(task.id) if e.action != "card_posted"]
             ack(
                 text=f"{task.key}",
-                blocks=build_task_detail_blocks(task, store.unblocks(channel_id, task.key), history),
+                blocks=build_task_detail_blocks(
+                    task,
+                    store.unblocks(channel_id, task.key),
+                    history,
+                    sprint_name=sprint_name(deps.redis, context.team_id, task),
+                ),
             )
             return
         if cmd.key:

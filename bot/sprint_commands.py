@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import normalize, parse_due, parse_key
+from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
 from jobs.sprints import announce_sprint_start, close_sprint
 from maestro.errors import UserError
@@ -326,11 +327,28 @@ def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, re
     )
 
 
+def _refresh_cards(context: BoltContext, channel_id: str, tasks: list, request_id: str) -> None:
+    """Enqueue the update of the moved tasks' cards (their Sprint and Milestone fields)."""
+    if not tasks:
+        return
+    deps: Deps = context["deps"]
+    enqueue(
+        deps.redis,
+        refresh_cards,
+        context.team_id,
+        channel_id,
+        [t.key for t in tasks],
+        queue=DEFAULT,
+        job_id=job_id_for("cards", context.team_id, channel_id, request_id),
+    )
+
+
 def _add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
     store = _store(context)
     tasks = store.add_tasks(
         command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-add-{request_id}"
     )
+    _refresh_cards(context, command["channel_id"], tasks, request_id)
     sprint = store.get(command["channel_id"], tasks[0].sprint or "") if tasks else None
     where = f"*{sprint_title(sprint)}*" if sprint else "the sprint"
     ack(
@@ -343,6 +361,7 @@ def _remove(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, r
     tasks = _store(context).remove_tasks(
         command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-remove-{request_id}"
     )
+    _refresh_cards(context, command["channel_id"], tasks, request_id)
     ack(text=f"{', '.join(t.key for t in tasks)} {'is' if len(tasks) == 1 else 'are'} in the backlog.")
 
 
@@ -491,6 +510,7 @@ def _milestone_attach(
         actor=command["user_id"],
         source=f"milestone-attach-{request_id}",
     )
+    _refresh_cards(context, command["channel_id"], tasks, request_id)
     milestone = store.get_milestone(command["channel_id"], cmd.milestone)
     label = escape(milestone.label) if milestone else cmd.milestone
     ack(text=f"{', '.join(t.key for t in tasks)} now count toward *{label}*.")

@@ -12,11 +12,13 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from jobs.home import refresh_homes
+from jobs.observe import job_log
 from jobs.posting import post_once
-from jobs.runtime import Runtime
+from jobs.runtime import Runtime, get_runtime
 from maestro.cards import build_task_card_blocks, card_fallback_text
 from maestro.home import concerns
 from maestro.models import Task
+from maestro.sprint_store import sprint_name
 from maestro.store import Change, TaskStore
 from maestro.team_store import TeamStore
 from maestro.workflow import describe_event
@@ -43,7 +45,11 @@ def post_card(runtime: Runtime, store: TaskStore, task: Task) -> Task:
         channel=task.channel_id,
         thread_ts=task.thread_ts,
         text=card_fallback_text(task),
-        blocks=build_task_card_blocks(task, store.unblocks(task.channel_id, task.key)),
+        blocks=build_task_card_blocks(
+            task,
+            store.unblocks(task.channel_id, task.key),
+            sprint_name=sprint_name(runtime.redis, store.team_id, task),
+        ),
         unfurl_links=False,
     )
     if ts is None:
@@ -74,7 +80,11 @@ def refresh_card(runtime: Runtime, store: TaskStore, channel_id: str, key: str) 
                 channel=task.channel_id,
                 ts=task.message_ts,
                 text=card_fallback_text(task),
-                blocks=build_task_card_blocks(task, store.unblocks(channel_id, task.key)),
+                blocks=build_task_card_blocks(
+                    task,
+                    store.unblocks(channel_id, task.key),
+                    sprint_name=sprint_name(runtime.redis, store.team_id, task),
+                ),
             )
         except SlackApiError as error:
             if error.response.get("error") != "message_not_found":
@@ -103,3 +113,21 @@ def announce_change(runtime: Runtime, store: TaskStore, change: Change, *, note:
             thread_ts=task.thread_root,
             text=describe_event(change.event),
         )
+
+
+def refresh_cards(team_id: str, channel_id: str, keys: list[str]) -> int:
+    """Update the cards of tasks whose sprint or milestone changed; return how many were updated.
+
+    Each update is :func:`refresh_card` (``chat.update`` under the card's lock); a task without a
+    card yet is skipped rather than posted, since its own job posts it.
+    """
+    runtime = get_runtime()
+    with job_log("refresh_cards", team=team_id, channel=channel_id) as log:
+        store = TaskStore(runtime.redis, team_id)
+        done = 0
+        for task in store.tasks_by_keys(channel_id, keys):
+            if task.message_ts:
+                refresh_card(runtime, store, channel_id, task.key)
+                done += 1
+        log["outcome"] = f"{done} cards"
+        return done

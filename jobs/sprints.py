@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jobs.board import refresh_cards
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
-from jobs.queues import LOW, enqueue, job_id_for
+from jobs.queues import DEFAULT, LOW, enqueue, job_id_for
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
@@ -108,6 +109,16 @@ def close_sprint(
             channel=channel_id,
             text=sprint_closed_text(result),
         )
+        if result.carried:
+            enqueue(
+                runtime.redis,
+                refresh_cards,
+                team_id,
+                channel_id,
+                list(result.carried),
+                queue=DEFAULT,
+                job_id=job_id_for("cards", team_id, channel_id, "close", closed.id),
+            )
         _enqueue_report(runtime, tasks, team_id, channel_id, closed.id)
         _post_retro(runtime, store, tasks, channel_id, closed.id)
         log["outcome"] = f"closed {sprint_title(closed)}"

@@ -76,12 +76,16 @@ def card_fallback_text(task: Task) -> str:
     return truncate(f"{task.key}: {escape(task.title)} — {STATUS_LABELS[task.status]}", 300)
 
 
-def build_task_card_blocks(task: Task, unblocks: Sequence[str] = ()) -> list[dict]:
+def build_task_card_blocks(
+    task: Task, unblocks: Sequence[str] = (), *, sprint_name: str | None = None
+) -> list[dict]:
     """Return the Block Kit blocks of a task's card.
 
     Args:
         task: the task.
         unblocks: keys of the tasks that wait for this one.
+        sprint_name: the name of the task's sprint (``task.sprint`` holds its id); "Backlog"
+            when the task is in none.
 
     Returns:
         At most 9 blocks: header, fields, description, acceptance criteria, dependencies,
@@ -93,7 +97,7 @@ def build_task_card_blocks(task: Task, unblocks: Sequence[str] = ()) -> list[dic
         _field("Priority", PRIORITY_LABELS[task.priority.value]),
         _field("Status", status_text(task)),
         _field("Due", task.due.isoformat() if task.due else "—"),
-        _field("Sprint", escape(task.sprint) if task.sprint else "Backlog"),
+        _field("Sprint", escape(sprint_name or "—") if task.sprint else "Backlog"),
         _field("Milestone", escape(task.milestone) if task.milestone else "—"),
     ]
     blocks: list[dict] = [
@@ -206,15 +210,20 @@ def build_task_list_blocks(tasks: Sequence[Task], *, title: str) -> list[dict]:
     return blocks[:MAX_BLOCKS]
 
 
-def build_task_detail_blocks(task: Task, unblocks: Sequence[str], history: Sequence[str]) -> list[dict]:
+def build_task_detail_blocks(
+    task: Task, unblocks: Sequence[str], history: Sequence[str], *, sprint_name: str | None = None
+) -> list[dict]:
     """Return ``/task show``'s blocks: the card without buttons, then the last changes.
 
     Args:
         task: the task.
         unblocks: keys of the tasks waiting for it.
         history: mrkdwn lines of its recent audit events, oldest first (already escaped).
+        sprint_name: the name of the task's sprint, if it is in one.
     """
-    blocks = [b for b in build_task_card_blocks(task, unblocks) if b["type"] != "actions"]
+    blocks = [
+        b for b in build_task_card_blocks(task, unblocks, sprint_name=sprint_name) if b["type"] != "actions"
+    ]
     if history:
         blocks.append(_section("*History*\n" + "\n".join(history[-10:])))
     return blocks

@@ -880,3 +880,11 @@ def _milestone_problem(error: ValidationError) -> str:
     if where == "gates":
         return "A milestone has at most 20 gates."
     return "That milestone isn't valid. Try `/sprint milestone add M1.4 Gateway --after M1.3`."
+
+
+def sprint_name(redis: Redis, team_id: str, task: Task) -> str | None:
+    """Return the name of ``task``'s sprint (one GET); None in the backlog or when the sprint is gone."""
+    if not task.sprint:
+        return None
+    sprint = SprintStore(redis, team_id).get(task.channel_id, task.sprint)
+    return sprint.name if sprint else None

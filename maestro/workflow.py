@@ -219,6 +219,11 @@ def describe_event(event: AuditEvent) -> str:
         return f"{who} assigned {event.task_key} to {Assignee.model_validate(detail['assignee']).label()}."
     if event.action == "created":
         return f"{who} created {event.task_key}."
+    if event.action == "sprint":
+        where = "the backlog" if not detail.get("sprint") else f"*{escape(str(detail.get('name', '')))}*"
+        return f"{who} moved {event.task_key} to {where}."
+    if event.action == "milestone":
+        return f"{who} put {event.task_key} under milestone *{escape(str(detail.get('milestone', '')))}*."
     if event.from_status and event.to_status and event.from_status != event.to_status:
         return (
             f"{who} moved {event.task_key} from {STATUS_LABELS[event.from_status]} "

@@ -218,3 +218,25 @@ def test_malformed_or_refused_commands_change_nothing(sender, redis):
         assert message in answer(sender.command("/sprint", text)), text
     assert "/sprint start Sprint 7" in answer(sender.command("/sprint", "frobnicate"))  # help follows
     assert {key: redis.dump(key) for key in redis.keys("maestro:*")} == before
+
+
+def test_adding_a_task_to_a_sprint_updates_its_card_and_history(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Write the login API --agent backend", user_id=ALICE)
+    assert run_jobs() == 0
+    card_ts = TaskStore(redis, TEAM).get(CHANNEL, "T-1").message_ts
+
+    def card_text() -> str:
+        card = next(m for m in sandbox.workspace.messages(CHANNEL) if m["ts"] == card_ts)
+        return json.dumps(card["blocks"], ensure_ascii=False)
+
+    assert "Backlog" in card_text()
+    answer(sender.command("/sprint", "start Checkout <b>", user_id=ALICE))
+    answer(sender.command("/sprint", "add T-1", user_id=ALICE))
+    assert run_jobs() == 0
+    assert "Checkout &lt;b&gt;" in card_text() and "Backlog" not in card_text()
+    shown = answer(sender.command("/task", "show T-1", user_id=ALICE))
+    assert "moved T-1 to *Checkout &lt;b&gt;*" in shown
+
+    answer(sender.command("/sprint", "remove T-1", user_id=ALICE))
+    assert run_jobs() == 0
+    assert "Backlog" in card_text()
