@@ -1,0 +1,148 @@
+"""/report end to end: the listener enqueues, the job posts once, the sandbox shows posts and chart."""
+
+from __future__ import annotations
+
+import json
+
+from jobs.charts import render_timeline_png
+from jobs.reports import post_sprint_report, post_status_report, post_timeline
+from maestro.models import Assignee, utcnow
+from maestro.risk_store import RiskStore
+from maestro.sprint_store import SprintStore
+from maestro.store import NewTask, TaskStore
+from maestro.timeline import build_timeline
+from sandbox.boards import ORDER_TASKS
+
+TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_board(redis) -> TaskStore:
+    """Seed 002's 12 subtasks: 4 done, T-4 at 60%, T-5 blocked, T-6 in review; T-7's title pings."""
+    store = TaskStore(redis, TEAM)
+    keys = store.reserve_keys(CHANNEL, len(ORDER_TASKS))
+    items = []
+    for key, (title, role, deps) in zip(keys, ORDER_TASKS, strict=True):
+        if key == "T-7":
+            title = "<!channel> " + title
+        new = NewTask(
+            title=title,
+            assignee=Assignee(kind="agent", id=role),
+            depends_on=tuple(f"T-{d}" for d in deps),
+            estimate_days=2,
+        )
+        items.append((key, new))
+    store.create_batch(CHANNEL, items, actor="U0ALICE", source="test-board")
+    steps = [(k, "start") for k in ("T-1", "T-2", "T-3", "T-10", "T-4", "T-6")]
+    steps += [(k, "done") for k in ("T-1", "T-2", "T-3", "T-10")]
+    steps += [("T-4", "progress"), ("T-6", "review"), ("T-5", "block")]
+    for number, (key, action) in enumerate(steps):
+        store.apply(
+            CHANNEL,
+            key,
+            action,
+            actor="U0BOB",
+            source=f"test-step-{number}",
+            percent=60 if action == "progress" else None,
+            reason="waiting for <!channel> Stripe keys" if action == "block" else None,
+        )
+    return store
+
+
+def channel_text(sandbox) -> str:
+    return json.dumps(sandbox.workspace.messages(CHANNEL), ensure_ascii=False)
+
+
+def test_report_timeline_posts_the_text_and_uploads_the_png_in_its_thread(sender, sandbox, redis, run_jobs):
+    make_board(redis)
+    sent = sender.command("/report", "timeline")
+    assert sent.status == 200 and "Drawing the timeline" in sent.body
+    assert run_jobs() == 0
+    [message] = sandbox.workspace.messages(CHANNEL)
+    assert "```TIMELINE — whole board" in json.dumps(message["blocks"], ensure_ascii=False)
+    [chart] = sandbox.workspace.files()
+    assert chart["name"] == "timeline.png" and chart["completed"] and chart["channels"] == [CHANNEL]
+    assert chart["content"].startswith(PNG_MAGIC) and chart["thread_ts"] == message["ts"]
+    assert any(r.get("files") for r in sandbox.workspace.thread(CHANNEL, message["ts"])[1:])
+
+    # A re-run of the job (RQ's retry after a crash) posts and uploads nothing more.
+    post_timeline(TEAM, CHANNEL, claim=f"report:timeline:{sent.payload['trigger_id']}")
+    assert len(sandbox.workspace.messages(CHANNEL)) == 1 and len(sandbox.workspace.files()) == 1
+
+
+def test_timeline_png_is_a_png_of_bounded_size(redis):
+    tasks = make_board(redis).list_tasks(CHANNEL)
+    png = render_timeline_png(build_timeline(tasks, [], sprint=None, today=tasks[0].created_at.date()))
+    assert png.startswith(PNG_MAGIC) and 5_000 < len(png) < 1_000_000
+
+
+def test_report_deps_of_a_task_shows_what_blocks_what(sender, sandbox, redis, run_jobs):
+    make_board(redis)
+    assert "Mapping the dependencies" in sender.command("/report", "deps T-5").body
+    assert run_jobs() == 0
+    text = channel_text(sandbox)
+    assert "Dependency map — T-5" in text
+    assert "Depends on: *T-2* `[X]`" in text and "Blocking tasks: *T-7* &lt;!channel&gt; Implement" in text
+    assert "Blocked by: *T-4*" in text  # T-7's entry: T-4 is still in progress
+    assert "<!channel>" not in text
+
+
+def test_report_status_posts_once_and_an_empty_board_is_told(sender, sandbox, redis, run_jobs):
+    sender.command("/report", "status")
+    assert run_jobs() == 0
+    assert sandbox.workspace.messages(CHANNEL) == []
+    told = json.dumps(sandbox.workspace.response_posts())
+    assert "Nothing to report yet" in told
+
+    make_board(redis)
+    sent = sender.command("/report", "")
+    assert "Building the status report" in sent.body
+    assert run_jobs() == 0
+    [report] = sandbox.workspace.messages(CHANNEL)
+    text = json.dumps(report["blocks"], ensure_ascii=False)
+    assert (
+        "Status report — the whole board" in text and "*OVERALL STATUS:* :large_orange_circle: AMBER" in text
+    )
+    assert "*T-5*" in text and "waiting for &lt;!channel&gt; Stripe keys" in text and "RAG rule:" in text
+    post_status_report(TEAM, CHANNEL, claim=f"report:status:{sent.payload['trigger_id']}")
+    assert len(sandbox.workspace.messages(CHANNEL)) == 1
+
+    post_status_report(TEAM, CHANNEL, reason="weekly", claim="weekly:2026-W24")
+    post_status_report(TEAM, CHANNEL, reason="weekly", claim="weekly:2026-W24")
+    weekly = sandbox.workspace.messages(CHANNEL)[1:]
+    assert len(weekly) == 1 and "Weekly progress review" in weekly[0]["text"]
+
+
+def test_sprint_report_is_posted_once_per_sprint(runtime, sandbox, redis):
+    make_board(redis)
+    sprints = SprintStore(redis, TEAM)
+    sprint = sprints.start(CHANNEL, "Checkout", actor="U0ALICE", today=utcnow().date(), source="s1")
+    sprints.add_tasks(CHANNEL, ["T-3", "T-4", "T-5"], actor="U0ALICE", source="s2")
+    first = post_sprint_report(TEAM, CHANNEL, sprint.id)
+    assert post_sprint_report(TEAM, CHANNEL, sprint.id) == first
+    [report] = sandbox.workspace.messages(CHANNEL)
+    assert report["ts"] == first and "Sprint report — Sprint 1 — Checkout (closed)" in report["text"]
+    assert sprints.get(CHANNEL, sprint.id).report_ts == first
+
+
+def test_report_risks_and_bad_input(sender, sandbox, redis, run_jobs):
+    assert "isn't a report" in sender.command("/report", "bogus").body
+    assert "There's no task T-99" in sender.command("/report", "deps T-99").body
+    assert "no milestone M9" in sender.command("/report", "deps M9").body
+    assert "/report timeline" in sender.command("/report", "help").body
+    sender.command("/report", "risks")
+    assert run_jobs() == 0 and sandbox.workspace.messages(CHANNEL) == []
+    assert "No open risks" in json.dumps(sandbox.workspace.response_posts())
+
+    RiskStore(redis, TEAM).add(
+        CHANNEL,
+        description="<!channel> Stripe outage",
+        probability="high",
+        impact="high",
+        actor="U0ALICE",
+        source="risk-1",
+    )
+    sender.command("/report", "risks")
+    assert run_jobs() == 0
+    text = channel_text(sandbox)
+    assert "RISK REGISTER" in text and "RISK-001" in text and "&lt;!channel&gt; Stripe outage" in text

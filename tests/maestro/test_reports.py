@@ -1,0 +1,320 @@
+"""The TPM's reports as pure builders: RAG status report, dependency map, timeline, their Slack messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from maestro.errors import NotFound
+from maestro.escalations import YES_NO, EscalationRecord
+from maestro.models import Assignee, Task, TaskStatus
+from maestro.report_cards import (
+    MAX_MESSAGE_CHARS,
+    build_dependency_map_messages,
+    build_status_report_messages,
+    build_timeline_messages,
+)
+from maestro.reports import build_dependency_map, build_status_report, group_rag
+from maestro.risks import Impact, Probability, Rag, Risk
+from maestro.sprints import Milestone, Sprint
+from maestro.timeline import LINE_WIDTH, build_timeline, render_timeline_text
+from sandbox.boards import ORDER_TASKS, generated_board
+from sandbox.validation import block_errors
+
+TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
+NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+SPRINT = Sprint(
+    team_id=TEAM,
+    channel_id=CHANNEL,
+    number=7,
+    name="Checkout",
+    start=date(2026, 6, 1),
+    end=date(2026, 6, 14),
+    created_by="U0ALICE",
+)
+MILESTONE_OF = {1: "M1", 2: "M1", 10: "M1", 3: "M2", 4: "M2", 5: "M2", 6: "M2", 7: "M2"}
+
+
+def milestone(key: str, title: str, **fields) -> Milestone:
+    return Milestone(key=key, team_id=TEAM, channel_id=CHANNEL, title=title, created_by="U0ALICE", **fields)
+
+
+MILESTONES = [
+    milestone("M1", "Contracts"),
+    milestone("M2", "Services", depends_on=["M1"]),
+    milestone("M3", "API & delivery", depends_on=["M2"], due=date(2026, 6, 20)),
+]
+
+
+def order_board() -> list[Task]:
+    """Seed 002's 12 subtasks in sprint 7: 4 done, T-4 at 60%, T-5 blocked 3 days, T-6 in review."""
+    tasks = []
+    for number, (title, role, deps) in enumerate(ORDER_TASKS, start=1):
+        tasks.append(
+            Task(
+                key=f"T-{number}",
+                team_id=TEAM,
+                channel_id=CHANNEL,
+                title=title,
+                assignee=Assignee(kind="agent", id=role),
+                depends_on=[f"T-{d}" for d in deps],
+                milestone=MILESTONE_OF.get(number, "M3"),
+                sprint=SPRINT.id,
+                estimate_days=2,
+                created_by="U0ALICE",
+                created_at=NOW - timedelta(days=9 - number / 2),
+            )
+        )
+    done = {"status": TaskStatus.COMPLETED}
+    changes = {
+        1: done,
+        2: done,
+        3: done,
+        10: done,
+        4: {"status": TaskStatus.IN_PROGRESS, "percent": 60},
+        5: {
+            "status": TaskStatus.BLOCKED,
+            "blocked_reason": "waiting for <!channel> Stripe keys",
+            "blocked_since": NOW - timedelta(days=3),
+        },
+        6: {"status": TaskStatus.REVIEW},
+    }
+    for number, change in changes.items():
+        if change is done:
+            change = {**done, "completed_at": NOW - timedelta(days=5 - number / 4)}
+        tasks[number - 1] = tasks[number - 1].model_copy(update=change)
+    return tasks
+
+
+def risk(key: str, probability: Probability, impact: Impact, description: str = "Stripe outage") -> Risk:
+    return Risk(
+        key=key,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        description=description,
+        probability=probability,
+        impact=impact,
+        owner="backend",
+        created_by="U0ALICE",
+    )
+
+
+def texts(messages: list[dict]) -> str:
+    return json.dumps(messages, ensure_ascii=False)
+
+
+def test_status_report_of_seed_002_sprint():
+    escalation = EscalationRecord(
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        issue="<!here> Which payment provider?",
+        options=list(YES_NO),
+        raised_by="U0BOB",
+        deciders=["U0BOB"],
+        blocking=["T-5"],
+        created_at=NOW - timedelta(hours=12),
+    )
+    report = build_status_report(
+        tasks=order_board(),
+        sprint=SPRINT,
+        milestones=MILESTONES,
+        risks=[
+            risk("RISK-001", Probability.HIGH, Impact.HIGH),
+            risk("RISK-002", Probability.LOW, Impact.LOW),
+        ],
+        escalations=[escalation],
+        now=NOW,
+        today=TODAY,
+    )
+    assert report.overall is Rag.RED
+    rows = {r.key: r for r in report.milestones}
+    assert [rows[k].rag for k in ("M1", "M2", "M3")] == [Rag.GREEN, Rag.RED, Rag.GREEN]
+    assert (rows["M1"].percent, rows["M2"].percent) == (100, 50)  # M2: 100 + 60 + 0 + 90 + 0 over 5
+    assert rows["M2"].owner == Assignee(kind="agent", id="backend")
+    assert rows["M2"].status.why == "T-5 blocked 3.0 days"
+    assert [b.key for b in report.blockers if b.kind == "task"] == ["T-5"]
+    assert [t.key for t in report.completed] == ["T-10", "T-3", "T-2", "T-1"]
+    assert [t.key for t in report.carry_over][:3] == ["T-4", "T-5", "T-6"]
+    assert [m.key for m in report.startable] == ["M3"]
+
+    messages = build_status_report_messages(report)
+    channel = texts(messages[:1])
+    assert "Generated: 2026-06-10" in channel and "Reporter: tpm" in channel
+    assert "*OVERALL STATUS:* :red_circle: RED" in channel and "RAG rule: RED = over 3 days late" in channel
+    assert ":red_circle: RED *M2 — Services* · 50% of 5 · backend (agent) — T-5 blocked 3.0 days" in channel
+    assert ":large_green_circle: GREEN *M1 — Contracts* · 100% of 3" in channel
+    assert "*RISK-001*" in channel  # RED risks are always in the channel message
+    assert (
+        "*T-5*" in channel and "waiting for &lt;!channel&gt; Stripe keys" in channel and "3.0 days" in channel
+    )
+    assert "Decision needed" in channel and "<@U0BOB>" in channel and "&lt;!here&gt; Which" in channel
+    assert "Completed this sprint" in channel and "*T-10*" in channel
+    assert "Next sprint preview" in channel and "Can start: *M3*" in channel
+    everything = texts(messages)
+    assert "<!channel>" not in everything and "<!here>" not in everything
+    assert "*T-12*" in everything  # the preview continues in the thread
+
+
+def rated(tasks: list[Task], due: date | None, blocked_days: float = 2.0) -> tuple[Rag, str]:
+    from maestro.triggers import projected_finish
+
+    status = group_rag(
+        tasks, finish=projected_finish(tasks, NOW), due=due, now=NOW, today=TODAY, blocked_days=blocked_days
+    )
+    return status.rag, status.why
+
+
+def one_task(**fields) -> Task:
+    values = {
+        "key": "T-1",
+        "team_id": TEAM,
+        "channel_id": CHANNEL,
+        "title": "Work",
+        "estimate_days": 5,
+        "created_by": "U0ALICE",
+        **fields,
+    }
+    return Task(**values)
+
+
+def test_rag_rule_cases():
+    # One open task of 5 days finishes on the 15th.
+    assert rated([one_task()], due=date(2026, 6, 15)) == (Rag.GREEN, "on track")
+    assert rated([one_task()], due=None) == (Rag.GREEN, "on track")
+    assert rated([one_task()], due=date(2026, 6, 13)) == (
+        Rag.AMBER,
+        "finishes 2 days late: 2026-06-15, due 2026-06-13",
+    )
+    assert rated([one_task()], due=date(2026, 6, 11))[0] is Rag.RED  # 4 days late: seed 001's "> 3 days"
+    assert rated([one_task()], due=date(2026, 6, 12))[0] is Rag.AMBER  # exactly 3 days late
+    blocked = {"status": TaskStatus.BLOCKED, "blocked_reason": "API keys"}
+    assert rated([one_task(**blocked, blocked_since=NOW - timedelta(days=1))], None) == (
+        Rag.AMBER,
+        "T-1 blocked",
+    )
+    assert rated([one_task(**blocked, blocked_since=NOW - timedelta(days=2.5))], None)[0] is Rag.RED
+    assert (
+        rated([one_task(**blocked, blocked_since=NOW - timedelta(days=2.5))], None, blocked_days=3)[0]
+        is Rag.AMBER
+    )
+    finished = one_task(status=TaskStatus.COMPLETED, completed_at=NOW - timedelta(days=1))
+    assert rated([finished], due=date(2026, 6, 1)) == (Rag.GREEN, "done")
+
+
+def test_overall_is_the_worst_of_milestones_sprint_and_risks_and_needs_no_sprint_or_milestones():
+    tasks = [one_task(due=None)]
+    calm = build_status_report(
+        tasks=tasks, sprint=None, milestones=[], risks=[], escalations=[], now=NOW, today=TODAY
+    )
+    assert calm.overall is Rag.GREEN and calm.milestones == [] and calm.drivers == []
+    messages = build_status_report_messages(calm)
+    assert "Milestone summary" not in texts(messages) and "the whole board" in messages[0]["text"]
+    risky = build_status_report(
+        tasks=tasks,
+        sprint=None,
+        milestones=[],
+        risks=[
+            risk("RISK-003", Probability.HIGH, Impact.CRITICAL),
+            risk("RISK-004", Probability.LOW, Impact.HIGH),
+        ],
+        escalations=[],
+        now=NOW,
+        today=TODAY,
+    )
+    assert risky.overall is Rag.RED and risky.drivers == ["RISK-003 is RED"]
+    labelled = build_status_report(
+        tasks=[one_task(milestone="Beta"), one_task(key="T-2", milestone=None)],
+        sprint=None,
+        milestones=[],
+        risks=[],
+        escalations=[],
+        now=NOW,
+        today=TODAY,
+    )
+    assert [row.key for row in labelled.milestones] == ["Beta", "—"]  # grouped by label, unlabelled last
+
+
+def all_messages(count: int) -> list[list[dict]]:
+    sprint = SPRINT
+    tasks, milestones = generated_board(count, now=NOW, sprint_id=sprint.id, milestones=12)
+    risks = [risk(f"RISK-{n:03d}", Probability.HIGH, Impact.HIGH, "x <!channel> " * 60) for n in range(1, 30)]
+    reports = [
+        build_status_report(
+            tasks=tasks, sprint=s, milestones=m, risks=risks, escalations=[], now=NOW, today=TODAY
+        )
+        for s in (sprint, None)
+        for m in (milestones, [])
+    ]
+    return [
+        *(build_status_report_messages(r) for r in reports),
+        build_dependency_map_messages(build_dependency_map(tasks, milestones, today=TODAY)),
+        build_dependency_map_messages(build_dependency_map(tasks, [], today=TODAY)),
+        build_dependency_map_messages(build_dependency_map(tasks, [], focus="T-250", today=TODAY)),
+        build_timeline_messages(build_timeline(tasks, milestones, sprint=sprint, today=TODAY, now=NOW)),
+        build_timeline_messages(build_timeline(tasks, [], sprint=None, today=TODAY, now=NOW)),
+    ]
+
+
+def test_every_message_of_a_500_task_board_is_within_block_kit_limits():
+    reports = all_messages(500)
+    for messages in reports:
+        assert messages, "every report has a message"
+        for message in messages:
+            blocks = message["blocks"]
+            assert block_errors(blocks) == [], message["text"]
+            assert len(blocks) <= 50 and 0 < len(message["text"]) <= 4000
+            assert all(len(b["text"]["text"]) <= 150 for b in blocks if b["type"] == "header")
+            size = sum(
+                len(b["text"]["text"]) if "text" in b else sum(len(e["text"]) for e in b["elements"])
+                for b in blocks
+            )
+            assert size <= MAX_MESSAGE_CHARS
+        assert "<!channel>" not in texts(messages) and "<!here>" not in texts(messages)
+    status, deps = texts(reports[0]), texts(reports[4])
+    assert "more in the thread" in status and "… and" in status  # long lists fold visibly
+    assert "more in the thread" in deps and "tasks without open dependencies" not in deps  # per milestone
+    assert "tasks without open dependencies not shown" in texts(reports[5])
+
+
+def test_dependency_map_shows_what_blocks_what():
+    tasks = order_board()
+    focus = build_dependency_map(tasks, MILESTONES, focus="t5", today=TODAY)
+    assert focus.mode == "task" and [n.node.key for n in focus.nodes] == ["T-5", "T-2", "T-7"]
+    t5 = focus.nodes[0]
+    assert [r.key for r in t5.depends_on] == ["T-2"] and [r.key for r in t5.depended_on_by] == ["T-7"]
+    assert [r.key for r in t5.blocking] == ["T-7"] and t5.blocked_by == []
+    t7 = focus.nodes[2]
+    assert [r.key for r in t7.blocked_by] == ["T-4", "T-5"]  # T-3 is done
+    text = texts(build_dependency_map_messages(focus))
+    assert "Dependency map — T-5" in text and "Blocking tasks: *T-7*" in text
+    assert "Blocked by: *T-4* Implement inventory reservati… `[~]` 60% (backend (agent))" in text
+
+    by_milestone = build_dependency_map(tasks, MILESTONES, today=TODAY)
+    m2 = next(n for n in by_milestone.nodes if n.node.key == "M2")
+    assert [r.key for r in m2.depends_on] == ["M1"] and [r.key for r in m2.depended_on_by] == ["M3"]
+    assert [r.key for r in m2.blocking] == ["T-6", "T-7"] and [r.key for r in m2.blocked_by] == ["T-5"]
+    around = build_dependency_map(tasks, MILESTONES, focus="M3", today=TODAY)
+    assert [n.node.key for n in around.nodes] == ["M3", "M1", "M2"]
+    with pytest.raises(NotFound, match="T-99"):
+        build_dependency_map(tasks, MILESTONES, focus="T-99", today=TODAY)
+
+
+def test_timeline_text_fits_a_phone_and_folds_rows():
+    text = render_timeline_text(build_timeline(order_board(), [], sprint=SPRINT, today=TODAY, now=NOW))
+    lines = text.splitlines()
+    assert lines[0] == "TIMELINE — Sprint 7 — Checkout" and max(map(len, lines)) <= LINE_WIDTH
+    assert any(line.startswith("T-5 ") and line.endswith("0% R") for line in lines)
+    assert any(line.startswith("T-1 ") and line.endswith("100% G") and "[" in line for line in lines)
+    assert any("^ today 06-10" in line for line in lines) and any(
+        "^ sprint end 06-14" in line for line in lines
+    )
+
+    tasks, milestones = generated_board(500, now=NOW)
+    big = render_timeline_text(build_timeline(tasks, [], sprint=None, today=TODAY, now=NOW))
+    assert max(map(len, big.splitlines())) <= LINE_WIDTH
+    assert "… and 470 more" in big and big.count("\n") < 45
+    gates = render_timeline_text(build_timeline(tasks, milestones, sprint=SPRINT, today=TODAY, now=NOW))
+    assert "M1.1 " in gates and "gate" in gates and max(map(len, gates.splitlines())) <= LINE_WIDTH
