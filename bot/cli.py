@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Sequence
+from datetime import datetime
 
 from maestro.logs import configure_logging
 from maestro.settings import ConfigError, Settings, load_settings
@@ -61,11 +62,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instant(value: str) -> datetime:
+    """An aware instant from ISO 8601 (``2026-11-23T08:30:00Z``), for ``maestro clock --now``."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} isn't an ISO 8601 time like 2026-11-23T08:30:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its offset, e.g. 2026-11-23T08:30:00Z")
+    return moment
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler that enqueues standups, reports and checks."""
     from jobs.clock import run_clock
 
-    run_clock(_runtime(_settings(args)))
+    if args.now and not args.once:
+        print("maestro: --now needs --once", file=sys.stderr)
+        return 2
+    run_clock(_runtime(_settings(args)), once=args.once, now=args.now)
     return 0
 
 
@@ -160,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     worker.set_defaults(func=cmd_worker)
     clock = sub.add_parser("clock", help="fire scheduled standups, reports and checks")
+    clock.add_argument(
+        "--once", action="store_true", help="run one tick of the projects' clock (standups, prompts) and exit"
+    )
+    clock.add_argument("--now", type=_instant, help="with --once: the tick's time, ISO 8601 (for tests)")
     clock.set_defaults(func=cmd_clock)
     up = sub.add_parser("up", help="run web, worker(s) and clock together (the sandbox when no credentials)")
     up.add_argument("--port", type=int, help="override PORT")

@@ -64,6 +64,15 @@ def handle_maestro_command(
     if name == "agents":
         team_commands.handle_agents_command(ack, {**command, "text": rest}, context)
         return
+    tpm = {
+        "sprint": sprint_commands.handle_sprint_command,
+        "standup": standup_commands.handle_standup_command,
+        "report": report_commands.handle_report_command,
+        "risk": risk_commands.handle_risk_command,
+    }
+    if name in tpm:
+        tpm[name](ack, {**command, "text": rest}, context, request, client)
+        return
     if name == "usage":
         context["log"].update(command="usage")
         team_commands.handle_usage(ack, context, command["channel_id"])

@@ -13,6 +13,8 @@ from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
 from bot.observe import logged
+from bot.sprint_commands import collect_retro_reply
+from bot.standup_commands import collect_prompt_reply
 from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout
 from jobs.threads import answer_in_thread
 from maestro.team_store import TeamStore
@@ -22,7 +24,6 @@ def register(app: App) -> None:
     """Register the event listeners."""
     app.event("app_mention")(logged(handle_app_mention))
     app.event("message")(logged(handle_message))
-    app.event("app_home_opened")(logged(handle_app_home_opened))
 
 
 def _from_a_bot(event: dict) -> bool:
@@ -78,15 +79,14 @@ def handle_message(body: dict, event: dict, context: BoltContext) -> None:
         return
     thread_ts = event.get("thread_ts")
     if event.get("channel_type") == "im":  # Slack sends no app_mention in DMs
+        if collect_prompt_reply(context, body, event):
+            return  # a reply to a standup prompt: saved as that day's note
         _enqueue_answer(context, body, event, thread_ts or event["ts"])
         return
     if context.bot_user_id and f"<@{context.bot_user_id}>" in event.get("text", ""):
         return  # a mention: app_mention answers it
+    if collect_retro_reply(context, body, event):
+        return  # a reply in a sprint's retro thread: kept as an answer, not answered
     deps: Deps = context["deps"]
     if thread_ts and TeamStore(deps.redis, context.team_id).thread_owner(event["channel"], thread_ts):
         _enqueue_answer(context, body, event, thread_ts)
-
-
-def handle_app_home_opened(context: BoltContext) -> None:
-    """Acknowledge the Home tab being opened (the board view comes with the TPM)."""
-    context["log"].update(event="app_home_opened")

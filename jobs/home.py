@@ -16,12 +16,12 @@ from jobs.observe import job_log
 from jobs.queues import DEFAULT, enqueue, job_id_for
 from jobs.runtime import Runtime, get_runtime
 from maestro.escalations import EscalationStore
-from maestro.home import HomeBoard, build_home_board, summarize_sprint
+from maestro.home import HomeBoard, build_home_board, involved_channels, summarize_sprint
 from maestro.home_cards import build_home_view
 from maestro.models import utcnow
+from maestro.report_data import read_status_report
 from maestro.risk_store import RiskStore
 from maestro.sprint_store import SprintStore
-from maestro.standup_schedule import load_schedule
 from maestro.store import TaskStore
 
 logger = logging.getLogger(__name__)
@@ -75,27 +75,24 @@ def refresh_homes(redis: Redis, team_id: str, users: Iterable[str]) -> int:
 def read_home_board(runtime: Runtime, team_id: str, user_id: str) -> HomeBoard:
     """Read the team's open records and return ``user_id``'s board.
 
-    Reads each of the team's projects: its open tasks (2 round trips), open escalations, active
-    sprint and open risks — the cost grows with the number of projects, not with their boards'
-    finished tasks.
+    Reads each of the team's projects: its open tasks (2 round trips), open escalations and open
+    risks; then, for each project the person has a part in that runs a sprint, its status report
+    (the whole board, a fixed number of round trips), so the Home tab's RAG is the report's. The
+    cost grows with the number of projects.
     """
     tasks, escalations = TaskStore(runtime.redis, team_id), EscalationStore(runtime.redis, team_id)
     sprints, risks = SprintStore(runtime.redis, team_id), RiskStore(runtime.redis, team_id)
     now = utcnow()
-    open_tasks, open_escalations, summaries, open_risks = [], [], [], []
+    open_tasks, open_escalations, open_risks, summaries = [], [], [], []
     for team, channel in TaskStore.all_projects(runtime.redis):
-        if team != team_id:
-            continue
-        project_tasks = tasks.list_tasks(channel, open_only=True)
-        open_tasks += project_tasks
-        open_escalations += escalations.open_escalations(channel)
-        project_risks = risks.list(channel, open_only=True)
-        open_risks += project_risks
-        sprint = sprints.current(channel)
-        if sprint is not None:
-            sprint_tasks = sprints.sprint_tasks(channel, sprint.id)
-            today = load_schedule(runtime.redis, team_id, channel).local_today(now)
-            summaries.append(summarize_sprint(sprint, sprint_tasks, project_risks, now=now, today=today))
+        if team == team_id:
+            open_tasks += tasks.list_tasks(channel, open_only=True)
+            open_escalations += escalations.open_escalations(channel)
+            open_risks += risks.list(channel, open_only=True)
+    for channel in sorted(involved_channels(user_id, open_tasks, open_escalations, open_risks)):
+        if sprints.current(channel) is not None:
+            report = read_status_report(runtime.redis, team_id, channel, now=now)
+            summaries.append(summarize_sprint(report, report.generated))
     return build_home_board(
         user_id,
         open_tasks=open_tasks,

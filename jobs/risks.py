@@ -7,6 +7,7 @@ risk version). Changes that matter to nobody else (a new mitigation, an AMBER â†
 
 from __future__ import annotations
 
+from jobs.home import refresh_homes
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.replies import tell_requester
@@ -66,6 +67,7 @@ def announce_risk(
         risks, tasks = RiskStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
         event = next((e for e in risks.events(channel_id, key) if e.version == version), None)
         risk = risks.get(channel_id, key)
+        refresh_homes(runtime.redis, team_id, {risk.owner or "", risk.created_by})
         note = risk_note(risk, event) if event and event.source == source else None
         if note is None:
             log["outcome"] = "nothing to announce"

@@ -1,4 +1,8 @@
-"""The clock's schedule: which trigger enqueues which job. Wiring only; the jobs live elsewhere."""
+"""The clock's schedule: which trigger enqueues which job. Wiring only; the jobs live elsewhere.
+
+Triggers are cron triggers in UTC, so every clock process computes the same fire times (an
+``IntervalTrigger`` counts from each process's start, and two clocks would disagree on them).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.triggers.cron import CronTrigger
 
 from jobs.escalations import check_escalations
 from jobs.housekeeping import record_clock_heartbeat
 from jobs.queues import LOW
+from jobs.standup_clock import tick
 
 
 @dataclass(frozen=True)
@@ -21,9 +26,12 @@ class Schedule:
     Attributes:
         id: stable id (APScheduler job id and the fire lock's name).
         trigger: when it fires (APScheduler trigger, timezone-aware).
-        job: the RQ job function enqueued at each fire.
+        job: the RQ job function enqueued at each fire; with ``in_clock``, a function
+            ``job(runtime, now)`` the clock runs itself.
         queue: the RQ queue.
         period: seconds between fires, the granularity of the exactly-once lock.
+        in_clock: run ``job`` in every clock process instead of enqueueing it (it takes its own
+            claims): the projects' tick.
     """
 
     id: str
@@ -31,6 +39,7 @@ class Schedule:
     job: Callable[..., Any]
     queue: str
     period: int
+    in_clock: bool = False
 
 
 def schedules() -> list[Schedule]:
@@ -38,16 +47,24 @@ def schedules() -> list[Schedule]:
     return [
         Schedule(
             id="clock-heartbeat",
-            trigger=IntervalTrigger(seconds=60),
+            trigger=CronTrigger(minute="*", timezone="UTC"),
             job=record_clock_heartbeat,
             queue=LOW,
             period=60,
         ),
         Schedule(
             id="escalation-checks",
-            trigger=IntervalTrigger(minutes=5),
+            trigger=CronTrigger(minute="*/5", timezone="UTC"),
             job=check_escalations,
             queue=LOW,
             period=300,
+        ),
+        Schedule(
+            id="project-clock",
+            trigger=CronTrigger(minute="*", timezone="UTC"),
+            job=tick,
+            queue=LOW,
+            period=60,
+            in_clock=True,
         ),
     ]

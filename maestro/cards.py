@@ -305,6 +305,22 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
+        "Run the sprint (the TPM)",
+        (
+            '`/sprint start Sprint 7 --days 14 --goal "Checkout"` · `/sprint add T-1 T-2` · '
+            "`/sprint status` · `/sprint close` · `/sprint milestone add M1.4 Gateway --after M1.3` · "
+            "`/sprint help`",
+            "`/standup` — post one now · `/standup schedule 09:30 Europe/Berlin mon-fri` · "
+            "`/standup note yesterday … | today … | blockers …` · `/standup ooo 2026-12-20..2026-12-31` · "
+            "`/standup help`",
+            "`/report status` (RAG) · `/report deps T-3` · `/report timeline` (with a chart) · "
+            "`/report risks`",
+            "`/risk add Payment provider outage --probability low --impact high --owner @bob` · "
+            "`/risk list` · `/risk close RISK-001` · `/risk help`",
+            "The *Home* tab of the Maestro app shows your tasks, reviews, decisions, sprints and risks.",
+        ),
+    ),
+    (
         "Create a task",
         (
             "`/task new Write the login API --agent backend`",
@@ -339,7 +355,10 @@ def build_help_blocks(error: str | None = None) -> list[dict]:
     if error:
         blocks.append(_section(f":warning: {error}"))
     blocks.append(
-        _section("*Maestro* runs your team's board. Every command also works as `/maestro task …`.")
+        _section(
+            "*Maestro* runs your team's board. Every command also works as `/maestro <command> …`, "
+            "e.g. `/maestro task list`."
+        )
     )
     for heading, lines in HELP_SECTIONS:
         blocks.append(_section(f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)))

@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 
 from maestro.escalations import EscalationRecord
 from maestro.models import Priority, Task, TaskStatus
-from maestro.reports import group_rag
-from maestro.risks import RAG_ORDER, Rag, Risk, worst
-from maestro.sprints import Progress, Sprint, progress_of
-from maestro.triggers import projected_finish
+from maestro.reports import StatusReport
+from maestro.risks import RAG_ORDER, Rag, Risk
+from maestro.sprints import Progress, Sprint
 
 _PRIORITY_ORDER = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 _STATUS_ORDER = {
@@ -49,8 +48,12 @@ class HomeBoard(BaseModel):
         my_tasks: open tasks assigned to the person: blocked first, then by priority and key.
         to_review: tasks in REVIEW that the person created for someone else (theirs to accept).
         to_decide: open escalations the person may decide, oldest first.
-        sprints: active sprints of the team's projects, worst RAG first.
-        risks: open risks of the team's projects, the person's own first, then worst RAG first.
+        sprints: active sprints of the person's projects, worst RAG first.
+        risks: open risks of the person's projects, their own first, then worst RAG first.
+
+    "The person's projects" are the channels where they have an open task (theirs or one they
+    created), a decision waiting, or a risk they own or raised: the Home tab never shows a
+    channel's sprint or risks to someone with no part in it (it may be a private channel).
         generated_at: when it was built (UTC).
     """
 
@@ -63,19 +66,32 @@ class HomeBoard(BaseModel):
     generated_at: datetime
 
 
-def summarize_sprint(
-    sprint: Sprint, sprint_tasks: Sequence[Task], risks: Sequence[Risk], *, now: datetime, today: date
-) -> SprintSummary:
-    """Return the Home tab's summary of an active sprint: progress, and RAG by the status report's rule.
+def summarize_sprint(report: StatusReport, today: date) -> SprintSummary:
+    """Return the Home tab's summary of a project's active sprint from its status report.
 
-    The RAG is the worst of the sprint's own (its tasks against its end date, see
-    :func:`maestro.reports.group_rag`) and its project's open risks.
+    The RAG is the report's OVERALL (same rule, same board, same thresholds as ``/report status``).
+
+    Raises:
+        ValueError: the report covers no sprint.
     """
-    own = group_rag(
-        sprint_tasks, finish=projected_finish(sprint_tasks, now), due=sprint.end, now=now, today=today
+    if report.sprint is None:
+        raise ValueError("the report covers no sprint")
+    return SprintSummary(sprint=report.sprint, today=today, progress=report.progress, rag=report.overall)
+
+
+def involved_channels(
+    user_id: str, open_tasks: Sequence[Task], escalations: Sequence[EscalationRecord], risks: Sequence[Risk]
+) -> set[str]:
+    """Return the channels where ``user_id`` has a part (the Home tab shows only these).
+
+    A part is an open task of theirs or one they created, a decision waiting for them, or a risk
+    they own or raised.
+    """
+    return (
+        {t.channel_id for t in open_tasks if user_id in concerns(t)}
+        | {e.channel_id for e in escalations if user_id in e.deciders}
+        | {r.channel_id for r in risks if user_id in (r.owner, r.created_by)}
     )
-    rag = worst([own.rag, *(r.rag for r in risks if r.is_open)])
-    return SprintSummary(sprint=sprint, today=today, progress=progress_of(list(sprint_tasks)), rag=rag)
 
 
 def _task_order(task: Task) -> tuple[int, int, str, int]:
@@ -101,6 +117,7 @@ def build_home_board(
         risks: open risks of the team's projects.
         now: the build time, aware UTC.
     """
+    involved = involved_channels(user_id, open_tasks, escalations, risks)
     mine = [t for t in open_tasks if t.assignee and t.assignee.kind == "user" and t.assignee.id == user_id]
     to_review = [
         t
@@ -116,8 +133,14 @@ def build_home_board(
         my_tasks=sorted(mine, key=_task_order),
         to_review=sorted(to_review, key=_task_order),
         to_decide=sorted((e for e in escalations if user_id in e.deciders), key=lambda e: e.created_at),
-        sprints=sorted(sprints, key=lambda s: (RAG_ORDER[s.rag], s.sprint.channel_id)),
-        risks=sorted(risks, key=lambda r: (r.owner != user_id, RAG_ORDER[r.rag], r.channel_id, r.number)),
+        sprints=sorted(
+            (s for s in sprints if s.sprint.channel_id in involved),
+            key=lambda s: (RAG_ORDER[s.rag], s.sprint.channel_id),
+        ),
+        risks=sorted(
+            (r for r in risks if r.channel_id in involved),
+            key=lambda r: (r.owner != user_id, RAG_ORDER[r.rag], r.channel_id, r.number),
+        ),
         generated_at=now,
     )
 

@@ -8,6 +8,7 @@ from maestro.cards import task_line
 from maestro.escalations import EscalationRecord
 from maestro.home import HomeBoard, SprintSummary
 from maestro.risks import RAG_EMOJI, Risk
+from maestro.sprint_cards import progress_bar
 from maestro.text import escape, truncate
 
 ACTION_HOME_REFRESH = "home_refresh"
@@ -21,9 +22,6 @@ MAX_SECTION_CHARS = 3000
 
 HOME_LIMITS = {"tasks": 15, "review": 8, "decide": 8, "sprints": 6, "risks": 8}
 """Most rows each part of the Home tab lists; the rest is counted, with where to see them."""
-
-PROGRESS_CELLS = 10
-"""Width of the text progress bar, in cells."""
 
 
 def _section(text: str) -> dict:
@@ -56,19 +54,13 @@ def _part(title: str, lines: list[str], total: int, limit: int, more: str) -> li
     return blocks
 
 
-def progress_bar(percent: int) -> str:
-    """Return a text progress bar: ``▓▓▓▓▓▓░░░░ 60%``."""
-    filled = max(0, min(PROGRESS_CELLS, round(percent * PROGRESS_CELLS / 100)))
-    return f"{'▓' * filled}{'░' * (PROGRESS_CELLS - filled)} {percent}%"
-
-
 def sprint_line(summary: SprintSummary) -> str:
     """Return one line about a project's sprint: RAG, name, day, progress and counts (mrkdwn)."""
     sprint, progress = summary.sprint, summary.progress
     return (
         f"{RAG_EMOJI[summary.rag]} {summary.rag.value} · <#{sprint.channel_id}> *{escape(sprint.name)}* · "
         f"day {sprint.day_of(summary.today)} of {sprint.days}\n"
-        f"`{progress_bar(progress.percent)}` {progress.completed}/{progress.total} done"
+        f"`{progress_bar(progress.percent)} {progress.percent}%` {progress.completed}/{progress.total} done"
         + (f" · {progress.blocked} blocked" if progress.blocked else "")
     )
 

@@ -23,3 +23,43 @@ def test_scheduler_has_every_schedule_with_a_grace_time(runtime):
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {s.id for s in schedules()}
     assert all(job.misfire_grace_time >= 60 and job.coalesce for job in jobs.values())
+
+
+def test_the_fire_lock_is_keyed_on_the_scheduled_time_not_the_execution_time(runtime, redis):
+    from datetime import UTC, datetime
+
+    checks = next(s for s in schedules() if s.id == "escalation-checks")  # every 5 minutes
+    ten, five_past = datetime(2026, 11, 24, 10, 0, tzinfo=UTC), datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
+    late = five_past.timestamp() + 0.1
+    # clock A runs the 10:00 fire late, at 10:05:00.1; clock B the 10:05 fire on time: two fires, two jobs
+    assert fire(runtime, checks, now=late, scheduled=ten) is True
+    assert fire(runtime, checks, now=late + 0.1, scheduled=five_past) is True
+    assert fire(runtime, checks, now=late + 30, scheduled=five_past) is False  # a third clock, same fire
+    assert fire(runtime, checks, now=late + 60) is False  # no scheduled time given: taken from the trigger
+    assert Queue(LOW, connection=redis).count == 2
+
+
+def test_the_executor_hands_each_fire_its_scheduled_time():
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from jobs.clock import FireTimeExecutor
+
+    seen: dict = {}
+    done = threading.Event()
+
+    def job(scheduled=None):
+        seen["scheduled"] = scheduled
+        done.set()
+
+    run_date = (datetime.now(UTC) + timedelta(milliseconds=200)).replace(microsecond=0) + timedelta(seconds=1)
+    scheduler = BackgroundScheduler(timezone="UTC", executors={"default": FireTimeExecutor(max_workers=1)})
+    scheduler.add_job(job, "date", run_date=run_date, misfire_grace_time=60)
+    scheduler.start()
+    try:
+        assert done.wait(10)
+    finally:
+        scheduler.shutdown()
+    assert seen["scheduled"] == run_date

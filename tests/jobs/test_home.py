@@ -110,3 +110,42 @@ def test_refreshes_are_only_for_viewers_and_coalesce(redis):
     assert refresh_homes(redis, TEAM, [BOB, CAROL, "system"]) == 0  # nobody has opened the Home tab
     assert home_opened(redis, TEAM, BOB) is True
     assert refresh_homes(redis, TEAM, [BOB, CAROL]) == 0  # Bob's publish is still queued: coalesced
+
+
+def test_sprints_and_risks_of_channels_without_a_part_of_mine_are_not_shown():
+    other = Risk(key="RISK-001", team_id=TEAM, channel_id="C0SECRET", description="Secret plan",
+                 created_by=CAROL)
+    mine = Risk(key="RISK-002", team_id=TEAM, channel_id=CHANNEL, description="Outage", created_by=CAROL,
+                owner=BOB)
+    board = build_home_board(BOB, open_tasks=[], escalations=[], sprints=[], risks=[other, mine], now=NOW)
+    assert [r.key for r in board.risks] == ["RISK-002"]
+    assert "Secret plan" not in home_text(build_home_view(board))
+
+
+def test_home_sprint_rag_is_the_status_reports(sender, sandbox, redis, run_jobs):
+    from maestro.report_data import read_status_report
+
+    sender.command("/task", "new Write the signup API --owner <@U0BOB|bob>", user_id=CAROL)
+    sender.command("/task", "new Wire the gateway --owner <@U0BOB|bob>", user_id=CAROL)
+    assert run_jobs() == 0
+    sender.command("/sprint", "start Checkout", user_id=CAROL)
+    sender.command("/sprint", "add T-1 T-2", user_id=CAROL)
+    sender.command("/task", "block T-2 waiting for the contract", user_id=BOB)
+    sender.command("/risk", "add Payment provider outage --impact critical --owner <@U0BOB|bob>", user_id=CAROL)
+    assert run_jobs() == 0
+    sender.event(payloads.app_home_opened(BOB))
+    assert run_jobs() == 0
+    report = read_status_report(redis, TEAM, CHANNEL)
+    text = home_text(sandbox.workspace.home_view(BOB))
+    assert f"{report.overall.value} · <#{CHANNEL}> *Checkout*" in text
+    assert report.overall.value == "RED"  # the critical risk makes it so, in both
+    assert "0/2 done" in text and "1 blocked" in text
+
+
+def test_a_risk_of_mine_refreshes_my_home(sender, sandbox, redis, run_jobs):
+    sender.event(payloads.app_home_opened(BOB))
+    assert run_jobs() == 0
+    assert "Payment provider outage" not in home_text(sandbox.workspace.home_view(BOB))
+    sender.command("/risk", "add Payment provider outage --owner <@U0BOB|bob>", user_id=CAROL)
+    assert run_jobs() == 0
+    assert "Payment provider outage" in home_text(sandbox.workspace.home_view(BOB))

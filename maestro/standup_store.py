@@ -1,0 +1,380 @@
+"""Standups over Redis: schedules, notes, absences, participants, what was posted, people's timezones.
+
+Keys (``{t}`` = ``maestro:<team_id>``, ``{s}`` = ``{t}:standup:<channel_id>``):
+
+- :func:`~maestro.standup_schedule.schedule_key` → StandupSchedule JSON (changed under WATCH,
+  ``version`` + 1);
+- ``{s}:notes:<YYYY-MM-DD>`` hash user id → StandupNote JSON (kept :data:`DEFAULT_NOTE_TTL`);
+- ``{s}:noted`` sorted set user id → when they last wrote a note (epoch seconds);
+- ``{s}:joined`` / ``{s}:left`` sets: ``/standup join`` and ``/standup leave``;
+- ``{s}:assignees`` set: people assigned open tasks, a snapshot refreshed by the standup job;
+- ``{s}:last`` → JSON ``{"day", "at", "previous"}`` of the last scheduled standup posted;
+- ``{s}:ts:<YYYY-MM-DD>`` → ``ts`` of that day's standup (late notes go in its thread);
+- ``{t}:standup-ooo:<user>`` → JSON list of absences (a person is away in every project);
+- ``{t}:user-tz:<user>`` → the person's Slack ``tz`` (cached :data:`DEFAULT_ZONE_TTL`);
+- ``{t}:standup-prompt:<dm channel>:<ts>`` → JSON ``{"channel", "day", "user"}`` of a prompt DM.
+
+Every operation is a constant number of round trips, whatever the number of people or projects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import TypeAdapter
+from redis import Redis, WatchError
+
+from maestro.models import utcnow
+from maestro.standup_schedule import StandupSchedule, schedule_key
+from maestro.standups import DEFAULT_PARTICIPANT_DAYS, Absence, StandupNote, merge_absences
+
+DEFAULT_NOTE_TTL = 45 * 24 * 3600
+"""Seconds a day's notes are kept."""
+
+DEFAULT_ZONE_TTL = 24 * 3600
+"""Seconds a person's Slack timezone is cached (then ``users.info`` is asked again)."""
+
+DEFAULT_ASSIGNEES_TTL = 2 * 24 * 3600
+"""Seconds the snapshot of a project's assignees lives before the clock asks for a fresh one."""
+
+DEFAULT_STANDUP_TS_TTL = 7 * 24 * 3600
+"""Seconds the ``ts`` of a posted standup is kept (late notes go in its thread)."""
+
+DEFAULT_PROMPT_TTL = 3 * 24 * 3600
+"""Seconds a prompt DM is remembered (a reply in its thread is read as a note)."""
+
+_ABSENCES = TypeAdapter(list[Absence])
+
+
+def _text(raw: bytes | str | None) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@dataclass
+class ProjectView:
+    """What the clock needs of one project at a tick.
+
+    Attributes:
+        participants: user ids expected at the standup (assignees ∪ note writers ∪ joined − left).
+        zones: user id → their Slack timezone, None when not cached.
+        absences: user id → their absences.
+        has_assignees: False when the assignee snapshot expired (the clock asks for a fresh one).
+    """
+
+    team_id: str
+    channel_id: str
+    schedule: StandupSchedule
+    participants: set[str] = field(default_factory=set)
+    zones: dict[str, ZoneInfo | None] = field(default_factory=dict)
+    absences: dict[str, list[Absence]] = field(default_factory=dict)
+    has_assignees: bool = True
+
+
+class StandupStore:
+    """Standup records of one Slack team.
+
+    Args:
+        redis: a client (``decode_responses`` either way).
+        team_id: the Slack team id every key is prefixed with.
+    """
+
+    def __init__(self, redis: Redis, team_id: str):
+        if not team_id:
+            raise ValueError("team_id is required")
+        self.redis = redis
+        self.team_id = team_id
+        self._t = f"maestro:{team_id}"
+
+    # -- keys ---------------------------------------------------------------------------------
+    def _s(self, channel_id: str) -> str:
+        return f"{self._t}:standup:{channel_id}"
+
+    def _notes(self, channel_id: str, day: date) -> str:
+        return f"{self._s(channel_id)}:notes:{day.isoformat()}"
+
+    def _ooo(self, user_id: str) -> str:
+        return f"{self._t}:standup-ooo:{user_id}"
+
+    def _tz(self, user_id: str) -> str:
+        return f"{self._t}:user-tz:{user_id}"
+
+    # -- schedule -----------------------------------------------------------------------------
+    def schedule(self, channel_id: str) -> StandupSchedule:
+        """Return the project's schedule (the default one when none was set)."""
+        raw = self.redis.get(schedule_key(self.team_id, channel_id))
+        return StandupSchedule.model_validate_json(raw) if raw else StandupSchedule()
+
+    def update_schedule(
+        self, channel_id: str, change: Callable[[StandupSchedule], StandupSchedule]
+    ) -> StandupSchedule:
+        """Apply ``change`` to the project's schedule atomically (WATCH), ``version`` + 1.
+
+        Args:
+            channel_id: the project.
+            change: returns the new schedule from the current one (pure; may raise UserError,
+                and then nothing is written).
+
+        Returns:
+            The schedule as saved.
+        """
+        key = schedule_key(self.team_id, channel_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    current = StandupSchedule.model_validate_json(raw) if raw else StandupSchedule()
+                    updated = change(current).model_copy(update={"version": current.version + 1})
+                    updated = StandupSchedule.model_validate(updated.model_dump())
+                    pipe.multi()
+                    pipe.set(key, updated.model_dump_json())
+                    pipe.execute()
+                    return updated
+                except WatchError:
+                    continue
+
+    # -- notes --------------------------------------------------------------------------------
+    def save_note(
+        self, channel_id: str, user_id: str, day: date, parts: dict[str, str], *, now: datetime | None = None
+    ) -> StandupNote:
+        """Save a person's answers for ``day``, keeping the parts they didn't give this time.
+
+        Args:
+            channel_id: the project.
+            user_id: who wrote it.
+            day: the standup's local date (their local today).
+            parts: some of ``yesterday``, ``today``, ``blockers`` (see :func:`maestro.standups.parse_note`).
+            now: when (aware); the current time when None.
+
+        Returns:
+            The note as saved.
+        """
+        now = now or utcnow()
+        key = self._notes(channel_id, day)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.hget(key, user_id)
+                    note = (
+                        StandupNote.model_validate_json(raw)
+                        if raw
+                        else StandupNote(user_id=user_id, date=day, updated_at=now)
+                    )
+                    note = StandupNote.model_validate({**note.model_dump(), **parts, "updated_at": now})
+                    pipe.multi()
+                    pipe.hset(key, user_id, note.model_dump_json())
+                    pipe.expire(key, DEFAULT_NOTE_TTL)
+                    pipe.zadd(f"{self._s(channel_id)}:noted", {user_id: now.timestamp()})
+                    pipe.execute()
+                    return note
+                except WatchError:
+                    continue
+
+    def note(self, channel_id: str, user_id: str, day: date) -> StandupNote | None:
+        """Return a person's note for ``day``, or None."""
+        raw = self.redis.hget(self._notes(channel_id, day), user_id)
+        return StandupNote.model_validate_json(raw) if raw else None
+
+    def notes(self, channel_id: str, day: date) -> dict[str, StandupNote]:
+        """Return every note of ``day`` by user id."""
+        raws = self.redis.hgetall(self._notes(channel_id, day))
+        return {_text(user): StandupNote.model_validate_json(raw) for user, raw in raws.items()}
+
+    # -- absences -----------------------------------------------------------------------------
+    def add_absence(self, user_id: str, absence: Absence, *, today: date) -> list[Absence]:
+        """Add an absence (joined with overlapping ones; past ones dropped); return them all."""
+        key = self._ooo(user_id)
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    current = _ABSENCES.validate_json(raw) if raw else []
+                    merged = merge_absences([*current, absence], today)
+                    pipe.multi()
+                    pipe.set(key, _ABSENCES.dump_json(merged))
+                    pipe.execute()
+                    return merged
+                except WatchError:
+                    continue
+
+    def clear_absences(self, user_id: str) -> bool:
+        """Forget a person's absences; False when there were none."""
+        return bool(self.redis.delete(self._ooo(user_id)))
+
+    def absences(self, user_ids: Iterable[str]) -> dict[str, list[Absence]]:
+        """Return the absences of these people (one MGET); people without any are left out."""
+        users = sorted(set(user_ids))
+        if not users:
+            return {}
+        raws = self.redis.mget([self._ooo(u) for u in users])
+        return {u: _ABSENCES.validate_json(raw) for u, raw in zip(users, raws, strict=True) if raw}
+
+    # -- participants -------------------------------------------------------------------------
+    def join(self, channel_id: str, user_id: str) -> None:
+        """Take part in the project's standup (``/standup join``)."""
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(f"{self._s(channel_id)}:joined", user_id)
+            pipe.srem(f"{self._s(channel_id)}:left", user_id)
+            pipe.execute()
+
+    def leave(self, channel_id: str, user_id: str) -> None:
+        """Stop taking part (``/standup leave``): no prompts, not listed as missing."""
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.srem(f"{self._s(channel_id)}:joined", user_id)
+            pipe.sadd(f"{self._s(channel_id)}:left", user_id)
+            pipe.execute()
+
+    def set_assignees(self, channel_id: str, user_ids: Iterable[str]) -> None:
+        """Replace the snapshot of people assigned open tasks (one MULTI/EXEC)."""
+        key = f"{self._s(channel_id)}:assignees"
+        users = sorted(set(user_ids))
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.sadd(key, "-", *users)  # "-" marks a snapshot that exists but may name nobody
+            pipe.expire(key, DEFAULT_ASSIGNEES_TTL)
+            pipe.execute()
+
+    def _queue_participants(self, pipe, channel_id: str, now: datetime) -> None:
+        s = self._s(channel_id)
+        since = (now - timedelta(days=DEFAULT_PARTICIPANT_DAYS)).timestamp()
+        pipe.smembers(f"{s}:joined")
+        pipe.smembers(f"{s}:left")
+        pipe.smembers(f"{s}:assignees")
+        pipe.zrangebyscore(f"{s}:noted", since, "+inf")
+
+    @staticmethod
+    def _participants(joined, left, assignees, noted) -> tuple[set[str], bool]:
+        everyone = {_text(u) for u in (*joined, *assignees, *noted)} - {"-"}
+        return everyone - {_text(u) for u in left}, bool(assignees)
+
+    def participants(self, channel_id: str, *, now: datetime) -> set[str]:
+        """Return who is expected at the standup: assignees ∪ recent note writers ∪ joined − left."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            self._queue_participants(pipe, channel_id, now)
+            people, _ = self._participants(*pipe.execute())
+        return people
+
+    def left(self, channel_id: str) -> set[str]:
+        """Return who left the project's standup."""
+        return {_text(u) for u in self.redis.smembers(f"{self._s(channel_id)}:left")}
+
+    # -- what was posted ----------------------------------------------------------------------
+    def record_standup(self, channel_id: str, day: date, ts: str, at: datetime) -> None:
+        """Record the scheduled standup of ``day`` as posted (message ``ts``, at ``at``).
+
+        Idempotent: recording the same day again keeps the first record, so "done since the last
+        standup" of a re-run still means the one before.
+        """
+        last_key, ts_key = f"{self._s(channel_id)}:last", f"{self._s(channel_id)}:ts:{day.isoformat()}"
+        while True:
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(last_key)
+                    raw = pipe.get(last_key)
+                    last = json.loads(raw) if raw else None
+                    pipe.multi()
+                    pipe.set(ts_key, ts, ex=DEFAULT_STANDUP_TS_TTL)
+                    if last is None or date.fromisoformat(last["day"]) < day:
+                        record = {
+                            "day": day.isoformat(),
+                            "at": at.isoformat(),
+                            "previous": last and last["at"],
+                        }
+                        pipe.set(last_key, json.dumps(record))
+                    pipe.execute()
+                    return
+                except WatchError:
+                    continue
+
+    def last_standup_before(self, channel_id: str, day: date) -> datetime | None:
+        """Return when the last scheduled standup before ``day`` was posted, or None."""
+        raw = self.redis.get(f"{self._s(channel_id)}:last")
+        if not raw:
+            return None
+        last = json.loads(raw)
+        value = last["at"] if date.fromisoformat(last["day"]) < day else last.get("previous")
+        return datetime.fromisoformat(value) if value else None
+
+    def standup_ts(self, channel_id: str, day: date) -> str | None:
+        """Return the ``ts`` of the scheduled standup of ``day`` once posted, else None."""
+        return _text(self.redis.get(f"{self._s(channel_id)}:ts:{day.isoformat()}"))
+
+    # -- prompts ------------------------------------------------------------------------------
+    def record_prompt(self, dm_channel: str, ts: str, *, channel_id: str, day: date, user_id: str) -> None:
+        """Remember a prompt DM, so a reply in its thread is read as that day's note."""
+        value = json.dumps({"channel": channel_id, "day": day.isoformat(), "user": user_id})
+        self.redis.set(f"{self._t}:standup-prompt:{dm_channel}:{ts}", value, ex=DEFAULT_PROMPT_TTL)
+
+    def prompt_for(self, dm_channel: str, thread_ts: str) -> tuple[str, date, str] | None:
+        """Return ``(channel_id, day, user_id)`` of the prompt whose thread this is, or None."""
+        raw = self.redis.get(f"{self._t}:standup-prompt:{dm_channel}:{thread_ts}")
+        if not raw:
+            return None
+        value = json.loads(raw)
+        return value["channel"], date.fromisoformat(value["day"]), value["user"]
+
+    # -- people's timezones -------------------------------------------------------------------
+    def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo | None]:
+        """Return each person's cached Slack timezone (None when not cached), one MGET."""
+        users = sorted(set(user_ids))
+        raws = self.redis.mget([self._tz(u) for u in users]) if users else []
+        return {u: _zone(_text(raw)) for u, raw in zip(users, raws, strict=True)}
+
+    def set_zone(self, user_id: str, tz: str) -> None:
+        """Cache a person's Slack timezone for :data:`DEFAULT_ZONE_TTL` (unknown names are ignored)."""
+        if _zone(tz) is not None:
+            self.redis.set(self._tz(user_id), tz, ex=DEFAULT_ZONE_TTL)
+
+    # -- the clock's view ---------------------------------------------------------------------
+    @staticmethod
+    def project_views(redis: Redis, projects: list[tuple[str, str]], *, now: datetime) -> list[ProjectView]:
+        """Return what the clock needs of every project, in two round trips whatever their number.
+
+        Args:
+            redis: the connection.
+            projects: ``(team_id, channel_id)`` pairs.
+            now: the tick's time (recent note writers count as participants).
+        """
+        if not projects:
+            return []
+        with redis.pipeline(transaction=False) as pipe:
+            for team_id, channel_id in projects:
+                pipe.get(schedule_key(team_id, channel_id))
+                StandupStore(redis, team_id)._queue_participants(pipe, channel_id, now)
+            answers = pipe.execute()
+        views = []
+        for index, (team_id, channel_id) in enumerate(projects):
+            raw, *sets = answers[index * 5 : index * 5 + 5]
+            people, has_assignees = StandupStore._participants(*sets)
+            schedule = StandupSchedule.model_validate_json(raw) if raw else StandupSchedule()
+            views.append(ProjectView(team_id, channel_id, schedule, people, has_assignees=has_assignees))
+        pairs = sorted({(v.team_id, u) for v in views for u in v.participants})
+        if pairs:
+            with redis.pipeline(transaction=False) as pipe:
+                for team_id, user in pairs:
+                    pipe.get(f"maestro:{team_id}:user-tz:{user}")
+                    pipe.get(f"maestro:{team_id}:standup-ooo:{user}")
+                answers = pipe.execute()
+            found = {pair: (answers[2 * i], answers[2 * i + 1]) for i, pair in enumerate(pairs)}
+            for view in views:
+                for user in view.participants:
+                    tz, ooo = found[(view.team_id, user)]
+                    view.zones[user] = _zone(_text(tz))
+                    if ooo:
+                        view.absences[user] = _ABSENCES.validate_json(ooo)
+        return views
