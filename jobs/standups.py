@@ -81,6 +81,9 @@ def post_standup(
             job = get_current_job()
             claim = f"standup-request:{channel_id}:{job.id if job else new_id()}"
         standup = build_standup(runtime.redis, team_id, channel_id, day, now=now)
+        if scheduled and standup.is_empty:
+            log["outcome"] = "nothing to report"  # an empty or finished board gets no daily post
+            return None
         messages = build_standup_messages(standup)
         try:
             ts = post_once(runtime, tasks, claim, channel=channel_id, **messages[0])

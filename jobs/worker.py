@@ -18,6 +18,9 @@ def build_worker(runtime: Runtime, *, name: str | None = None, worker_class: typ
     """
     set_runtime(runtime)
     import jobs.commands  # noqa: F401 - loaded before forking, like the brain
+    import jobs.home  # noqa: F401
+    import jobs.reports  # noqa: F401
+    import jobs.standups  # noqa: F401
     import jobs.threads  # noqa: F401
     from jobs.brains import brain_for
 

@@ -580,6 +580,21 @@ class Standup(BaseModel):
     away: dict[str, date] = Field(default_factory=dict)
     board: Progress = Field(default_factory=Progress)
 
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to report: no group with news, no escalation, no risk, no sprint.
+
+        A scheduled standup that is empty is not posted (a channel with a finished or empty board
+        gets no daily post); ``/standup`` on request still posts it.
+        """
+        return (
+            all(group.is_empty for group in self.groups)
+            and not self.escalations
+            and not self.risks
+            and self.sprint is None
+            and not self.board.total - self.board.completed
+        )
+
 
 def _group_key(assignee: Assignee | None) -> tuple:
     if assignee is None:

@@ -11,7 +11,7 @@ from jobs.queues import QUEUE_NAMES
 from jobs.standups import post_standup, send_standup_prompt
 from maestro.standup_cards import ACTION_WRITE, NOTE_INPUT_IDS, VIEW_NOTE
 from maestro.standup_store import StandupStore
-from maestro.store import TaskStore
+from maestro.store import NewTask, TaskStore
 from sandbox import payloads
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
@@ -110,6 +110,7 @@ def test_standup_now_shows_notes_escaped_away_people_and_who_is_missing(sender, 
 
 def test_a_note_after_the_standup_goes_into_its_thread(sender, sandbox, redis, run_jobs):
     sender.command("/standup", "schedule 09:30 UTC daily")
+    TaskStore(redis, TEAM).create_task(CHANNEL, NewTask(title="Login API"), actor=ALICE, source="t1")
     assert post_standup(TEAM, CHANNEL, today().isoformat()) is not None  # what the clock enqueues
     assert post_standup(TEAM, CHANNEL, today().isoformat()) is not None  # a re-run posts nothing new
     (posted,) = standups_posted(sandbox)

@@ -119,6 +119,7 @@ def test_a_restart_within_the_grace_still_posts_and_a_longer_outage_logs_one_mis
     runtime, redis, sandbox, run_jobs
 ):
     berlin_project(redis)
+    TaskStore(redis, TEAM).create_task(CHANNEL, NewTask(title="Login API"), actor=ALICE, source="t1")
     handler = Captured()
     logging.getLogger("maestro.clock").addHandler(handler)
     try:
@@ -257,3 +258,10 @@ def test_round_trips_do_not_grow_with_the_board_or_the_number_of_projects(monkey
         TaskStore(redis, TEAM).ensure_project(f"C0MANY{n}")
     ticking(2)
     assert ticking(3) == one  # nothing newly due: as many round trips for 31 projects as for 1
+
+
+def test_a_scheduled_standup_with_nothing_to_report_is_not_posted(runtime, redis, sandbox, run_jobs):
+    berlin_project(redis)  # a board with no tasks, notes, risks or escalations
+    assert standup_claims(tick(runtime, utc(2026, 11, 24, 8, 30))) == [f"standup:{TEAM}:{CHANNEL}:2026-11-24"]
+    assert run_jobs() == 0
+    assert top_level(sandbox) == []
