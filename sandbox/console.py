@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import payloads
@@ -39,6 +41,8 @@ Console commands:
   :reply N text        mention the bot in the thread of message #N
   :press N             press button [N] from the last listing
   :example NAME        /orchestrate one of the seeds' requests: orders, milestones, tracks
+  :home                open the Maestro app's Home tab (your board) as the current user
+  :files               the files uploaded to the channel (e.g. /report timeline's chart)
   :wait [S]            wait S seconds (default 3) for more bot activity
   :user U0BOB|bob      act as another user
   :channel C0GENERAL   switch channel (#general works too)
@@ -324,6 +328,25 @@ class Console:
         self._report(sent, "/orchestrate")
         self._await_activity()
 
+    def home(self) -> None:
+        """``:home`` — open the Home tab as the current user (an ``app_home_opened`` event)."""
+        sent = self.sender.event(payloads.app_home_opened(self.user))
+        self._report(sent, "opening the Home tab")
+        self._await_activity()
+
+    def files(self) -> None:
+        """``:files`` — list the files shared in the current channel, saved to disk so they can be opened."""
+        folder = Path(tempfile.gettempdir()) / "maestro-sandbox-files"
+        shared = [f for f in self.ws.files() if self.channel in f.get("channels", []) and f.get("content")]
+        if not shared:
+            self.say(f"(no files in #{channel_name(self.channel)})")
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        for record in shared:
+            path = folder / f"{record['id']}-{Path(record.get('name') or 'file').name}"
+            path.write_bytes(record["content"])
+            self.say(f"{record.get('title') or record.get('name')} · {len(record['content'])} bytes · {path}")
+
     def mention(self, text: str, thread_ts: str | None = None) -> None:
         """Send ``text`` as an app_mention from the current user."""
         event = payloads.app_mention(text, user=self.user, channel=self.channel, thread_ts=thread_ts)
@@ -479,6 +502,8 @@ class Console:
                 "channel": lambda: self.switch_channel(arg),
                 "users": self.users,
                 "example": lambda: self.example(arg),
+                "home": self.home,
+                "files": self.files,
             }
             action = actions.get(name)
             if action is None:
