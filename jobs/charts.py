@@ -77,6 +77,8 @@ def render_timeline_png(timeline: Timeline, *, max_rows: int = MAX_CHART_ROWS) -
     if timeline.sprint:
         end = timeline.sprint.end + timedelta(days=1)
         axes.axvline(mdates.date2num(end), color="#5f6368", linestyle="--", linewidth=1.2, label="sprint end")
+    low, high = axes.get_xlim()  # a day of room, so a today or sprint-end line never sits on the frame
+    axes.set_xlim(min(low, mdates.date2num(today)) - 1, high + 1)
     axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
     axes.grid(axis="x", color="#e8eaed")
@@ -90,7 +92,8 @@ def render_timeline_png(timeline: Timeline, *, max_rows: int = MAX_CHART_ROWS) -
     handles += [Patch(color=RAG_COLOURS[rag], label=rag.value) for rag in Rag] + [
         Patch(color=DONE_COLOUR, label="done")
     ]
-    axes.legend(handles=handles, fontsize=7, loc="lower right", ncols=3)
+    # Below the axes, so it never covers a bar.
+    axes.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=6)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
