@@ -11,6 +11,9 @@ nothing to report (an empty board) the requester is told, ephemerally, and nothi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from rq import get_current_job
@@ -27,11 +30,12 @@ from maestro.report_cards import (
     build_status_report_messages,
     build_timeline_messages,
 )
-from maestro.report_data import read_project, read_status_report
+from maestro.report_data import ProjectSnapshot, read_project, read_status_report
 from maestro.reports import ReportReason, build_dependency_map
 from maestro.risk_cards import build_risk_register_messages
 from maestro.risk_store import RiskStore
 from maestro.sprint_store import SprintStore
+from maestro.sprints import Sprint, SprintStatus
 from maestro.standup_schedule import load_schedule
 from maestro.store import TaskStore
 from maestro.timeline import Timeline, build_timeline
@@ -59,53 +63,108 @@ def _claim(claim: str | None, kind: str) -> str:
     return f"report:{kind}:{job.id if job else new_id()}"
 
 
-def _tell_once(
-    runtime: Runtime,
-    store: TaskStore,
-    claim: str,
-    text: str,
+@dataclass
+class _ReportJob:
+    """What every report job starts with: its runtime, claim and requester, and its log line.
+
+    Attributes:
+        claim: the prefix of the report's post claims (``report:deps:<trigger id>``).
+        requester, response_url: who asked, told ephemerally when nothing is posted (None: the clock).
+        log: the job's log fields (:func:`jobs.observe.job_log`); ``outcome`` is set here.
+    """
+
+    runtime: Runtime
+    store: TaskStore
+    team_id: str
+    channel_id: str
+    claim: str
+    requester: str | None
+    response_url: str | None
+    log: dict[str, Any]
+
+    def tell(self, text: str) -> None:
+        """Tell the requester ``text`` ephemerally, once per claim (nobody asked: say nothing)."""
+        if not self.requester and not self.response_url:
+            return
+        name = f"{self.claim}:reply"
+        if self.store.claim_post(name):
+            tell_requester(
+                self.runtime,
+                text=text,
+                channel_id=self.channel_id,
+                user_id=self.requester or "",
+                response_url=self.response_url,
+            )
+            self.store.confirm_post(name, "sent")
+
+    def nothing(self, text: str, outcome: str = "empty") -> str:
+        """Tell the requester why nothing is posted; log and return ``outcome``."""
+        self.tell(text)
+        self.log["outcome"] = outcome
+        return outcome
+
+    def read(self) -> ProjectSnapshot | None:
+        """Read the project (:func:`maestro.report_data.read_project`); None, told, if the board is empty."""
+        project = read_project(self.runtime.redis, self.team_id, self.channel_id)
+        if not project.tasks:
+            self.nothing(EMPTY_BOARD)
+            return None
+        return project
+
+    def post(self, messages: list[dict[str, Any]], claim: str | None = None) -> str | None:
+        """Post the first message in the channel and the rest in its thread, each once; return the first's ts.
+
+        When the bot can't post in the channel, the requester is told how to invite it and None
+        is returned; None too while another run of this job is posting it.
+        """
+        claim = claim or self.claim
+        try:
+            ts = post_once(self.runtime, self.store, claim, channel=self.channel_id, **messages[0])
+            if ts is None:
+                return None  # another run of this job is posting it
+            for number, message in enumerate(messages[1:], start=2):
+                post_once(
+                    self.runtime,
+                    self.store,
+                    f"{claim}:{number}",
+                    channel=self.channel_id,
+                    thread_ts=ts,
+                    **message,
+                )
+            return ts
+        except UserError as refused:
+            self.tell(f":warning: {refused.message}")
+            return None
+
+    def done(self, ts: str | None, outcome: str = "posted") -> str:
+        """Log ``outcome`` (``not posted`` without a ts) and return the ts or ``not posted``."""
+        self.log["outcome"] = outcome if ts else "not posted"
+        return ts or "not posted"
+
+
+@contextmanager
+def _report_job(
+    name: str,
+    command: str,
+    team_id: str,
     channel_id: str,
-    requester: str | None,
-    response_url: str | None,
-) -> None:
-    """Tell the requester ``text`` ephemerally, once per claim (nobody asked: say nothing)."""
-    if not requester and not response_url:
-        return
-    name = f"{claim}:reply"
-    if store.claim_post(name):
-        tell_requester(
-            runtime, text=text, channel_id=channel_id, user_id=requester or "", response_url=response_url
+    claim: str,
+    requester: str | None = None,
+    response_url: str | None = None,
+) -> Iterator[_ReportJob]:
+    """Open a report job: its runtime and task store, its claim (:func:`_claim`) and its log line."""
+    runtime = get_runtime()
+    with job_log(name, team=team_id, channel=channel_id, command=command) as log:
+        yield _ReportJob(
+            runtime=runtime,
+            store=TaskStore(runtime.redis, team_id),
+            team_id=team_id,
+            channel_id=channel_id,
+            claim=claim,
+            requester=requester,
+            response_url=response_url,
+            log=log,
         )
-        store.confirm_post(name, "sent")
-
-
-def _post_messages(
-    runtime: Runtime, store: TaskStore, claim: str, channel_id: str, messages: list[dict[str, Any]]
-) -> str | None:
-    """Post the first message in the channel and the rest in its thread, each once; return the first's ts."""
-    ts = post_once(runtime, store, claim, channel=channel_id, **messages[0])
-    if ts is None:
-        return None  # another run of this job is posting it
-    for number, message in enumerate(messages[1:], start=2):
-        post_once(runtime, store, f"{claim}:{number}", channel=channel_id, thread_ts=ts, **message)
-    return ts
-
-
-def _post_or_tell(
-    runtime: Runtime,
-    store: TaskStore,
-    claim: str,
-    channel_id: str,
-    messages: list[dict[str, Any]],
-    requester: str | None,
-    response_url: str | None,
-) -> str | None:
-    """Post the messages; when the bot can't post in the channel, tell the requester how to invite it."""
-    try:
-        return _post_messages(runtime, store, claim, channel_id, messages)
-    except UserError as refused:
-        _tell_once(runtime, store, claim, f":warning: {refused.message}", channel_id, requester, response_url)
-        return None
 
 
 def post_status_report(
@@ -130,57 +189,58 @@ def post_status_report(
         response_url: the command's ``response_url``, for that reply.
 
     Returns:
-        The report message's ``ts``, or an outcome: ``empty``, ``in progress``, ``not posted``.
+        The report message's ``ts``, or an outcome: ``empty``, ``not posted``.
     """
-    runtime = get_runtime()
-    with job_log(
-        "post_status_report", team=team_id, channel=channel_id, command=f"report status {reason}"
-    ) as log:
-        store = TaskStore(runtime.redis, team_id)
-        claim = _claim(claim, f"status-{reason}")
-        project = read_project(runtime.redis, team_id, channel_id)
-        if not project.tasks:
-            _tell_once(runtime, store, claim, EMPTY_BOARD, channel_id, requester, response_url)
-            log["outcome"] = "empty"
+    with _report_job(
+        "post_status_report",
+        f"report status {reason}",
+        team_id,
+        channel_id,
+        _claim(claim, f"status-{reason}"),
+        requester,
+        response_url,
+    ) as job:
+        project = job.read()
+        if project is None:
             return "empty"
-        report = read_status_report(runtime.redis, team_id, channel_id, reason=reason, project=project)
-        ts = _post_or_tell(
-            runtime, store, claim, channel_id, build_status_report_messages(report), requester, response_url
-        )
-        log["outcome"] = report.overall.value if ts else "not posted"
-        return ts or "not posted"
+        report = read_status_report(job.runtime.redis, team_id, channel_id, reason=reason, project=project)
+        return job.done(job.post(build_status_report_messages(report)), report.overall.value)
+
+
+def sprint_report_claim(sprint: Sprint) -> str:
+    """Return a sprint report's claim: ``report:sprint:<id>:last-day`` while it runs, ``…:closed`` after.
+
+    The clock asks for a report on the sprint's last day and the sprint's close asks again: each
+    posts once, and a last-day report never stands in for the report at close.
+    """
+    return f"report:sprint:{sprint.id}:{'closed' if sprint.status is SprintStatus.CLOSED else 'last-day'}"
 
 
 def post_sprint_report(team_id: str, channel_id: str, sprint_id: str) -> str:
-    """Post the report of sprint ``sprint_id`` (at its close), once per sprint: claim ``report:sprint:<id>``.
+    """Post the report of sprint ``sprint_id``: once on its last day, once more when it is closed.
 
-    Sprint close and the clock may both ask; only the first posts. The sprint records the
-    report's ``ts``.
+    The clock enqueues it at standup time on the active sprint's last day (``Sprint report —
+    Sprint 7 — last day``); :func:`jobs.sprints.close_sprint` enqueues it after the close
+    (``… (closed)``). Each posts once (:func:`sprint_report_claim`); a last-day run that starts
+    after the close posts the closed report (its claim is shared with the close's). Only the
+    closed report's ``ts`` is recorded on the sprint.
 
     Returns:
         The report message's ``ts``, or ``no sprint`` / ``not posted``.
     """
-    runtime = get_runtime()
-    with job_log("post_sprint_report", team=team_id, channel=channel_id, command="report sprint") as log:
-        store, sprints = TaskStore(runtime.redis, team_id), SprintStore(runtime.redis, team_id)
-        project = read_project(runtime.redis, team_id, channel_id, sprint_id=sprint_id)
-        if project.sprint is None:
-            log["outcome"] = "no sprint"
+    with _report_job("post_sprint_report", "report sprint", team_id, channel_id, "report:sprint") as job:
+        project = read_project(job.runtime.redis, team_id, channel_id, sprint_id=sprint_id)
+        sprint = project.sprint
+        if sprint is None:
+            job.log["outcome"] = "no sprint"
             return "no sprint"
-        report = read_status_report(runtime.redis, team_id, channel_id, reason="sprint-end", project=project)
-        ts = _post_or_tell(
-            runtime,
-            store,
-            f"report:sprint:{sprint_id}",
-            channel_id,
-            build_status_report_messages(report),
-            None,
-            None,
+        report = read_status_report(
+            job.runtime.redis, team_id, channel_id, reason="sprint-end", project=project
         )
-        if ts and project.sprint.report_ts != ts:
-            sprints.set_report_ts(channel_id, sprint_id, ts)
-        log["outcome"] = report.overall.value if ts else "not posted"
-        return ts or "not posted"
+        ts = job.post(build_status_report_messages(report), claim=sprint_report_claim(sprint))
+        if ts and sprint.status is SprintStatus.CLOSED and sprint.report_ts != ts:
+            SprintStore(job.runtime.redis, team_id).set_report_ts(channel_id, sprint_id, ts)
+        return job.done(ts, report.overall.value)
 
 
 def post_dependency_map(
@@ -194,32 +254,30 @@ def post_dependency_map(
 ) -> str:
     """Post seed 001's dependency map of the project, or of one task or milestone (``focus``) and neighbours.
 
+    The open RED risks head it (issue 5: they appear in every report).
+
     Returns:
         The map message's ``ts``, or an outcome: ``empty``, ``not found``, ``not posted``.
     """
-    runtime = get_runtime()
-    with job_log("post_dependency_map", team=team_id, channel=channel_id, command="report deps") as log:
-        store = TaskStore(runtime.redis, team_id)
-        claim = _claim(claim, "deps")
-        project = read_project(runtime.redis, team_id, channel_id)
-        if not project.tasks:
-            _tell_once(runtime, store, claim, EMPTY_BOARD, channel_id, requester, response_url)
-            log["outcome"] = "empty"
+    with _report_job(
+        "post_dependency_map",
+        "report deps",
+        team_id,
+        channel_id,
+        _claim(claim, "deps"),
+        requester,
+        response_url,
+    ) as job:
+        project = job.read()
+        if project is None:
             return "empty"
         try:
             dep_map = build_dependency_map(
                 project.tasks, project.milestones, focus=focus, today=project.today
             )
         except UserError as missing:
-            _tell_once(
-                runtime, store, claim, f":warning: {missing.message}", channel_id, requester, response_url
-            )
-            log["outcome"] = "not found"
-            return "not found"
-        messages = build_dependency_map_messages(dep_map)
-        ts = _post_or_tell(runtime, store, claim, channel_id, messages, requester, response_url)
-        log["outcome"] = "posted" if ts else "not posted"
-        return ts or "not posted"
+            return job.nothing(f":warning: {missing.message}", "not found")
+        return job.done(job.post(build_dependency_map_messages(dep_map, project.risks)))
 
 
 def post_timeline(
@@ -232,32 +290,31 @@ def post_timeline(
 ) -> str:
     """Post seed 001's Gantt-style timeline as monospace text, then its PNG chart in the message's thread.
 
-    The upload (``files_upload_v2``) has its own claim, so a re-run after a failed upload uploads
-    once and reposts nothing.
+    The open RED risks head it (issue 5). The upload (``files_upload_v2``) has its own claim, so a
+    re-run after a failed upload uploads once and reposts nothing.
 
     Returns:
         The timeline message's ``ts``, or an outcome: ``empty``, ``not posted``.
     """
-    runtime = get_runtime()
-    with job_log("post_timeline", team=team_id, channel=channel_id, command="report timeline") as log:
-        store = TaskStore(runtime.redis, team_id)
-        claim = _claim(claim, "timeline")
-        project = read_project(runtime.redis, team_id, channel_id)
-        if not project.tasks:
-            _tell_once(runtime, store, claim, EMPTY_BOARD, channel_id, requester, response_url)
-            log["outcome"] = "empty"
+    with _report_job(
+        "post_timeline",
+        "report timeline",
+        team_id,
+        channel_id,
+        _claim(claim, "timeline"),
+        requester,
+        response_url,
+    ) as job:
+        project = job.read()
+        if project is None:
             return "empty"
         timeline = build_timeline(
             project.tasks, project.milestones, sprint=project.sprint, today=project.today, now=project.now
         )
-        messages = build_timeline_messages(timeline)
-        ts = _post_or_tell(runtime, store, claim, channel_id, messages, requester, response_url)
-        if ts is None:
-            log["outcome"] = "not posted"
-            return "not posted"
-        _upload_chart(runtime, store, f"{claim}:png", channel_id, ts, timeline)
-        log["outcome"] = "posted"
-        return ts
+        ts = job.post(build_timeline_messages(timeline, project.risks))
+        if ts is not None:
+            _upload_chart(job.runtime, job.store, f"{job.claim}:png", channel_id, ts, timeline)
+        return job.done(ts)
 
 
 def _upload_chart(
@@ -297,17 +354,17 @@ def post_risk_register(
     Returns:
         The register message's ``ts``, or an outcome: ``empty``, ``not posted``.
     """
-    runtime = get_runtime()
-    with job_log("post_risk_register", team=team_id, channel=channel_id, command="report risks") as log:
-        store = TaskStore(runtime.redis, team_id)
-        claim = _claim(claim, "risks")
-        risks = RiskStore(runtime.redis, team_id).list(channel_id, open_only=True)
+    with _report_job(
+        "post_risk_register",
+        "report risks",
+        team_id,
+        channel_id,
+        _claim(claim, "risks"),
+        requester,
+        response_url,
+    ) as job:
+        risks = RiskStore(job.runtime.redis, team_id).list(channel_id, open_only=True)
         if not risks:
-            _tell_once(runtime, store, claim, NO_RISKS, channel_id, requester, response_url)
-            log["outcome"] = "empty"
-            return "empty"
-        today = utcnow().astimezone(load_schedule(runtime.redis, team_id, channel_id).zone).date()
-        messages = build_risk_register_messages(risks, generated=today)
-        ts = _post_or_tell(runtime, store, claim, channel_id, messages, requester, response_url)
-        log["outcome"] = "posted" if ts else "not posted"
-        return ts or "not posted"
+            return job.nothing(NO_RISKS)
+        today = utcnow().astimezone(load_schedule(job.runtime.redis, team_id, channel_id).zone).date()
+        return job.done(job.post(build_risk_register_messages(risks, generated=today)))

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS, task_line
 from maestro.models import Assignee, TaskStatus
 from maestro.reports import Blocker, DependencyMap, DepNode, DepRef, MilestoneRow, StatusReport
-from maestro.risk_cards import rag_label, risk_line
-from maestro.risks import Rag
+from maestro.risk_cards import rag_label, report_risk_entry, risk_line
+from maestro.risks import Rag, Risk
+from maestro.sprints import SprintStatus
 from maestro.text import escape, truncate
 from maestro.timeline import Timeline, render_timeline_text
 
@@ -48,6 +49,9 @@ FIRST_DEP_NODES = 8
 
 TITLE_CHARS = 48
 """Characters of a task or milestone title inside a report line."""
+
+MAX_RED_RISKS = 5
+"""Open RED risks listed at the top of the dependency map and the timeline; the rest are counted."""
 
 
 def _section(text: str) -> dict:
@@ -176,22 +180,29 @@ REPORT_TITLES = {
 
 
 def report_title(report: StatusReport) -> str:
-    """Return the report's heading, e.g. ``Weekly progress review — Sprint 7 — Checkout`` (unescaped)."""
+    """Return the report's heading, e.g. ``Weekly progress review — Sprint 7 — Checkout`` (unescaped).
+
+    A sprint report says ``Sprint report — Sprint 7 — Checkout (closed)`` once the sprint is
+    closed, and ``Sprint report — Sprint 7 — Checkout — last day`` while it still runs (the clock
+    posts one on its last day).
+    """
     title = f"{REPORT_TITLES[report.reason]} — {report.scope}"
     if report.reason == "request" and report.sprint is None:
         title = "Status report — the whole board"
-    if report.reason == "sprint-end":
-        title += " (closed)"
+    if report.reason == "sprint-end" and report.sprint is not None:
+        title += " (closed)" if report.sprint.status is SprintStatus.CLOSED else " — last day"
     return title
 
 
 def milestone_line(row: MilestoneRow) -> str:
     """Return one milestone summary line (mrkdwn).
 
-    Example: ``:red_circle: RED *M1.4 — Gateway* · 20% of 5 · backend (agent) — T-7 blocked 3.1 days``.
+    Example: ``:red_circle: RED *M1.4 — Gateway* · 20% of 5 · backend (agent) · gates 0/2 — T-7 blocked
+    3.1 days``; with its work done and a gate unmet: ``… · 100% of 5 · … — gates 1/2 met``.
     """
     label = escape(row.key) + (f" — {_title(row.title, 40)}" if row.title else "")
-    gates = f" · gates {row.gates_met}/{row.gates}" if row.gates else ""
+    # Awaiting its gates, the reason already says ``gates 1/3 met``.
+    gates = f" · gates {row.gates_met}/{row.gates}" if row.gates and not row.status.awaiting_gates else ""
     return _line(
         f"{rag_label(row.rag)} *{label}* · {row.percent}% of {row.tasks} · {_owner(row.owner)}{gates}"
         f" — {escape(row.status.why)}"
@@ -285,7 +296,7 @@ def build_status_report_messages(report: StatusReport) -> list[dict]:
         ),
         _Part(
             "Risks and issues",
-            [_line(risk_line(r)) for r in report.risks],
+            [report_risk_entry(r) for r in report.risks],
             min(8, max(5, reds)),
             60,
             "_No open risks._",
@@ -313,6 +324,27 @@ def build_status_report_messages(report: StatusReport) -> list[dict]:
         parts = parts[1:]
     fallback = f"{title}: {report.overall.value} · {report.progress.percent}% done"
     return _messages(title, escape(fallback), first, parts)
+
+
+# -- open RED risks ------------------------------------------------------------------------------
+
+
+def red_risk_blocks(risks: Sequence[Risk]) -> list[dict]:
+    """Return the "Open RED risks" section every report carries (issue 5), or ``[]`` when there's none.
+
+    One :func:`maestro.risk_cards.risk_line` per open RED risk, the first :data:`MAX_RED_RISKS`;
+    the rest are counted (``… and 3 more``).
+
+    Args:
+        risks: the project's risks (only open RED ones are shown).
+    """
+    reds = [r for r in risks if r.is_open and r.rag is Rag.RED]
+    if not reds:
+        return []
+    lines = [_line(risk_line(r)) for r in reds[:MAX_RED_RISKS]]
+    if len(reds) > MAX_RED_RISKS:
+        lines.append(f"_… and {len(reds) - MAX_RED_RISKS} more._ `/report risks` posts the register.")
+    return _sections(f"*Open RED risks* ({len(reds)})", lines)
 
 
 # -- dependency map ------------------------------------------------------------------------------
@@ -366,11 +398,13 @@ def dep_node_text(node: DepNode) -> str:
     return "\n".join(lines)
 
 
-def build_dependency_map_messages(dep_map: DependencyMap) -> list[dict]:
+def build_dependency_map_messages(dep_map: DependencyMap, risks: Sequence[Risk] = ()) -> list[dict]:
     """Return seed 001's dependency map as messages: the first entries to the channel, the rest in its thread.
 
     Args:
         dep_map: the computed map.
+        risks: the project's open risks; the RED ones are listed under the heading
+            (:func:`red_risk_blocks`).
 
     Returns:
         A non-empty list of ``{"text", "blocks"}`` messages; past :data:`MAX_DEP_NODES` entries
@@ -385,7 +419,7 @@ def build_dependency_map_messages(dep_map: DependencyMap) -> list[dict]:
     notes = [f"Generated: {dep_map.generated.isoformat()}"]
     if dep_map.omitted:
         notes.append(f"{dep_map.omitted} tasks without open dependencies not shown")
-    first = [_header(escape(title)), _context(" · ".join(notes))]
+    first = [_header(escape(title)), _context(" · ".join(notes)), *red_risk_blocks(risks)]
     if not dep_map.nodes:
         first.append(_section("No dependencies between open tasks. Add one: `/task new … --after T-1`."))
         return [{"text": escape(title), "blocks": first}]
@@ -403,12 +437,13 @@ def build_dependency_map_messages(dep_map: DependencyMap) -> list[dict]:
 # -- timeline ------------------------------------------------------------------------------------
 
 
-def build_timeline_messages(timeline: Timeline) -> list[dict]:
+def build_timeline_messages(timeline: Timeline, risks: Sequence[Risk] = ()) -> list[dict]:
     """Return the Gantt-style timeline (seed 001) as one channel message with a monospace block.
 
     The text is :func:`maestro.timeline.render_timeline_text` (at most 60 columns, 30 rows, the
-    rest counted), escaped, in code blocks of at most 3,000 characters each. The PNG chart is
-    uploaded into the message's thread by the job.
+    rest counted), escaped, in code blocks of at most 3,000 characters each, under the open RED
+    risks (:func:`red_risk_blocks`, from ``risks``) when there are any. The PNG chart is uploaded
+    into the message's thread by the job.
 
     Returns:
         ``[{"text", "blocks"}]``.
@@ -422,7 +457,7 @@ def build_timeline_messages(timeline: Timeline) -> list[dict]:
         else:
             current = f"{current}\n{line}" if current else line
     chunks.append(current)
-    blocks = [_header(escape("Timeline" + timeline.title.removeprefix("TIMELINE")))]
+    blocks = [_header(escape("Timeline" + timeline.title.removeprefix("TIMELINE"))), *red_risk_blocks(risks)]
     blocks += [_section(f"```{chunk}```") for chunk in chunks]
     kind = "milestone" if timeline.mode == "milestone" else "task"
     blocks.append(_context(f"One bar per {kind} · {len(timeline.rows)} in all · the chart is in the thread"))

@@ -1,15 +1,15 @@
 """Reading what the TPM's reports need from Redis, then computing them (compute → render → post).
 
-:func:`read_project` reads a project's board, sprint and milestones in a fixed number of round
-trips whatever the board's size (the board with :meth:`TaskStore.list_tasks`; everything else is
-filtered in memory). :func:`read_status_report` adds the risks and escalations and computes seed
+:func:`read_project` reads a project's board, sprint, milestones and open risks in a fixed number
+of round trips whatever the board's size (the board with :meth:`TaskStore.list_tasks`; everything
+else is filtered in memory). :func:`read_status_report` adds the escalations and computes seed
 001's RAG status report. The jobs in :mod:`jobs.reports` post what these return; the benchmark
 ``bench/tpm_reports.py`` times them with 100, 1,000 and 10,000 tasks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from redis import Redis
@@ -18,6 +18,7 @@ from maestro.escalations import EscalationStore
 from maestro.models import Task, utcnow
 from maestro.reports import ReportReason, StatusReport, build_status_report
 from maestro.risk_store import RiskStore
+from maestro.risks import Risk
 from maestro.sprint_store import SprintStore
 from maestro.sprints import Milestone, Sprint
 from maestro.standup_schedule import load_schedule
@@ -32,6 +33,7 @@ class ProjectSnapshot:
         tasks: the whole board, in key order.
         sprint: the sprint asked for, else the active one, else None.
         milestones: the project's milestones, in key order.
+        risks: the project's open risks, worst first (every report shows the RED ones).
         now: the read's instant, in the project's timezone.
         today: the project's local date at ``now``.
     """
@@ -41,12 +43,13 @@ class ProjectSnapshot:
     milestones: list[Milestone]
     now: datetime
     today: date
+    risks: list[Risk] = field(default_factory=list)
 
 
 def read_project(
     redis: Redis, team_id: str, channel_id: str, *, sprint_id: str | None = None, now: datetime | None = None
 ) -> ProjectSnapshot:
-    """Read a project's board, sprint and milestones (about six round trips, whatever the board's size).
+    """Read a project's board, sprint, milestones and open risks (about eight round trips, whatever its size).
 
     Args:
         redis: the connection.
@@ -65,6 +68,7 @@ def read_project(
         milestones=sprints.milestones(channel_id),
         now=local_now,
         today=local_now.date(),
+        risks=RiskStore(redis, team_id).list(channel_id, open_only=True),
     )
 
 
@@ -96,7 +100,7 @@ def read_status_report(
         tasks=project.tasks,
         sprint=project.sprint,
         milestones=project.milestones,
-        risks=RiskStore(redis, team_id).list(channel_id, open_only=True),
+        risks=project.risks,
         escalations=escalations.open_escalations(channel_id),
         now=project.now,
         today=project.today,

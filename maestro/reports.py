@@ -69,6 +69,11 @@ def natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.upper()))
 
 
+def gates_met(milestone: Milestone) -> int:
+    """Return how many of a milestone's gate criteria are marked met (indexes past its gates ignored)."""
+    return len({i for i in milestone.gates_met if 0 <= i < len(milestone.gates)})
+
+
 def _owner(tasks: Sequence[Task]) -> Assignee | None:
     """The most common assignee of ``tasks`` (ties: the first seen), or None."""
     counts = Counter((t.assignee.kind, t.assignee.id) for t in tasks if t.assignee)
@@ -99,12 +104,16 @@ class GroupRag(BaseModel):
         why: short plain text, e.g. ``T-7 blocked 3.2 days`` or ``finishes 5 days late`` (keys
             only, no user text).
         projected: when the group's last task is done, on the current plan (None: no tasks).
-        slip_days: days ``projected`` falls after the due date (0 when on time or no due date).
+        slip_days: days ``projected`` falls after the due date (0 when on time or no due date);
+            while awaiting gates, days today falls after it.
+        done: every task finished and every gate met.
+        awaiting_gates: every task finished, but a gate is not met yet (not done).
     """
 
     rag: Rag
     why: str
     done: bool = False
+    awaiting_gates: bool = False
     projected: date | None = None
     slip_days: int = 0
 
@@ -118,8 +127,14 @@ def group_rag(
     today: date,
     blocked_days: float = DEFAULT_BLOCKED_DAYS,
     slip_days: int = DEFAULT_SLIP_DAYS,
+    gates: int = 0,
+    gates_met: int = 0,
 ) -> GroupRag:
     """Rate a group of tasks by the module's RAG rule.
+
+    A milestone's gate criteria say it is reached (seeds 000 and 001, "Milestone Gates"): with
+    every task finished but a gate unmet it is not done but AMBER, ``gates 1/3 met`` (RED once
+    more than ``slip_days`` past its due date).
 
     Args:
         tasks: the group's tasks.
@@ -129,13 +144,21 @@ def group_rag(
         today: the project's date now.
         blocked_days: days BLOCKED that make a group RED.
         slip_days: days late that make a group RED (more than this many).
+        gates: how many gate criteria the group (a milestone) has; 0 for a sprint or a label.
+        gates_met: how many of them are marked met.
 
     Returns:
         The rating, the reason, and the projected finish date.
     """
     if tasks and all(not t.is_open for t in tasks):
         ends = [_local_date(t.completed_at, now) for t in tasks if t.completed_at]
-        return GroupRag(rag=Rag.GREEN, why="done", done=True, projected=max(ends, default=today))
+        finished = max(ends, default=today)
+        if gates_met >= gates:
+            return GroupRag(rag=Rag.GREEN, why="done", done=True, projected=finished)
+        late = max(0, (today - due).days) if due else 0
+        why = f"gates {gates_met}/{gates} met" + (f", {_plural(late, 'day')} past due {due}" if late else "")
+        rag = Rag.RED if late > slip_days else Rag.AMBER
+        return GroupRag(rag=rag, why=why, awaiting_gates=True, projected=finished, slip_days=late)
     dates = [_local_date(finish[t.key], now) for t in tasks if t.key in finish]
     projected = max(dates, default=today)
     slip = max(0, (projected - due).days) if due else 0
@@ -315,7 +338,7 @@ def _milestone_rows(
                     today=today,
                     blocked_days=blocked_days,
                     gates=len(milestone.gates),
-                    gates_met=len(set(milestone.gates_met)),
+                    gates_met=gates_met(milestone),
                 )
             )
         return rows
@@ -351,7 +374,16 @@ def _row(
     gates_met: int = 0,
 ) -> MilestoneRow:
     progress = progress_of(members)
-    status = group_rag(members, finish=finish, due=due, now=now, today=today, blocked_days=blocked_days)
+    status = group_rag(
+        members,
+        finish=finish,
+        due=due,
+        now=now,
+        today=today,
+        blocked_days=blocked_days,
+        gates=gates,
+        gates_met=gates_met,
+    )
     return MilestoneRow(
         key=key,
         title=title,
@@ -493,7 +525,11 @@ def build_status_report(
 def _startable(
     tasks: Sequence[Task], milestones: Sequence[Milestone], rows: list[MilestoneRow], horizon: date
 ) -> list[MilestoneRef]:
-    """Milestones not yet started whose dependencies are done, or projected done by ``horizon``."""
+    """Milestones not yet started whose dependencies are done, or projected done by ``horizon``.
+
+    A dependency whose work is finished but whose gates are not all met holds its dependents:
+    only marking its gates met (``/sprint milestone gate M1.4 2 met``) lets them start.
+    """
     by_key = {row.key: row for row in rows}
     started = {
         (t.milestone or "").upper() for t in tasks if t.status is not TaskStatus.ASSIGNED and t.milestone
@@ -505,7 +541,13 @@ def _startable(
             continue
         ready = all(
             dep in by_key
-            and (by_key[dep].status.done or (by_key[dep].status.projected or horizon) <= horizon)
+            and (
+                by_key[dep].status.done
+                or (
+                    not by_key[dep].status.awaiting_gates
+                    and (by_key[dep].status.projected or horizon) <= horizon
+                )
+            )
             for dep in milestone.depends_on
         )
         if ready:

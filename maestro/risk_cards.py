@@ -85,6 +85,45 @@ def risk_line(risk: Risk) -> str:
     return line if risk.is_open else f"{line} · {risk.status.value}"
 
 
+MAX_REPORT_MITIGATION = 120
+"""Characters of a mitigation shown per risk in a status report (``/risk show`` shows it all)."""
+
+
+def report_risk_entry(risk: Risk) -> str:
+    """Return one risk as seed 001's status report lists it (mrkdwn, a few short lines, escaped).
+
+    Seed 001, "RISKS AND ISSUES": ``[RISK-001] AMBER: <description>`` then ``Impact:``,
+    ``Mitigation:`` and ``Owner:``; every RED or AMBER risk needs an owner and a next action, so a
+    missing one says how to add it. Example::
+
+        :large_orange_circle: *[RISK-001] AMBER:* Gateway implementation delayed
+        Impact: high · probability medium
+        Mitigation: Unblock user service first
+        Owner: <@U123>
+
+    The description is cut to :data:`MAX_LINE_DESCRIPTION` characters and the mitigation to
+    :data:`MAX_REPORT_MITIGATION`, each before it is escaped (so no ``&amp;`` is cut in half).
+    """
+    description = escape(truncate(" ".join(risk.description.split()), MAX_LINE_DESCRIPTION))
+    mitigation = (
+        escape(truncate(" ".join(risk.mitigation.split()), MAX_REPORT_MITIGATION))
+        if risk.mitigation.strip()
+        else f"_no mitigation yet_ — `/risk update {risk.key} --mitigation …`"
+    )
+    owner = owner_label(risk.owner)
+    if not risk.owner:
+        owner += f" — `/risk update {risk.key} --owner @someone`"
+    status = "" if risk.is_open else f" · {risk.status.value}"
+    return "\n".join(
+        [
+            f"{RAG_EMOJI[risk.rag]} *[{risk.key}] {risk.rag.value}:* {description}{status}",
+            f"Impact: {risk.impact.value} · probability {risk.probability.value}",
+            f"Mitigation: {mitigation}",
+            f"Owner: {owner}",
+        ]
+    )
+
+
 def risk_fallback_text(risk: Risk) -> str:
     """Return a risk's notification text: ``RISK-007 (RED): Payment provider outage``."""
     return f"{risk.key} ({risk.rag.value}): {escape(truncate(risk.description, 200))}"

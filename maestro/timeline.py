@@ -29,7 +29,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from maestro.models import Task
-from maestro.reports import NO_MILESTONE, group_rag, natural_key
+from maestro.reports import NO_MILESTONE, gates_met, group_rag, natural_key
 from maestro.risks import Rag
 from maestro.sprints import Milestone, Sprint, progress_of
 from maestro.text import truncate
@@ -61,7 +61,7 @@ class TimelineRow(BaseModel):
         title: its title; unescaped.
         start: first task created (None: no tasks yet, no bar).
         end: last completion, or the projected finish while open.
-        done: every task completed.
+        done: every task completed and, for a milestone, every gate met.
         percent: completion 0–100.
         rag: RED/AMBER/GREEN by :func:`maestro.reports.group_rag`.
         blocked: a task of it is BLOCKED.
@@ -159,8 +159,19 @@ def build_timeline(
     def local(moment: datetime) -> date:
         return moment.astimezone(now.tzinfo).date()
 
-    def row(key: str, title: str, members: Sequence[Task], due: date | None) -> TimelineRow:
-        status = group_rag(members, finish=finish, due=due, now=now, today=today, blocked_days=blocked_days)
+    def row(
+        key: str, title: str, members: Sequence[Task], due: date | None, milestone: Milestone | None = None
+    ) -> TimelineRow:
+        status = group_rag(
+            members,
+            finish=finish,
+            due=due,
+            now=now,
+            today=today,
+            blocked_days=blocked_days,
+            gates=len(milestone.gates) if milestone else 0,
+            gates_met=gates_met(milestone) if milestone else 0,
+        )
         start = min((local(t.created_at) for t in members), default=None)
         end = status.projected if members else None
         return TimelineRow(
@@ -188,7 +199,7 @@ def build_timeline(
             due = milestone.due or (
                 sprint.end if sprint and any(t.key in sprint_keys for t in members) else None
             )
-            rows.append(row(milestone.key, milestone.title, members, due))
+            rows.append(row(milestone.key, milestone.title, members, due, milestone))
             if milestone.due:
                 gates.append(Gate(label=f"{milestone.key} gate", day=milestone.due))
         mode: Literal["milestone", "task"] = "milestone"

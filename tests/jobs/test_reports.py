@@ -88,11 +88,12 @@ def test_report_deps_of_a_task_shows_what_blocks_what(sender, sandbox, redis, ru
 
 
 def test_report_status_posts_once_and_an_empty_board_is_told(sender, sandbox, redis, run_jobs):
-    sender.command("/report", "status")
+    for report in ("status", "deps", "timeline"):
+        sender.command("/report", report)
     assert run_jobs() == 0
-    assert sandbox.workspace.messages(CHANNEL) == []
-    told = json.dumps(sandbox.workspace.response_posts())
-    assert "Nothing to report yet" in told
+    assert sandbox.workspace.messages(CHANNEL) == [] and sandbox.workspace.files() == []
+    told = [json.dumps(p) for p in sandbox.workspace.response_posts()]
+    assert len(told) == 3 and all("Nothing to report yet" in t for t in told)
 
     make_board(redis)
     sent = sender.command("/report", "")
@@ -113,16 +114,54 @@ def test_report_status_posts_once_and_an_empty_board_is_told(sender, sandbox, re
     assert len(weekly) == 1 and "Weekly progress review" in weekly[0]["text"]
 
 
-def test_sprint_report_is_posted_once_per_sprint(runtime, sandbox, redis):
+def test_sprint_report_posts_once_on_the_last_day_and_once_more_at_close(runtime, sandbox, redis):
     make_board(redis)
     sprints = SprintStore(redis, TEAM)
     sprint = sprints.start(CHANNEL, "Checkout", actor="U0ALICE", today=utcnow().date(), source="s1")
     sprints.add_tasks(CHANNEL, ["T-3", "T-4", "T-5"], actor="U0ALICE", source="s2")
-    first = post_sprint_report(TEAM, CHANNEL, sprint.id)
-    assert post_sprint_report(TEAM, CHANNEL, sprint.id) == first
+    # The clock, at standup time on the sprint's last day (twice: RQ's retry).
+    last_day = post_sprint_report(TEAM, CHANNEL, sprint.id)
+    assert post_sprint_report(TEAM, CHANNEL, sprint.id) == last_day
     [report] = sandbox.workspace.messages(CHANNEL)
-    assert report["ts"] == first and "Sprint report — Sprint 1 — Checkout (closed)" in report["text"]
-    assert sprints.get(CHANNEL, sprint.id).report_ts == first
+    assert report["ts"] == last_day and "Sprint report — Sprint 1 — Checkout — last day" in report["text"]
+    assert "(closed)" not in json.dumps(report, ensure_ascii=False)
+    assert sprints.get(CHANNEL, sprint.id).report_ts is None
+
+    # The close: its report still posts, once, and is the one the sprint records.
+    sprints.close(CHANNEL, carry="backlog", actor="U0ALICE", source="s3", today=utcnow().date())
+    closed = post_sprint_report(TEAM, CHANNEL, sprint.id)
+    assert closed != last_day and post_sprint_report(TEAM, CHANNEL, sprint.id) == closed
+    assert [m["ts"] for m in sandbox.workspace.messages(CHANNEL)] == [last_day, closed]
+    assert "Sprint report — Sprint 1 — Checkout (closed)" in sandbox.workspace.messages(CHANNEL)[1]["text"]
+    assert sprints.get(CHANNEL, sprint.id).report_ts == closed
+
+
+def add_risks(redis) -> None:
+    risks = RiskStore(redis, TEAM)
+    for n, (probability, impact) in enumerate((("high", "high"), ("medium", "medium"), ("low", "critical"))):
+        risks.add(
+            CHANNEL,
+            description=f"<!channel> Risk {n} {impact}",
+            probability=probability,
+            impact=impact,
+            actor="U0ALICE",
+            source=f"risk-{n}",
+        )
+
+
+def test_open_red_risks_head_the_dependency_map_and_the_timeline(sender, sandbox, redis, run_jobs):
+    make_board(redis)
+    add_risks(redis)
+    sender.command("/report", "deps")
+    sender.command("/report", "timeline")
+    assert run_jobs() == 0
+    deps, timeline = (
+        json.dumps(m["blocks"], ensure_ascii=False) for m in sandbox.workspace.messages(CHANNEL)
+    )
+    for text in (deps, timeline):
+        assert "*Open RED risks* (2)" in text and "*RISK-001*" in text and "*RISK-003*" in text
+        assert "RISK-002" not in text and "&lt;!channel&gt; Risk 0 high" in text and "<!channel>" not in text
+    assert deps.index("Open RED risks") < deps.index("Depends on:")
 
 
 def test_report_risks_and_bad_input(sender, sandbox, redis, run_jobs):

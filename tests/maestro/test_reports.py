@@ -146,7 +146,10 @@ def test_status_report_of_seed_002_sprint():
     assert "*OVERALL STATUS:* :red_circle: RED" in channel and "RAG rule: RED = over 3 days late" in channel
     assert ":red_circle: RED *M2 — Services* · 50% of 5 · backend (agent) — T-5 blocked 3.0 days" in channel
     assert ":large_green_circle: GREEN *M1 — Contracts* · 100% of 3" in channel
-    assert "*RISK-001*" in channel  # RED risks are always in the channel message
+    # Seed 001's risk format: [RISK-001] RED: … Impact … Mitigation … Owner (RED ones in the channel message).
+    assert ":red_circle: *[RISK-001] RED:* Stripe outage\\nImpact: high · probability high" in channel
+    assert "Mitigation: _no mitigation yet_ — `/risk update RISK-001 --mitigation …`" in channel
+    assert "Owner: backend (agent)" in channel
     assert (
         "*T-5*" in channel and "waiting for &lt;!channel&gt; Stripe keys" in channel and "3.0 days" in channel
     )
@@ -318,3 +321,92 @@ def test_timeline_text_fits_a_phone_and_folds_rows():
     assert "… and 470 more" in big and big.count("\n") < 45
     gates = render_timeline_text(build_timeline(tasks, milestones, sprint=SPRINT, today=TODAY, now=NOW))
     assert "M1.1 " in gates and "gate" in gates and max(map(len, gates.splitlines())) <= LINE_WIDTH
+
+
+def gated_report(gates_met: list[int], due: date | None = None):
+    """M1 has 3 gates and every task done; M2 depends on it and has not started."""
+    done = {"status": TaskStatus.COMPLETED, "completed_at": NOW - timedelta(days=1)}
+    tasks = [
+        one_task(key="T-1", milestone="M1", **done),
+        one_task(key="T-2", milestone="M1", **done),
+        one_task(key="T-3", milestone="M2"),
+    ]
+    milestones = [
+        milestone(
+            "M1", "Contracts", gates=["Health checks pass", "Docs", "Demo"], gates_met=gates_met, due=due
+        ),
+        milestone("M2", "Services", depends_on=["M1"]),
+    ]
+    report = build_status_report(
+        tasks=tasks, sprint=None, milestones=milestones, risks=[], escalations=[], now=NOW, today=TODAY
+    )
+    timeline = build_timeline(tasks, milestones, sprint=None, today=TODAY, now=NOW)
+    return report, timeline
+
+
+def test_a_milestone_is_done_only_when_its_gates_are_met():
+    report, timeline = gated_report([0])
+    m1 = report.milestones[0]
+    assert (m1.rag, m1.status.why, m1.status.done, m1.percent) == (Rag.AMBER, "gates 1/3 met", False, 100)
+    assert report.overall is Rag.AMBER and report.drivers == ["M1: gates 1/3 met"]
+    assert report.startable == []  # M2 waits for M1's gates
+    assert ":large_orange_circle: AMBER *M1 — Contracts* · 100% of 2 · _unassigned_ — gates 1/3 met" in texts(
+        build_status_report_messages(report)
+    )
+    assert {r.key: (r.done, r.rag) for r in timeline.rows}["M1"] == (False, Rag.AMBER)
+
+    late, _ = gated_report([0], due=TODAY - timedelta(days=5))
+    assert (late.milestones[0].rag, late.milestones[0].status.why) == (
+        Rag.RED,
+        "gates 1/3 met, 5 days past due 2026-06-05",
+    )
+
+    met, timeline = gated_report([0, 1, 2])
+    assert (met.milestones[0].rag, met.milestones[0].status.done) == (Rag.GREEN, True)
+    assert [m.key for m in met.startable] == ["M2"]
+    assert "· gates 3/3 — done" in texts(build_status_report_messages(met))
+    assert {r.key: r.done for r in timeline.rows}["M1"] is True
+
+
+def test_status_report_risks_show_impact_mitigation_and_owner_escaped():
+    mitigated = risk("RISK-002", Probability.MEDIUM, Impact.HIGH, "Kafka <!here> flaps").model_copy(
+        update={"mitigation": "Pin <https://evil|the image> & retry " + "x" * 300, "owner": None}
+    )
+    report = build_status_report(
+        tasks=[one_task()],
+        sprint=None,
+        milestones=[],
+        risks=[mitigated],
+        escalations=[],
+        now=NOW,
+        today=TODAY,
+    )
+    channel = texts(build_status_report_messages(report)[:1])
+    assert ":large_orange_circle: *[RISK-002] AMBER:* Kafka &lt;!here&gt; flaps" in channel
+    assert "Impact: high · probability medium" in channel
+    assert (
+        "Mitigation: Pin &lt;https://evil|the image&gt; &amp; retry xxx" in channel
+        and "x" * 130 not in channel
+    )
+    assert "Owner: _unowned_ — `/risk update RISK-002 --owner @someone`" in channel
+    assert "<!here>" not in channel and "<https://evil" not in channel
+
+
+def test_open_red_risks_are_folded_at_the_top_of_the_map_and_the_timeline():
+    reds = [risk(f"RISK-{n:03d}", Probability.HIGH, Impact.HIGH, f"Red {n} <!channel>") for n in range(1, 8)]
+    amber = risk("RISK-009", Probability.MEDIUM, Impact.MEDIUM, "Amber one")
+    tasks = order_board()
+    for messages in (
+        build_dependency_map_messages(build_dependency_map(tasks, MILESTONES, today=TODAY), [*reds, amber]),
+        build_dependency_map_messages(build_dependency_map([one_task()], [], today=TODAY), [*reds, amber]),
+        build_timeline_messages(build_timeline(tasks, MILESTONES, sprint=SPRINT, today=TODAY, now=NOW), reds),
+    ):
+        channel = texts(messages[:1])
+        assert "*Open RED risks* (7)" in channel and "*RISK-005* Red 5 &lt;!channel&gt;" in channel
+        assert "RISK-006" not in channel and "_… and 2 more._ `/report risks` posts the register." in channel
+        assert "Amber one" not in channel and "<!channel>" not in channel
+        assert all(block_errors(m["blocks"]) == [] for m in messages)
+    quiet = texts(
+        build_timeline_messages(build_timeline(tasks, [], sprint=None, today=TODAY, now=NOW), [amber])
+    )
+    assert "Open RED risks" not in quiet
