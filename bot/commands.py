@@ -7,8 +7,6 @@ in the ack itself, ephemerally. Nothing slow happens here: Slack gives 3 seconds
 
 from __future__ import annotations
 
-import hashlib
-
 from rq.job import Job
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
@@ -24,7 +22,7 @@ from bot import (
 )
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import parse_task_command
+from bot.parsing import parse_task_command, request_id
 from jobs.commands import run_task_command
 from jobs.queues import HIGH, enqueue, job_id_for, requester_meta
 from maestro.board import select_tasks
@@ -141,7 +139,7 @@ def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, t
         ack(text=f":warning: {error.message}")
         return
     # Slack's retry of a command repeats its trigger_id: the first one wins, later ones are acked.
-    trigger = command.get("trigger_id") or _fallback_id(command, request)
+    trigger = request_id(command, request)
     enqueue_task_command_once(
         context,
         kind="cmd",
@@ -193,13 +191,6 @@ def enqueue_task_command_once(
         raise
     context["log"]["job_id"] = job.id
     return job
-
-
-def _fallback_id(command: dict, request: BoltRequest) -> str:
-    """A dedupe id for a command without ``trigger_id``: who, where, what, and when it was signed."""
-    stamp = request.headers.get("x-slack-request-timestamp", [""])[0]
-    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
-    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"
 
 
 def _enqueue_task_job(

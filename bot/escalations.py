@@ -141,7 +141,7 @@ def may_manage(deps: Deps, team_id: str, channel_id: str, user_id: str, client: 
     project = deps.store(team_id).project(channel_id)
     if not approvers and project is not None and project.created_by == user_id:
         return True
-    return _is_admin(client, user_id)  # the one Web API call, only when Redis can't say
+    return is_admin(client, user_id)  # the one Web API call, only when Redis can't say
 
 
 def handle_approvers(
@@ -216,7 +216,8 @@ def handle_thresholds(
     )
 
 
-def _is_admin(client: WebClient, user_id: str) -> bool:
+def is_admin(client: WebClient, user_id: str) -> bool:
+    """Return True when ``user_id`` is a workspace admin or owner (``users.info``; False if unknown)."""
     try:
         user = client.users_info(user=user_id)["user"]
     except SlackApiError:
@@ -240,7 +241,7 @@ def handle_decide_button(
         record = store.get(escalation_id)
         if record.channel_id != channel_id or not index.isdigit():
             raise UserError("I can't find that escalation. `/escalate list` shows the open ones.")
-        if record.decision is None and not may_decide(record, user_id, is_admin=_is_admin(client, user_id)):
+        if record.decision is None and not may_decide(record, user_id, is_admin=is_admin(client, user_id)):
             raise UserError(_only_deciders(record))
         if record.decision is None and record.yes_no and int(index) == 1:
             client.views_open(trigger_id=body["trigger_id"], view=build_reject_modal(record.id))
@@ -299,7 +300,7 @@ def handle_reject_submission(
         if not reason:
             raise UserError("Say why, so its author knows what to change.")
         record = store.get(view.get("private_metadata") or "")
-        if record.decision is None and not may_decide(record, user_id, is_admin=_is_admin(client, user_id)):
+        if record.decision is None and not may_decide(record, user_id, is_admin=is_admin(client, user_id)):
             raise UserError(_only_deciders(record))
         record, won = store.decide(record.id, by=user_id, option=1, note=reason[:500])
         if not won:

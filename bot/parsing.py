@@ -7,13 +7,19 @@ curly ones; both are accepted.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from maestro.commands import TaskCommand
 from maestro.errors import UserError
 from maestro.models import AGENT_ROLES, Assignee, Priority, TaskStatus
 from maestro.text import escape
+
+if TYPE_CHECKING:
+    from slack_bolt import BoltRequest
 
 MAX_COMMAND_TEXT = 8000
 """Longest command text accepted, in characters (longer fields are refused by their own limits first)."""
@@ -34,9 +40,10 @@ NEW_FLAGS = ("agent", "owner", "priority", "after", "due", "desc", "criteria")
 """Options of ``/task new``."""
 
 _FLAG_RE = re.compile(r"(?:^|\s)--([a-z][a-z-]*)(?=\s|=|$)=?", re.IGNORECASE)
+_QUOTED_RE = re.compile(r"""(?:^|(?<=\s))(["'])(.+?)\1(?=\s|$)""", re.DOTALL)
 _DASHES_RE = re.compile(r"(?:^|(?<=\s))[\u2014\u2013](?=[a-zA-Z])")
 _MENTION_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_KEY_RE = re.compile(r"^(?:T-?)?(\d{1,6})$", re.IGNORECASE)
+_KEY_RE = re.compile(r"^(?:T-?)?([0-9]{1,6})$", re.IGNORECASE)
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 
 TASK_USAGE = {
@@ -75,35 +82,72 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-def _unquote(value: str) -> str:
+def unquote(value: str) -> str:
+    """Return ``value`` stripped, without one pair of surrounding quotes (``"…"`` or ``'…'``)."""
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1].strip()
     return value
 
 
-def split_flags(text: str, allowed: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+def split_flags(
+    text: str, allowed: tuple[str, ...], *, repeatable: tuple[str, ...] = ()
+) -> tuple[str, dict[str, Any]]:
     """Split ``"title words --flag value --other value"`` into the head and a flag → value dict.
 
     Values run to the next ``--flag``, so titles and values may hold apostrophes and spaces;
-    surrounding quotes are removed.
+    surrounding quotes are removed. A quoted value is one value even when it holds ``--word``:
+    ``--goal "ship it --days later"`` gives the goal ``ship it --days later``.
+
+    Args:
+        text: the command text after the verb (normalized).
+        allowed: the flags this command takes, without ``--``.
+        repeatable: the allowed flags that may be given more than once; each maps to the list of
+            its values (empty when not given).
+
+    Returns:
+        ``(head, flags)``: the text before the first flag, and each flag given → its value
+        (a ``str``; a ``list[str]`` for a repeatable flag).
 
     Raises:
-        UserError: an unknown or repeated flag (the message lists the known ones).
+        UserError: an unknown flag, or a repeated one that isn't repeatable (the message lists
+            the known ones).
     """
-    matches = list(_FLAG_RE.finditer(text))
+    quoted = [match.span() for match in _QUOTED_RE.finditer(text)]
+    matches = [
+        match
+        for match in _FLAG_RE.finditer(text)
+        if not any(start < match.start(1) < end for start, end in quoted)
+    ]
     head = text[: matches[0].start()] if matches else text
-    flags: dict[str, str] = {}
+    flags: dict[str, Any] = {name: [] for name in repeatable}
     for index, match in enumerate(matches):
         name = match.group(1).lower()
         if name not in allowed:
             known = ", ".join(f"`--{flag}`" for flag in allowed)
             raise UserError(f"`--{escape(name)}` isn't an option here. Options: {known}.")
-        if name in flags:
-            raise UserError(f"`--{name}` is given twice; give it once.")
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        flags[name] = _unquote(text[match.end() : end])
-    return _unquote(head), flags
+        value = unquote(text[match.end() : end])
+        if name in repeatable:
+            flags[name].append(value)
+        elif name in flags:
+            raise UserError(f"`--{name}` is given twice; give it once.")
+        else:
+            flags[name] = value
+    return unquote(head), flags
+
+
+def request_id(command: Mapping[str, Any], request: BoltRequest | None = None) -> str:
+    """Return a slash command's dedupe id: Slack's ``trigger_id`` (a retry repeats it).
+
+    For a command without one: who, where, what (a hash of the text) and when it was signed
+    (the ``X-Slack-Request-Timestamp`` header, also repeated by a retry).
+    """
+    if command.get("trigger_id"):
+        return str(command["trigger_id"])
+    stamp = request.headers.get("x-slack-request-timestamp", [""])[0] if request is not None else ""
+    text = hashlib.sha1(str(command.get("text", "")).encode()).hexdigest()[:12]
+    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"
 
 
 def parse_key(word: str, usage: str) -> str:
@@ -251,18 +295,18 @@ def _parse_keyed(verb: str, rest: str) -> TaskCommand:
     words = rest.split(" ", 1) if rest else []
     if not words:
         raise UserError(f"Which task? `{usage}`.")
-    if verb == "progress" and len(words) == 2 and re.fullmatch(r"\d{1,3}%?", words[0]):
-        if re.fullmatch(r"T-?\d{1,6}", words[1], re.IGNORECASE):
+    if verb == "progress" and len(words) == 2 and re.fullmatch(r"[0-9]{1,3}%?", words[0]):
+        if re.fullmatch(r"T-?[0-9]{1,6}", words[1], re.IGNORECASE):
             words = [words[1], words[0]]  # "/task progress 60 T-3"
     key = parse_key(words[0], usage)
     arg = words[1].strip() if len(words) > 1 else ""
     if verb == "progress":
-        match = re.fullmatch(r"(\d{1,3})\s*%?", arg)
+        match = re.fullmatch(r"([0-9]{1,3})\s*%?", arg)
         if not match or int(match.group(1)) > 100:
             raise UserError(f"Progress is a whole number from 0 to 100: `/task progress {key} 60`.")
         return TaskCommand(verb="progress", key=key, percent=int(match.group(1)))
     if verb == "block":
-        reason = _unquote(arg.removeprefix(":").strip())
+        reason = unquote(arg.removeprefix(":").strip())
         if not reason:
             raise UserError(f"Say why it's blocked: `/task block {key} waiting for the API contract`.")
         return TaskCommand(verb="block", key=key, reason=reason)

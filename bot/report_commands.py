@@ -7,14 +7,12 @@ builds and posts the report in the channel.
 
 from __future__ import annotations
 
-import hashlib
-
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import normalize, parse_key
+from bot.parsing import normalize, parse_key, request_id
 from jobs.queues import LOW, enqueue, job_id_for, requester_meta
 from jobs.reports import post_dependency_map, post_risk_register, post_status_report, post_timeline
 from maestro.errors import NotFound, UserError
@@ -109,7 +107,7 @@ def handle_report_command(
         context["log"]["outcome"] = "refused"
         ack(text=f":warning: {error.message}", blocks=build_report_help_blocks(error.message))
         return
-    trigger = command.get("trigger_id") or _fallback_id(command, request)
+    trigger = request_id(command, request)
     store = deps.store(context.team_id)
     if not store.first_seen("trigger", trigger):
         context["log"]["outcome"] = "duplicate"
@@ -151,10 +149,3 @@ def _check_focus(deps: Deps, team_id: str, channel_id: str, focus: str) -> None:
             raise NotFound(f"There's no task {focus} in this channel. `/task list` shows the board.")
     elif SprintStore(deps.redis, team_id).get_milestone(channel_id, focus) is None:
         raise NotFound(f"There's no milestone {focus} here. `/sprint milestone list` shows them.")
-
-
-def _fallback_id(command: dict, request: BoltRequest) -> str:
-    """A dedupe id for a command without ``trigger_id``: who, where, what, and when it was signed."""
-    stamp = request.headers.get("x-slack-request-timestamp", [""])[0]
-    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
-    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"

@@ -8,7 +8,6 @@ the ack, ephemerally.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import MAX_COMMAND_TEXT, normalize, parse_user, split_flags
+from bot.parsing import MAX_COMMAND_TEXT, normalize, parse_user, request_id, split_flags
 from jobs.queues import DEFAULT, enqueue, job_id_for, requester_meta
 from jobs.risks import announce_risk
 from maestro.errors import UserError
@@ -56,7 +55,7 @@ RISK_USAGE = {
 CLOSED_STATUSES = (RiskStatus.MITIGATED, RiskStatus.ACCEPTED, RiskStatus.CLOSED)
 """What ``/risk close … --as`` accepts."""
 
-_KEY_RE = re.compile(r"^(?:RISK-?)?(\d{1,4})$", re.IGNORECASE)
+_KEY_RE = re.compile(r"^(?:RISK-?)?([0-9]{1,4})$", re.IGNORECASE)
 _NO_OWNER = ("none", "nobody", "-")
 
 RiskVerb = Literal["add", "list", "show", "update", "close", "help"]
@@ -236,12 +235,13 @@ def handle_risk_command(
         return
     context["log"].update(command=f"risk {cmd.verb}", task_key=cmd.key)
     if cmd.verb == "help":
-        ack(text="How to use /risk", blocks=build_risk_help_blocks(cmd.error))
+        blocks = build_risk_help_blocks(cmd.error)
+        ack(text="How to use /risk", blocks=blocks)
         return
     deps: Deps = context["deps"]
     store = RiskStore(deps.redis, context.team_id)
     channel_id, user_id = command["channel_id"], command["user_id"]
-    source = f"risk-{command.get('trigger_id') or _fallback_id(command, request)}"
+    source = f"risk-{request_id(command, request)}"
     try:
         if cmd.verb == "list":
             title = "All risks" if cmd.everything else "Open risks"
@@ -289,10 +289,3 @@ def _summary(risk: Risk) -> str:
         f"{rag_label(risk.rag)} · probability {risk.probability.value} · impact {risk.impact.value} · "
         f"status {risk.status.value}"
     )
-
-
-def _fallback_id(command: dict, request: BoltRequest) -> str:
-    """A dedupe id for a command without ``trigger_id``: who, where, what, and when it was signed."""
-    stamp = request.headers.get("x-slack-request-timestamp", [""])[0]
-    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
-    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"

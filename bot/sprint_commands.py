@@ -1,16 +1,17 @@
 """/sprint: sprints, milestones and retros (the listeners, and the parser of the command's text).
 
-Reads (``status``, ``list``, ``milestones``, ``retro``, ``help``) answer in the ack,
-ephemerally. ``add``, ``remove`` and the milestone commands are small Redis writes (constant
+Reads (``status``, ``list``, ``retro``, ``help``) answer in the ack, ephemerally;
+``milestones`` reads every attached task, so a job answers it (ephemerally, through the
+response_url). ``add``, ``remove`` and the milestone commands are small Redis writes (constant
 round trips, idempotent per Slack request) answered ephemerally. ``start`` starts the sprint here
 and a job announces it in the channel; ``close`` is applied by a job (it moves tasks, posts the
-summary and the retro thread, and enqueues the sprint report). Replies in a retro thread are
-collected here by :func:`collect_retro_reply`, called from ``bot.events``.
+summary and the retro thread, and enqueues the sprint report). Closing a sprint and redefining a
+milestone are limited by :func:`check_may_change` once the project has approvers. Replies in a
+retro thread are collected here by :func:`collect_retro_reply`, called from ``bot.events``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,18 +21,20 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.escalations import is_admin
 from bot.observe import logged
-from bot.parsing import normalize, parse_due, parse_key
+from bot.parsing import normalize, parse_due, parse_key, request_id, split_flags, unquote
 from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
-from jobs.sprints import announce_sprint_start, close_sprint
+from jobs.sprints import announce_sprint_start, answer_milestones, close_sprint
 from maestro.errors import UserError
+from maestro.escalations import EscalationStore
+from maestro.models import actor_label
 from maestro.retro import MAX_RETRO_TEXT, RetroAnswer, classify_retro
 from maestro.sprint_cards import (
     ACTION_CLOSE_BACKLOG,
     ACTION_CLOSE_NEXT,
     build_close_question_blocks,
-    build_milestone_list_blocks,
     build_retro_blocks,
     build_sprint_help_blocks,
     build_sprint_list_blocks,
@@ -57,7 +60,6 @@ SPRINT_USAGE = {
 }
 """One example per ``/sprint`` sub-command, as shown in errors."""
 
-_FLAG_RE = re.compile(r"(?:^|\s)--([a-z][a-z-]*)(?=\s|=|$)=?", re.IGNORECASE)
 _KEY_SPLIT_RE = re.compile(r"[,\s]+")
 
 
@@ -90,43 +92,8 @@ class SprintCommand:
     met: bool = True
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1].strip()
-    return value
-
-
-def split_options(text: str, allowed: tuple[str, ...], repeatable: tuple[str, ...] = ()) -> tuple[str, dict]:
-    """Split ``"head --flag value --gate a --gate b"`` into the head and ``{flag: value}``.
-
-    Values run to the next ``--flag``; quotes around them are removed. A ``repeatable`` flag's
-    value is a list of every occurrence.
-
-    Raises:
-        UserError: an unknown flag, or a repeated one that isn't repeatable.
-    """
-    matches = list(_FLAG_RE.finditer(text))
-    head = text[: matches[0].start()] if matches else text
-    flags: dict = {name: [] for name in repeatable}
-    for index, match in enumerate(matches):
-        name = match.group(1).lower()
-        if name not in allowed:
-            known = ", ".join(f"`--{flag}`" for flag in allowed)
-            raise UserError(f"`--{escape(name)}` isn't an option here. Options: {known}.")
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        value = _unquote(text[match.end() : end])
-        if name in repeatable:
-            flags[name].append(value)
-        elif name in flags:
-            raise UserError(f"`--{name}` is given twice; give it once.")
-        else:
-            flags[name] = value
-    return _unquote(head), flags
-
-
 def _days(value: str) -> int:
-    if not re.fullmatch(r"\d{1,3}", value.strip()) or not 1 <= int(value) <= MAX_SPRINT_DAYS:
+    if not re.fullmatch(r"[0-9]{1,3}", value.strip()) or not 1 <= int(value) <= MAX_SPRINT_DAYS:
         raise UserError(f"`--days` takes a whole number from 1 to {MAX_SPRINT_DAYS}, e.g. `--days 14`.")
     return int(value)
 
@@ -140,7 +107,7 @@ def _keys(text: str, usage: str) -> list[str]:
 
 def _milestone_key(word: str, usage: str) -> str:
     key = word.strip().upper()
-    if not re.fullmatch(r"M\d{1,3}(\.\d{1,3})?", key):
+    if not re.fullmatch(r"M[0-9]{1,3}(\.[0-9]{1,3})?", key):
         raise UserError(f"`{escape(word)}` isn't a milestone key like `M1.4`. Try `{usage}`.")
     return key
 
@@ -152,7 +119,7 @@ def _parse_milestone(rest: str) -> SprintCommand:
         return SprintCommand(verb="milestones")
     if verb in ("add", "new"):
         usage = SPRINT_USAGE["milestone add"]
-        head, flags = split_options(rest, ("after", "gate", "due"), repeatable=("gate",))
+        head, flags = split_flags(rest, ("after", "gate", "due"), repeatable=("gate",))
         key, _, title = head.partition(" ")
         if not key or not title.strip():
             raise UserError(f"Give a key and a title: `{usage}`.")
@@ -161,7 +128,7 @@ def _parse_milestone(rest: str) -> SprintCommand:
         return SprintCommand(
             verb="milestone-add",
             milestone=_milestone_key(key, usage),
-            title=_unquote(title),
+            title=unquote(title),
             depends_on=after,
             gates=gates,
             due=parse_due(flags["due"]) if "due" in flags else None,
@@ -177,7 +144,11 @@ def _parse_milestone(rest: str) -> SprintCommand:
     if verb == "gate":
         usage = SPRINT_USAGE["milestone gate"]
         words = rest.split()
-        if len(words) != 3 or not words[1].isdigit() or words[2].lower() not in ("met", "unmet"):
+        if (
+            len(words) != 3
+            or not re.fullmatch(r"[0-9]{1,3}", words[1])
+            or words[2].lower() not in ("met", "unmet")
+        ):
             raise UserError(f"Say which gate, by its number, and `met` or `unmet`: `{usage}`.")
         return SprintCommand(
             verb="milestone-gate",
@@ -211,7 +182,7 @@ def parse_sprint_command(text: str) -> SprintCommand:
     if verb in ("", "help", "?"):
         return SprintCommand(verb="help")
     if verb in ("start", "new", "begin"):
-        name, flags = split_options(rest, ("days", "goal"))
+        name, flags = split_flags(rest, ("days", "goal"))
         return SprintCommand(
             verb="start",
             name=name,
@@ -227,7 +198,7 @@ def parse_sprint_command(text: str) -> SprintCommand:
     if verb in ("list", "ls"):
         return SprintCommand(verb="list")
     if verb == "close":
-        _, flags = split_options(rest, ("to", "next", "days"))
+        _, flags = split_flags(rest, ("to", "next", "days"))
         carry = flags.get("to", "").lower() or None
         if carry not in (None, "next", "backlog"):
             raise UserError(f"`--to` is `next` or `backlog`: `{SPRINT_USAGE['close']}`.")
@@ -262,15 +233,6 @@ def _today(deps: Deps, team_id: str, channel_id: str) -> date:
     return datetime.now(project_zone(deps.redis, team_id, channel_id)).date()
 
 
-def _request_id(command: dict, request: BoltRequest | None) -> str:
-    """Slack's ``trigger_id`` (a retry repeats it), or who/where/what/when for a command without one."""
-    if command.get("trigger_id"):
-        return str(command["trigger_id"])
-    stamp = request.headers.get("x-slack-request-timestamp", [""])[0] if request is not None else ""
-    text = hashlib.sha1(command.get("text", "").encode()).hexdigest()[:12]
-    return f"{command.get('user_id')}-{command.get('channel_id')}-{text}-{stamp}"
-
-
 def handle_sprint_command(
     ack: Ack, command: dict, context: BoltContext, request: BoltRequest, client: WebClient
 ) -> None:
@@ -287,7 +249,7 @@ def handle_sprint_command(
         ack(text="How to use /sprint", blocks=build_sprint_help_blocks())
         return
     try:
-        _ANSWERS[cmd.verb](ack, cmd, command, context, _request_id(command, request))
+        _ANSWERS[cmd.verb](ack, cmd, command, context, request_id(command, request))
     except UserError as error:
         context["log"]["outcome"] = "refused"
         ack(text=f":warning: {error.message}")
@@ -298,7 +260,7 @@ def _store(context: BoltContext) -> SprintStore:
     return SprintStore(deps.redis, context.team_id)
 
 
-def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     deps: Deps = context["deps"]
     channel_id, user_id = command["channel_id"], command["user_id"]
     sprint = _store(context).start(
@@ -308,7 +270,7 @@ def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, re
         goal=cmd.goal,
         actor=user_id,
         today=_today(deps, context.team_id, channel_id),
-        source=f"sprint-start-{request_id}",
+        source=f"sprint-start-{source_id}",
     )
     job = enqueue(
         deps.redis,
@@ -327,7 +289,7 @@ def _start(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, re
     )
 
 
-def _refresh_cards(context: BoltContext, channel_id: str, tasks: list, request_id: str) -> None:
+def _refresh_cards(context: BoltContext, channel_id: str, tasks: list, source_id: str) -> None:
     """Enqueue the update of the moved tasks' cards (their Sprint and Milestone fields)."""
     if not tasks:
         return
@@ -339,16 +301,16 @@ def _refresh_cards(context: BoltContext, channel_id: str, tasks: list, request_i
         channel_id,
         [t.key for t in tasks],
         queue=DEFAULT,
-        job_id=job_id_for("cards", context.team_id, channel_id, request_id),
+        job_id=job_id_for("cards", context.team_id, channel_id, source_id),
     )
 
 
-def _add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     store = _store(context)
     tasks = store.add_tasks(
-        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-add-{request_id}"
+        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-add-{source_id}"
     )
-    _refresh_cards(context, command["channel_id"], tasks, request_id)
+    _refresh_cards(context, command["channel_id"], tasks, source_id)
     sprint = store.get(command["channel_id"], tasks[0].sprint or "") if tasks else None
     where = f"*{sprint_title(sprint)}*" if sprint else "the sprint"
     ack(
@@ -357,11 +319,11 @@ def _add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, requ
     )
 
 
-def _remove(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _remove(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     tasks = _store(context).remove_tasks(
-        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-remove-{request_id}"
+        command["channel_id"], cmd.keys, actor=command["user_id"], source=f"sprint-remove-{source_id}"
     )
-    _refresh_cards(context, command["channel_id"], tasks, request_id)
+    _refresh_cards(context, command["channel_id"], tasks, source_id)
     ack(text=f"{', '.join(t.key for t in tasks)} {'is' if len(tasks) == 1 else 'are'} in the backlog.")
 
 
@@ -374,7 +336,7 @@ def _named_or_current(store: SprintStore, channel_id: str, name: str) -> Sprint:
     return sprint
 
 
-def _status(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _status(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     deps: Deps = context["deps"]
     store, channel_id = _store(context), command["channel_id"]
     sprint = _named_or_current(store, channel_id, cmd.name)
@@ -388,16 +350,56 @@ def _status(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, r
     )
 
 
-def _list(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _list(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     deps: Deps = context["deps"]
     sprints = _store(context).list(command["channel_id"])
     today = _today(deps, context.team_id, command["channel_id"])
     ack(text="Sprints", blocks=build_sprint_list_blocks(sprints, today=today))
 
 
-def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def check_may_change(
+    context: BoltContext, channel_id: str, user_id: str, *, owner: str, owner_role: str, action: str
+) -> None:
+    """Refuse a person who may not close a sprint or redefine a milestone (house rule).
+
+    When the project has approvers (``/maestro approvers``), only an approver, ``owner`` (the
+    sprint's starter, the milestone's author) or a workspace admin may; with none set, anyone in
+    the channel may. Redis answers first; ``users.info`` is called only when it can't say.
+
+    Args:
+        context: the listener's context (its ``deps``, ``client``, team and log fields).
+        channel_id: the project.
+        user_id: who asked.
+        owner: the user id who may always do it.
+        owner_role: how the owner is named in the refusal (``who started it``).
+        action: what was asked, as mrkdwn (``close *Sprint 7*``), escaped.
+
+    Raises:
+        UserError: the person may not; the message names who may and says nothing changed.
+    """
+    deps: Deps = context["deps"]
+    approvers = EscalationStore(deps.redis, context.team_id).approvers(channel_id)
+    if not approvers or user_id in approvers or user_id == owner or is_admin(context.client, user_id):
+        return
+    who = ", ".join(f"<@{u}>" for u in approvers)
+    approver = f"an approver ({who})" if len(approvers) > 1 else f"the approver ({who})"
+    raise UserError(
+        f"Only {approver}, {actor_label(owner)} ({owner_role}) or a workspace admin can {action}. "
+        "Nothing was changed."
+    )
+
+
+def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     store, channel_id = _store(context), command["channel_id"]
     sprint = _named_or_current(store, channel_id, "")
+    check_may_change(
+        context,
+        channel_id,
+        command["user_id"],
+        owner=sprint.created_by,
+        owner_role="who started it",
+        action=f"close *{sprint_title(sprint)}*",
+    )
     if cmd.carry is None:
         tasks = store.sprint_tasks(channel_id, sprint.id)
         blocks = build_close_question_blocks(sprint, tasks, next_name=cmd.next_name, next_days=cmd.days)
@@ -409,7 +411,7 @@ def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, re
         user_id=command["user_id"],
         sprint=sprint,
         carry=cmd.carry,
-        source=f"sprint-close-{request_id}",
+        source=f"sprint-close-{source_id}",
         response_url=command.get("response_url"),
         next_name=cmd.next_name,
         next_days=cmd.days,
@@ -468,18 +470,48 @@ def enqueue_close(
     return True
 
 
-def _milestones(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _milestones(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
+    """Enqueue the milestone list (its completion reads every attached task: a job's work)."""
     deps: Deps = context["deps"]
-    channel_id = command["channel_id"]
-    milestones = _store(context).milestones(channel_id)
-    tasks = deps.store(context.team_id).list_tasks(channel_id) if milestones else []
-    ack(text="Milestones", blocks=build_milestone_list_blocks(milestones, tasks))
+    channel_id, user_id = command["channel_id"], command["user_id"]
+    source = f"milestones-{source_id}"
+    store = deps.store(context.team_id)
+    if store.first_seen("trigger", source):
+        try:
+            job = enqueue(
+                deps.redis,
+                answer_milestones,
+                context.team_id,
+                channel_id,
+                user_id,
+                source,
+                command.get("response_url"),
+                queue=DEFAULT,
+                job_id=job_id_for("milestones", context.team_id, source),
+                meta=requester_meta(context.team_id, channel_id, user_id, command.get("response_url")),
+            )
+        except BaseException:
+            store.forget_seen("trigger", source)  # let Slack's retry try again
+            raise
+        context["log"]["job_id"] = job.id
+    else:
+        context["log"]["outcome"] = "duplicate"
+    ack(text=":hourglass_flowing_sand: Counting the milestones' tasks… the list will appear here.")
 
 
-def _milestone_add(
-    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
-) -> None:
-    milestone = _store(context).add_milestone(
+def _milestone_add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
+    store = _store(context)
+    existing = store.get_milestone(command["channel_id"], cmd.milestone)
+    if existing is not None:
+        check_may_change(
+            context,
+            command["channel_id"],
+            command["user_id"],
+            owner=existing.created_by,
+            owner_role="who added it",
+            action=f"redefine *{escape(existing.label)}*",
+        )
+    milestone = store.add_milestone(
         command["channel_id"],
         cmd.milestone,
         cmd.title,
@@ -487,6 +519,7 @@ def _milestone_add(
         gates=cmd.gates,
         due=cmd.due,
         actor=command["user_id"],
+        expect_version=existing.version if existing else 0,
     )
     details = [f"after {', '.join(milestone.depends_on)}"] if milestone.depends_on else []
     details += [f"{len(milestone.gates)} gates"] if milestone.gates else []
@@ -500,7 +533,7 @@ def _milestone_add(
 
 
 def _milestone_attach(
-    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
+    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str
 ) -> None:
     store = _store(context)
     tasks = store.attach(
@@ -508,16 +541,16 @@ def _milestone_attach(
         cmd.milestone,
         cmd.keys,
         actor=command["user_id"],
-        source=f"milestone-attach-{request_id}",
+        source=f"milestone-attach-{source_id}",
     )
-    _refresh_cards(context, command["channel_id"], tasks, request_id)
+    _refresh_cards(context, command["channel_id"], tasks, source_id)
     milestone = store.get_milestone(command["channel_id"], cmd.milestone)
     label = escape(milestone.label) if milestone else cmd.milestone
     ack(text=f"{', '.join(t.key for t in tasks)} now count toward *{label}*.")
 
 
 def _milestone_gate(
-    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str
+    ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str
 ) -> None:
     milestone = _store(context).set_gate(
         command["channel_id"], cmd.milestone, cmd.gate - 1, cmd.met, actor=command["user_id"]
@@ -530,7 +563,7 @@ def _milestone_gate(
     )
 
 
-def _retro(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, request_id: str) -> None:
+def _retro(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     store, channel_id = _store(context), command["channel_id"]
     if cmd.name:
         sprint = store.find(channel_id, cmd.name)
@@ -561,10 +594,17 @@ _ANSWERS = {
 
 
 def handle_close_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
-    """Close the sprint the question named, sending its unfinished tasks where the button says."""
+    """Close the sprint the question named, sending its unfinished tasks where the button says.
+
+    The close is keyed by the question message (``container.message_ts``, also sent for an
+    ephemeral question), so a second press of either button enqueues nothing. Who may close is
+    checked again here (:func:`check_may_change`).
+    """
     ack()
     action = body["actions"][0]
-    channel_id = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    container = body.get("container") or {}
+    channel_id = (body.get("channel") or {}).get("id") or container["channel_id"]
+    user_id = body["user"]["id"]
     carry = "next" if action["action_id"] == ACTION_CLOSE_NEXT else "backlog"
     context["log"].update(action=action["action_id"])
     try:
@@ -576,6 +616,14 @@ def handle_close_button(ack: Ack, body: dict, context: BoltContext, respond: Res
             raise UserError("I can't find that sprint. `/sprint list` shows them.")
         if sprint.status is SprintStatus.CLOSED:
             raise UserError(f"*{sprint_title(sprint)}* is already closed.")
+        check_may_change(
+            context,
+            channel_id,
+            user_id,
+            owner=sprint.created_by,
+            owner_role="who started it",
+            action=f"close *{sprint_title(sprint)}*",
+        )
         next_name = value.get("next") if isinstance(value.get("next"), str) else None
         days = value.get("days") if isinstance(value.get("days"), int) else None
     except (UserError, ValueError) as error:
@@ -585,20 +633,25 @@ def handle_close_button(ack: Ack, body: dict, context: BoltContext, respond: Res
         )
         respond(text=f":warning: {message}", replace_original=False)
         return
-    message_ts = body.get("container", {}).get("message_ts", "")
+    question = container.get("message_ts") or sprint.id
     enqueued = enqueue_close(
         context,
         channel_id=channel_id,
-        user_id=body["user"]["id"],
+        user_id=user_id,
         sprint=sprint,
         carry=carry,
-        source=f"sprint-close-btn-{message_ts}-{action.get('action_ts', '')}",
+        source=f"sprint-close-btn-{channel_id}-{question}",
         response_url=body.get("response_url"),
         next_name=truncate(next_name, 80) if next_name else None,
         next_days=days,
     )
     if enqueued:
         respond(text=_closing_text(sprint, carry), replace_original=True)
+    else:
+        respond(
+            text=f"*{sprint_title(sprint)}* is already closing; I'll post the summary here.",
+            replace_original=False,
+        )
 
 
 # -- retro threads -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import normalize
+from bot.parsing import normalize, request_id
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
 from jobs.standups import post_note_update, post_standup
 from maestro.errors import UserError
@@ -110,7 +110,7 @@ def _now_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
         )
     deps: Deps = context["deps"]
     channel_id, user_id = command["channel_id"], command["user_id"]
-    trigger = command.get("trigger_id") or hashlib.sha1(repr(sorted(command.items())).encode()).hexdigest()
+    trigger = request_id(command)
     store = deps.store(context.team_id)
     if store.first_seen("trigger", trigger):
         today = _standups(context).schedule(channel_id).local_today(utcnow())
@@ -265,7 +265,7 @@ def _note_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None
     parts = parse_note(rest)
     deps: Deps = context["deps"]
     channel_id, user_id = command["channel_id"], command["user_id"]
-    trigger = command.get("trigger_id") or hashlib.sha1(rest.encode()).hexdigest()
+    trigger = request_id(command)
     if not deps.store(context.team_id).first_seen("trigger", trigger):
         context["log"]["outcome"] = "duplicate"
         ack()

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from agents.roster import AgentOverride, find_agent, load_overrides_yaml, roster_for
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import normalize, split_flags
+from bot.parsing import normalize, request_id, split_flags
 from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.team import plan_request, start_plan
 from maestro.errors import UserError
@@ -126,7 +126,7 @@ def handle_orchestrate_command(
         context["log"]["outcome"] = "refused"
         ack(text=f":warning: {error.message}")
         return
-    trigger = command.get("trigger_id") or request.headers.get("x-slack-request-timestamp", [""])[0]
+    trigger = request_id(command, request)
     _enqueue_plan(
         context,
         channel_id=command["channel_id"],

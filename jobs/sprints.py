@@ -1,8 +1,10 @@
-"""Jobs of sprints: announce a start, and close a sprint (summary, sprint report, retro thread).
+"""Jobs of sprints: announce a start, close a sprint, answer ``/sprint milestones``.
 
-Both are idempotent: the close is keyed by the Slack request that asked for it (``source``), each
-post is claimed once per sprint, and the sprint report is enqueued once per sprint under a fixed
-job id.
+Closing posts the summary and the retro thread and enqueues the sprint report.
+
+All are idempotent: the close is keyed by the Slack request that asked for it (``source``), each
+post is claimed once per sprint (the milestone answer once per request), and the sprint report is
+enqueued once per sprint under a fixed job id.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from jobs.queues import DEFAULT, LOW, enqueue, job_id_for
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
-from maestro.sprint_cards import retro_prompt_text, sprint_closed_text, sprint_started_text, sprint_title
+from maestro.sprint_cards import (
+    build_milestone_list_blocks,
+    retro_prompt_text,
+    sprint_closed_text,
+    sprint_started_text,
+    sprint_title,
+)
 from maestro.sprint_store import Carry, SprintStore
 from maestro.standup_schedule import project_zone
 from maestro.store import DEFAULT_SOURCE_TTL, TaskStore
@@ -45,6 +53,50 @@ def announce_sprint_start(team_id: str, channel_id: str, sprint_id: str) -> str 
             channel=channel_id,
             text=sprint_started_text(sprint),
         )
+
+
+def answer_milestones(
+    team_id: str, channel_id: str, user_id: str, source: str, response_url: str | None = None
+) -> bool:
+    """Show ``/sprint milestones`` to the person who asked (ephemerally, once per ``source``).
+
+    Reads the milestones and only the tasks attached to them (their task indexes), whatever the
+    board's size: a fixed number of round trips.
+
+    Args:
+        team_id: the Slack team.
+        channel_id: the project.
+        user_id: who asked.
+        source: the Slack request; a re-run shows nothing again.
+        response_url: the command's, where the answer goes (else ``chat.postEphemeral``).
+
+    Returns:
+        False when this request was already answered.
+    """
+    runtime = get_runtime()
+    with job_log("answer_milestones", team=team_id, channel=channel_id, command="sprint milestones") as log:
+        store, tasks = SprintStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
+        claim = f"reply:{source}"
+        if not tasks.claim_post(claim):
+            log["outcome"] = "duplicate"
+            return False
+        try:
+            milestones = store.milestones(channel_id)
+            attached = store.attached_tasks(channel_id, [m.key for m in milestones])
+            tell_requester(
+                runtime,
+                text=f"Milestones ({len(milestones)})",
+                blocks=build_milestone_list_blocks(milestones, attached),
+                channel_id=channel_id,
+                user_id=user_id,
+                response_url=response_url,
+            )
+        except BaseException:
+            tasks.release_post(claim)  # let RQ's retry answer
+            raise
+        tasks.confirm_post(claim, "sent")
+        log["outcome"] = f"{len(milestones)} milestones"
+        return True
 
 
 def close_sprint(

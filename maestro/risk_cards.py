@@ -326,6 +326,8 @@ RISK_HELP_LINES: tuple[str, ...] = (
     "`/risk close RISK-7` · `/risk close RISK-7 --as mitigated` (or `accepted`)",
     "RAG (seed 001): RED = impact critical, or probability and impact both high; GREEN = both low; "
     "AMBER otherwise. The register: `/report risks`.",
+    "Anyone in the channel can add, update and close risks; each change is kept in the risk's history "
+    "(`/risk show RISK-7`).",
 )
 """The ``/risk`` help, one mrkdwn line per bullet (our own text), for ``/risk help`` and ``/maestro help``."""
 

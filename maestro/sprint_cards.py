@@ -52,6 +52,8 @@ SPRINT_HELP_LINES: tuple[str, ...] = (
     "--due 2026-12-01` (again to redefine it)",
     "`/sprint milestone attach M1.4 T-3 T-4` · `/sprint milestone gate M1.4 1 met` · `/sprint milestones`",
     "`/sprint retro` (or `/sprint retro Sprint 6`) — the answers from the retro thread, grouped",
+    "Who may close a sprint or redefine a milestone: with approvers set (`/maestro approvers`), an "
+    "approver, the sprint's starter (the milestone's author) or a workspace admin; with none, anyone here",
 )
 """``/sprint``'s commands, one mrkdwn line each (also for ``/maestro help``)."""
 

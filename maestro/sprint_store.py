@@ -202,7 +202,7 @@ class SprintStore:
         for sprint in sprints:
             if sprint.name.casefold() == text.casefold():
                 return sprint
-        match = re.fullmatch(r"(?:sprint\s*)?#?(\d{1,6})", text, re.IGNORECASE)
+        match = re.fullmatch(r"(?:sprint\s*)?#?([0-9]{1,6})", text, re.IGNORECASE)
         if match:
             for sprint in sprints:
                 if sprint.number == int(match.group(1)):
@@ -215,13 +215,20 @@ class SprintStore:
         After a close, a sprint's tasks are the ones finished in it; ``Sprint.carried`` names the
         ones that left.
         """
-        return self._indexed_tasks(self._sprint_tasks(channel_id, sprint_id), lambda t: t.sprint == sprint_id)
+        return self._indexed_tasks(
+            [self._sprint_tasks(channel_id, sprint_id)], lambda t: t.sprint == sprint_id
+        )
 
-    def _indexed_tasks(self, index_key: str, belongs: Callable[[Task], bool]) -> list[Task]:
-        ids = [_str(i) for i in self.redis.smembers(index_key)]
+    def _indexed_tasks(self, index_keys: Sequence[str], belongs: Callable[[Task], bool]) -> list[Task]:
+        """Read the tasks of some index sets: one pipelined SMEMBERS of them all, then one MGET."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for index_key in index_keys:
+                pipe.smembers(index_key)
+            members = pipe.execute()
+        ids = sorted({i for group in members for i in (_str(m) for m in group) if i})
         if not ids:
             return []
-        raws = self.redis.mget([self.tasks.record_key(i) for i in ids if i])
+        raws = self.redis.mget([self.tasks.record_key(i) for i in ids])
         tasks = [Task.model_validate_json(raw) for raw in raws if raw]
         return sorted((t for t in tasks if belongs(t)), key=lambda t: t.number)
 
@@ -525,11 +532,16 @@ class SprintStore:
                     continue
 
     def _refuse_closed(self, pipe: Pipeline, channel_id: str, moving: list[Task]) -> None:
-        """Refuse to move a task out of a closed sprint: it was finished there (history stays)."""
+        """Refuse to move a task out of a closed sprint: it was finished there (history stays).
+
+        Watches the sprints' records before reading them (in the caller's transaction attempt).
+        """
         old_ids = sorted({t.sprint for t in moving if t.sprint})
         if not old_ids:
             return
-        raws = pipe.mget([self._sprint(channel_id, i) for i in old_ids])
+        records = [self._sprint(channel_id, i) for i in old_ids]
+        pipe.watch(*records)  # a close committing from now on fails this EXEC; the retry sees it
+        raws = pipe.mget(records)
         closed = {s.id: s for s in (Sprint.model_validate_json(r) for r in raws if r)}
         closed = {i: s for i, s in closed.items() if s.status is SprintStatus.CLOSED}
         stuck = [t for t in moving if t.sprint in closed]
@@ -667,6 +679,7 @@ class SprintStore:
         gates: Sequence[str] = (),
         due: date | None = None,
         actor: str,
+        expect_version: int | None = None,
     ) -> Milestone:
         """Add a milestone (seed 001's ``M1.4 — Gateway``), or redefine the one with this key.
 
@@ -680,13 +693,16 @@ class SprintStore:
             gates: the criteria that say it is reached, at most 20.
             due: its target date.
             actor: who asked.
+            expect_version: the version the caller saw (0: none yet), e.g. when it checked who
+                may redefine it; None to write whatever is there.
 
         Returns:
             The milestone as stored.
 
         Raises:
-            UserError: a bad key or title, a ``depends_on`` key that is no milestone here, or a
-                dependency cycle (the message shows it); nothing changes.
+            UserError: a bad key or title, a ``depends_on`` key that is no milestone here, a
+                dependency cycle (the message shows it), or the milestone changed since the caller
+                saw ``expect_version``; nothing changes.
         """
         key = key.strip().upper()
         deps = list(dict.fromkeys(d.strip().upper() for d in depends_on if d.strip()))
@@ -749,6 +765,11 @@ class SprintStore:
                         ) from None
                     milestone = candidate
                     prior = existing.get(key)
+                    if expect_version is not None and (prior.version if prior else 0) != expect_version:
+                        raise UserError(
+                            f"{key} changed while you were typing. `/sprint milestones` shows it now; "
+                            "nothing was changed."
+                        )
                     if prior is not None:
                         met = {prior.gates[i] for i in prior.gates_met if i < len(prior.gates)}
                         milestone = candidate.model_copy(
@@ -863,7 +884,20 @@ class SprintStore:
     def milestone_tasks(self, channel_id: str, key: str) -> list[Task]:
         """Return the tasks attached to a milestone, in key order (SMEMBERS + MGET)."""
         key = key.strip().upper()
-        return self._indexed_tasks(self._milestone_tasks(channel_id, key), lambda t: t.milestone == key)
+        return self._indexed_tasks([self._milestone_tasks(channel_id, key)], lambda t: t.milestone == key)
+
+    def attached_tasks(self, channel_id: str, keys: Iterable[str]) -> list[Task]:
+        """Return the tasks attached to any of these milestones, in key order (two round trips).
+
+        Reads the milestones' task indexes (one pipelined SMEMBERS) and only the tasks they name
+        (one MGET), never the whole board.
+        """
+        wanted = {k.strip().upper() for k in keys}
+        if not wanted:
+            return []
+        return self._indexed_tasks(
+            [self._milestone_tasks(channel_id, k) for k in sorted(wanted)], lambda t: t.milestone in wanted
+        )
 
 
 def _no_milestone(key: str) -> str:

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.parsing import MAX_TITLE_LENGTH, parse_task_command
+from bot.parsing import MAX_TITLE_LENGTH, parse_task_command, request_id, split_flags
 from maestro.errors import UserError
 from maestro.models import Assignee, Priority
 
@@ -115,3 +115,30 @@ def test_list_filters(text, filter_, value):
 def test_empty_and_help():
     assert parse_task_command("").verb == "help"
     assert parse_task_command("help").verb == "help"
+
+
+def test_a_quoted_value_is_one_value_even_with_dashes_inside():
+    head, flags = split_flags(
+        "Bob's sprint --goal \"ship it --days later\" --gate 'a --b' --gate don't --days 3",
+        ("goal", "gate", "days"),
+        repeatable=("gate",),
+    )
+    assert head == "Bob's sprint"
+    assert flags == {"goal": "ship it --days later", "gate": ["a --b", "don't"], "days": "3"}
+    assert split_flags("x", ("gate",), repeatable=("gate",)) == ("x", {"gate": []})
+    assert split_flags('x --goal "unclosed --days 3', ("goal", "days"))[1] == {
+        "goal": '"unclosed',
+        "days": "3",
+    }
+    with pytest.raises(UserError, match="`--days` is given twice"):
+        split_flags("x --days 1 --days 2", ("days",))
+    cmd = parse_task_command('new Docs --desc "explain --agent and --owner" --agent backend')
+    assert cmd.description == "explain --agent and --owner" and cmd.assignee.id == "backend"
+
+
+def test_request_id_is_the_trigger_id_or_who_where_what():
+    assert request_id({"trigger_id": "123.456.abc", "text": "x"}) == "123.456.abc"
+    one = request_id({"user_id": "U1", "channel_id": "C1", "text": "close"})
+    assert one.startswith("U1-C1-") and one != request_id(
+        {"user_id": "U1", "channel_id": "C1", "text": "list"}
+    )

@@ -8,11 +8,12 @@ import pytest
 
 from bot.risk_commands import parse_risk_command
 from maestro.errors import UserError
+from maestro.escalations import EscalationStore
 from maestro.risk_store import RiskStore
 from maestro.risks import Rag, RiskStatus
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-BOB = "U0BOB"
+BOB, CAROL = "U0BOB", "U0CAROL"
 
 
 def dump(value) -> str:
@@ -121,7 +122,20 @@ def test_update_close_list_show_and_help(sender, sandbox, redis, run_jobs):
         and "closed it as accepted" in history
     )
     assert "isn't a command" in sender.command("/risk", "promote RISK-1").body
-    assert "The risk register" in sender.command("/risk", "help").body
+    shown_help = sender.command("/risk", "help").body
+    assert (
+        "The risk register" in shown_help and "Anyone in the channel can add, update and close" in shown_help
+    )
+
+
+def test_risks_stay_open_to_everyone_when_the_project_has_approvers(sender, sandbox, redis, run_jobs):
+    EscalationStore(redis, TEAM).add_approver(CHANNEL, BOB)
+    sender.command("/risk", 'add Vendor late --mitigation "switch with --fallback on"', user_id=CAROL)
+    assert "is updated" in sender.command("/risk", "update RISK-1 --impact high", user_id=CAROL).body
+    assert "is mitigated" in sender.command("/risk", "close RISK-1 --as mitigated", user_id=CAROL).body
+    risk = RiskStore(redis, TEAM).get(CHANNEL, "RISK-1")
+    assert risk.status is RiskStatus.MITIGATED and risk.mitigation == "switch with --fallback on"
+    assert run_jobs() == 0 and sandbox.workspace.calls("users.info") == []
 
 
 def test_not_in_channel_keeps_the_risk_and_tells_the_requester_once(sender, sandbox, redis, run_jobs):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
@@ -12,6 +13,7 @@ from bot.sprint_commands import parse_sprint_command
 from jobs.queues import QUEUE_NAMES
 from jobs.sprints import SPRINT_REPORT_JOB, sprint_report_job_id
 from maestro.errors import UserError
+from maestro.escalations import EscalationStore
 from maestro.models import Assignee
 from maestro.sprint_cards import ACTION_CLOSE_BACKLOG, ACTION_CLOSE_NEXT
 from maestro.sprint_store import SprintStore
@@ -19,7 +21,7 @@ from maestro.store import NewTask, TaskStore
 from sandbox import payloads
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-ALICE, BOB = "U0ALICE", "U0BOB"
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"  # Alice is a workspace admin
 
 
 def answer(sent) -> str:
@@ -59,6 +61,8 @@ def test_parse_sprint_command():
     start = parse_sprint_command('start Checkout —days 10 --goal "Ship it"')
     assert (start.verb, start.name, start.days, start.goal) == ("start", "Checkout", 10, "Ship it")
     assert parse_sprint_command("add T-1, t2 3").keys == ["T-1", "T-2", "T-3"]
+    goal = parse_sprint_command('start Checkout --goal "ship it --days later"')  # quoted: one value
+    assert (goal.name, goal.goal, goal.days) == ("Checkout", "ship it --days later", None)
     close = parse_sprint_command('close --to next --next "Sprint 8" --days 7')
     assert (close.carry, close.next_name, close.days) == ("next", "Sprint 8", 7)
     assert parse_sprint_command("close").carry is None
@@ -81,6 +85,9 @@ def test_parse_sprint_command():
         ("close --to backlog --next S9", "there is none"),
         ("milestone add 1.4 Gateway", "isn't a milestone key"),
         ("milestone gate M1.4 first met", "by its number"),
+        ("milestone gate M1.4 ² met", "by its number"),  # "²".isdigit() is True; int("²") raises
+        ("milestone gate M1.4 ٣ met", "by its number"),
+        ("start x --days ١٤", "whole number"),
         ("frobnicate", "isn't a command"),
     ]:
         with pytest.raises(UserError, match=message):
@@ -188,6 +195,9 @@ def test_close_asks_where_unfinished_tasks_go_and_the_button_closes_once(sender,
     (asked,) = [e for e in sandbox.workspace.ephemerals(CHANNEL, ALICE) if e.get("blocks")]
     assert "Move unfinished to the next sprint" in json.dumps(asked["blocks"])
     sender.press(asked, ACTION_CLOSE_NEXT, channel_id=CHANNEL)
+    sender.press(asked, ACTION_CLOSE_NEXT, channel_id=CHANNEL)  # a double click: the same question
+    sandbox.workspace.wait_for(lambda: "already closing" in json.dumps(sandbox.workspace.response_posts()))
+    assert Queue("high", connection=redis).count == 1  # one close job
     assert run_jobs() == 0
 
     following = store.current(CHANNEL)
@@ -240,3 +250,76 @@ def test_adding_a_task_to_a_sprint_updates_its_card_and_history(sender, sandbox,
     answer(sender.command("/sprint", "remove T-1", user_id=ALICE))
     assert run_jobs() == 0
     assert "Backlog" in card_text()
+
+
+def test_unicode_digits_are_refused_not_a_server_error(sender, redis):
+    sender.command("/sprint", 'milestone add M1.4 Gateway --gate "Health checks pass"')
+    for text in ("milestone gate M1.4 ² met", "start x --days ¹⁴", "status #²"):
+        sent = sender.command("/sprint", text)
+        assert sent.status == 200, text
+    assert "by its number" in answer(sender.command("/sprint", "milestone gate M1.4 ² met"))
+    assert SprintStore(redis, TEAM).get_milestone(CHANNEL, "M1.4").gates_met == []
+
+
+def test_milestones_are_counted_from_their_task_indexes_by_a_job(sender, sandbox, redis, run_jobs):
+    tasks = board(redis, "One", "Two", "Three", "Unattached")
+    tasks.apply(CHANNEL, "T-1", "start", actor=ALICE, source="s1")
+    tasks.apply(CHANNEL, "T-1", "done", actor=ALICE, source="d1")
+    sender.command("/sprint", 'milestone add M1.1 Shared <b> --gate "Tests pass"')
+    sender.command("/sprint", "milestone add M1.2 Gateway --after M1.1")
+    sender.command("/sprint", "milestone attach M1.1 T-1 T-2")
+    sender.command("/sprint", "milestone attach M1.2 T-3")
+
+    acked = sender.command("/sprint", "milestones", trigger_id="trig-ms")
+    assert "Counting" in answer(acked) and "M1.1" not in answer(acked)  # the ack reads nothing
+    sender.retry(acked)  # Slack's retry: answered once
+    assert run_jobs() == 0
+    (shown,) = [p for p in sandbox.workspace.response_posts() if "Milestones" in json.dumps(p)]
+    text = json.dumps(shown, ensure_ascii=False)
+    assert "*M1.1 — Shared &lt;b&gt;*" in text and "50% of 2 tasks · gates 0/1" in text
+    assert "*M1.2 — Gateway* · after M1.1" in text and "0% of 1 tasks" in text
+    assert text.index("M1.1 —") < text.index("M1.2 —")
+
+
+def test_with_approvers_only_they_the_starter_or_an_admin_close_a_sprint(sender, sandbox, redis, run_jobs):
+    board(redis, "One", "Two")
+    store = SprintStore(redis, TEAM)
+    sender.command("/sprint", "start Sprint 7", user_id=ALICE)
+    sender.command("/sprint", "add T-1 T-2", user_id=ALICE)
+    sender.command("/sprint", "milestone add M1 Gateway", user_id=ALICE)
+    EscalationStore(redis, TEAM).add_approver(CHANNEL, BOB)
+    sprint = store.current(CHANNEL)
+    assert run_jobs() == 0
+    before = {key: redis.dump(key) for key in redis.keys("maestro:*") if b":seen:" not in key}
+
+    only = (
+        f"Only the approver (<@{BOB}>), <@{ALICE}> (who started it) or a workspace admin can close *Sprint 7*"
+    )
+    for text in ("close --to backlog", "close"):  # no question is shown to Carol either
+        refused = answer(sender.command("/sprint", text, user_id=CAROL))
+        assert only + ". Nothing was changed." in refused and "Move unfinished" not in refused
+    assert "can redefine *M1 — Gateway*" in answer(
+        sender.command("/sprint", "milestone add M1 Other", user_id=CAROL)
+    )
+    sender.command("/sprint", "close", user_id=ALICE)  # Alice (the admin, the starter) sees the question
+    (asked,) = [e for e in sandbox.workspace.ephemerals(CHANNEL, ALICE) if e.get("blocks")]
+    sender.press(asked, ACTION_CLOSE_BACKLOG, channel_id=CHANNEL, user_id=CAROL)  # pressed again: checked
+    sandbox.workspace.wait_for(lambda: only in json.dumps(sandbox.workspace.response_posts()))
+    assert Queue("high", connection=redis).count == 0 and run_jobs() == 0
+    assert {key: redis.dump(key) for key in redis.keys("maestro:*") if b":seen:" not in key} == before
+
+    checked = len(sandbox.workspace.calls("users.info"))
+    assert "Redefined *M1 — Other*" in answer(
+        sender.command("/sprint", "milestone add M1 Other", user_id=BOB)
+    )
+    sender.press(asked, ACTION_CLOSE_BACKLOG, channel_id=CHANNEL, user_id=BOB)  # the approver
+    assert run_jobs() == 0 and store.get(CHANNEL, sprint.id).closed_by == BOB
+    sender.command("/sprint", "start Sprint 8", user_id=CAROL)
+    assert "Closing *Sprint 8*" in answer(sender.command("/sprint", "close --to backlog", user_id=CAROL))
+    assert run_jobs() == 0 and store.current(CHANNEL) is None  # the starter closed her own sprint
+    assert len(sandbox.workspace.calls("users.info")) == checked  # Redis said yes: no Web API call
+
+    EscalationStore(redis, TEAM).remove_approver(CHANNEL, BOB)
+    sender.command("/sprint", "start Sprint 9", user_id=ALICE)
+    assert "Closing" in answer(sender.command("/sprint", "close --to backlog", user_id=CAROL))  # no approvers
+    assert run_jobs() == 0 and store.current(CHANNEL) is None

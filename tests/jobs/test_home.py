@@ -42,7 +42,9 @@ def test_board_sorts_what_is_mine_to_do_review_and_decide():
         task(2, status=TaskStatus.BLOCKED, blocked_reason="waiting on <!channel>"),
         task(3, assignee=CAROL),  # someone else's
         task(4, assignee=CAROL, status=TaskStatus.REVIEW, created_by=BOB),  # Bob created it: his review
-        task(5, assignee=None, status=TaskStatus.REVIEW, created_by=BOB),  # an agent's work: the agents review
+        task(
+            5, assignee=None, status=TaskStatus.REVIEW, created_by=BOB
+        ),  # an agent's work: the agents review
     ]
     escalation = EscalationRecord(
         team_id=TEAM,
@@ -53,8 +55,14 @@ def test_board_sorts_what_is_mine_to_do_review_and_decide():
         deciders=[BOB],
     )
     not_mine = escalation.model_copy(update={"id": "other", "deciders": [CAROL]})
-    risk = Risk(key="RISK-001", team_id=TEAM, channel_id=CHANNEL, description="Outage", impact="critical",
-                created_by=CAROL)
+    risk = Risk(
+        key="RISK-001",
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        description="Outage",
+        impact="critical",
+        created_by=CAROL,
+    )
     board = build_home_board(
         BOB, open_tasks=tasks, escalations=[escalation, not_mine], sprints=[], risks=[risk], now=NOW
     )
@@ -77,7 +85,9 @@ def test_a_huge_board_stays_within_the_home_tab_limit():
 
 
 def test_an_empty_board_says_how_to_start():
-    view = build_home_view(build_home_board(BOB, open_tasks=[], escalations=[], sprints=[], risks=[], now=NOW))
+    view = build_home_view(
+        build_home_board(BOB, open_tasks=[], escalations=[], sprints=[], risks=[], now=NOW)
+    )
     assert "/task new" in home_text(view)
 
 
@@ -113,10 +123,12 @@ def test_refreshes_are_only_for_viewers_and_coalesce(redis):
 
 
 def test_sprints_and_risks_of_channels_without_a_part_of_mine_are_not_shown():
-    other = Risk(key="RISK-001", team_id=TEAM, channel_id="C0SECRET", description="Secret plan",
-                 created_by=CAROL)
-    mine = Risk(key="RISK-002", team_id=TEAM, channel_id=CHANNEL, description="Outage", created_by=CAROL,
-                owner=BOB)
+    other = Risk(
+        key="RISK-001", team_id=TEAM, channel_id="C0SECRET", description="Secret plan", created_by=CAROL
+    )
+    mine = Risk(
+        key="RISK-002", team_id=TEAM, channel_id=CHANNEL, description="Outage", created_by=CAROL, owner=BOB
+    )
     board = build_home_board(BOB, open_tasks=[], escalations=[], sprints=[], risks=[other, mine], now=NOW)
     assert [r.key for r in board.risks] == ["RISK-002"]
     assert "Secret plan" not in home_text(build_home_view(board))
@@ -131,7 +143,9 @@ def test_home_sprint_rag_is_the_status_reports(sender, sandbox, redis, run_jobs)
     sender.command("/sprint", "start Checkout", user_id=CAROL)
     sender.command("/sprint", "add T-1 T-2", user_id=CAROL)
     sender.command("/task", "block T-2 waiting for the contract", user_id=BOB)
-    sender.command("/risk", "add Payment provider outage --impact critical --owner <@U0BOB|bob>", user_id=CAROL)
+    sender.command(
+        "/risk", "add Payment provider outage --impact critical --owner <@U0BOB|bob>", user_id=CAROL
+    )
     assert run_jobs() == 0
     sender.event(payloads.app_home_opened(BOB))
     assert run_jobs() == 0

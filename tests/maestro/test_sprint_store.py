@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date
 
 import pytest
+from redis import Redis
 
 from maestro.errors import NotFound, UserError
 from maestro.models import TaskStatus
@@ -202,3 +204,73 @@ def test_retro_answers_are_kept_once_per_event(store):
         RetroAnswer(event_id="Ev2", user_id="U2", kind=RetroKind.OTHER, text="hi", ts="1.0"),
     )
     assert [a.text for a in store.retro_answers(CHANNEL, sprint.id)] == ["hi", "slow CI"]
+
+
+class CloseWhileReading(Redis):
+    """A client whose pipelines run ``on_read`` once, right after reading sprint records (MGET).
+
+    It stands for another process committing between a transaction's read and its EXEC.
+    """
+
+    on_read = None
+
+    def pipeline(self, *args, **kwargs):
+        pipe = super().pipeline(*args, **kwargs)
+        mget = pipe.mget
+
+        def racing_mget(keys, *more):
+            found = mget(keys, *more)
+            if self.on_read and all(re.search(r":sprint:[^:]+$", str(k)) for k in keys):
+                on_read, self.on_read = self.on_read, None
+                on_read()
+            return found
+
+        pipe.mget = racing_mget
+        return pipe
+
+
+def test_a_close_committing_during_remove_keeps_the_finished_task_in_the_closed_sprint(
+    redis, redis_url, store
+):
+    make_tasks(redis, 1)
+    tasks = TaskStore(redis, TEAM)
+    sprint = store.start(CHANNEL, "Sprint 1", actor="U1", today=TODAY)
+    store.add_tasks(CHANNEL, ["T-1"], actor="U1", source="add")
+    tasks.apply(CHANNEL, "T-1", "start", actor="U1", source="s")
+    tasks.apply(CHANNEL, "T-1", "done", actor="U1", source="d")
+
+    def close_the_record() -> None:  # a close's write to the sprint's record, from elsewhere
+        closed = sprint.model_copy(update={"status": SprintStatus.CLOSED, "version": sprint.version + 1})
+        redis.set(f"maestro:{TEAM}:project:{CHANNEL}:sprint:{sprint.id}", closed.model_dump_json())
+
+    racing = CloseWhileReading.from_url(redis_url)
+    racing.on_read = close_the_record
+    with pytest.raises(UserError, match="finished in \\*Sprint 1\\*, which is closed"):
+        SprintStore(racing, TEAM).remove_tasks(CHANNEL, ["T-1"], actor="U2", source="rm")
+    assert racing.on_read is None  # the close did happen mid-transaction
+    assert tasks.get(CHANNEL, "T-1").sprint == sprint.id
+    assert [t.key for t in store.sprint_tasks(CHANNEL, sprint.id)] == ["T-1"]
+
+
+def test_attached_tasks_read_only_the_milestones_indexes(redis, store):
+    make_tasks(redis, 5)
+    store.add_milestone(CHANNEL, "M1", "One", actor="U1")
+    store.add_milestone(CHANNEL, "M2", "Two", actor="U1")
+    store.attach(CHANNEL, "M1", ["T-3", "T-1"], actor="U1", source="a1")
+    store.attach(CHANNEL, "M2", ["T-4"], actor="U1", source="a2")
+    store.attach(CHANNEL, "M2", ["T-1"], actor="U1", source="a3")  # moved: out of M1's index
+    assert [(t.key, t.milestone) for t in store.attached_tasks(CHANNEL, ["m1", "M2"])] == [
+        ("T-1", "M2"),
+        ("T-3", "M1"),
+        ("T-4", "M2"),
+    ]
+    assert [t.key for t in store.attached_tasks(CHANNEL, ["M1"])] == ["T-3"]
+    assert store.attached_tasks(CHANNEL, []) == []
+
+
+def test_redefining_a_milestone_that_changed_since_it_was_read_changes_nothing(store):
+    first = store.add_milestone(CHANNEL, "M1", "One", actor="U1", expect_version=0)
+    with pytest.raises(UserError, match="M1 changed while you were typing"):
+        store.add_milestone(CHANNEL, "M1", "Mine", actor="U2", expect_version=0)  # someone added it first
+    assert store.get_milestone(CHANNEL, "M1") == first
+    assert store.add_milestone(CHANNEL, "M1", "Mine", actor="U2", expect_version=1).version == 2
