@@ -180,7 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_argument(
         "--once", action="store_true", help="run one tick of the projects' clock (standups, prompts) and exit"
     )
-    clock.add_argument("--now", type=_instant, help="with --once: the tick's time, ISO 8601 (for tests)")
+    clock.add_argument(
+        "--now",
+        type=_instant,
+        help="with --once: the tick's time, ISO 8601 (for tests; kept apart from the real clocks' progress)",
+    )
     clock.set_defaults(func=cmd_clock)
     up = sub.add_parser("up", help="run web, worker(s) and clock together (the sandbox when no credentials)")
     up.add_argument("--port", type=int, help="override PORT")

@@ -46,6 +46,7 @@ from maestro.standups import (
     in_words,
     merge_absences,
     next_standup,
+    note_day,
     parse_absence,
     parse_day,
     parse_note,
@@ -112,15 +113,16 @@ def _now_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
     channel_id, user_id = command["channel_id"], command["user_id"]
     trigger = request_id(command)
     store = deps.store(context.team_id)
+    # the standup notes are being collected for: the next one (maestro.standups.note_day)
+    day = note_day(_standups(context).schedule(channel_id), utcnow())
     if store.first_seen("trigger", trigger):
-        today = _standups(context).schedule(channel_id).local_today(utcnow())
         try:
             job = enqueue(
                 deps.redis,
                 post_standup,
                 context.team_id,
                 channel_id,
-                today.isoformat(),
+                day.isoformat(),
                 reason="request",
                 requester=user_id,
                 response_url=command.get("response_url"),
@@ -134,7 +136,7 @@ def _now_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
         context["log"]["job_id"] = job.id
     else:
         context["log"]["outcome"] = "duplicate"
-    ack(text=":clipboard: Posting a standup here…")
+    ack(text=f":clipboard: Posting the standup of {day_label(day)} here, as it stands now…")
 
 
 def _help_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
@@ -254,14 +256,8 @@ def _prompt_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> No
         ack(text=":no_bell: No more prompts. Notes still work: `/standup note …`.")
 
 
-def _local_today(context: BoltContext, channel_id: str, user_id: str) -> date:
-    """The person's local today: their cached Slack timezone, else the project's."""
-    store = _standups(context)
-    zone = store.zones([user_id]).get(user_id) or store.schedule(channel_id).zone
-    return utcnow().astimezone(zone).date()
-
-
 def _note_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
+    """Save a note for the project's next standup (:func:`maestro.standups.note_day`), by its date."""
     parts = parse_note(rest)
     deps: Deps = context["deps"]
     channel_id, user_id = command["channel_id"], command["user_id"]
@@ -271,11 +267,13 @@ def _note_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None
         ack()
         return
     _register_project(context, command)
-    note = _standups(context).save_note(
-        channel_id, user_id, _local_today(context, channel_id, user_id), parts, now=utcnow()
-    )
+    store, now = _standups(context), utcnow()
+    schedule = store.schedule(channel_id)
+    upcoming = next_standup(schedule, now)
+    note = store.save_note(channel_id, user_id, note_day(schedule, now), parts, now=now)
     posted = _after_note(context, channel_id, note)
-    ack(text=note_saved_text(note, posted=posted))
+    at_label = f"{upcoming.at.astimezone(schedule.zone):%H:%M} {schedule.timezone}" if upcoming else None
+    ack(text=note_saved_text(note, posted=posted, at_label=at_label))
 
 
 def _after_note(
@@ -305,7 +303,7 @@ def _after_note(
 
 def _ooo_verb(ack: Ack, context: BoltContext, command: dict, rest: str) -> None:
     store, user_id = _standups(context), command["user_id"]
-    today = _local_today(context, command["channel_id"], user_id)
+    today = store.schedule(command["channel_id"]).local_today(utcnow())  # absences are project dates
     if rest.lower() == "clear":
         store.clear_absences(user_id)
         ack(text=":wave: Welcome back: you're not marked away any more.")
@@ -440,8 +438,10 @@ def handle_note_submission(ack: Ack, body: dict, view: dict, context: BoltContex
 def collect_prompt_reply(context: BoltContext, body: dict, event: dict) -> bool:
     """Save a reply in a prompt DM's thread as that day's note; True when it was one.
 
-    A reply that isn't a note (no ``yesterday``/``today``/``blockers`` label) is left to the
-    Master, like any other direct message.
+    A reply that isn't a note is left to the Master, like any other direct message: it needs
+    labels followed by ``:`` or parts separated by ``|`` (``parse_note(..., strict=True)``), so
+    ``yesterday's standup was wrong…`` reaches the Master. The note goes to the prompt's date,
+    into that standup's thread when it is already posted.
     """
     thread_ts = event.get("thread_ts")
     if event.get("channel_type") != "im" or not thread_ts:
@@ -454,7 +454,7 @@ def collect_prompt_reply(context: BoltContext, body: dict, event: dict) -> bool:
     if event.get("user") != user_id:
         return False
     try:
-        parts = parse_note(event.get("text", ""))
+        parts = parse_note(event.get("text", ""), strict=True)
     except UserError:
         return False
     context["log"].update(event="standup_reply")

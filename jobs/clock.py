@@ -22,7 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from jobs.queues import enqueue, job_id_for
 from jobs.runtime import Runtime
 from jobs.schedules import Schedule, schedules
-from jobs.standup_clock import tick
+from jobs.standup_clock import MANUAL_WATERMARK_KEY, WATERMARK_KEY, tick
 
 logger = logging.getLogger("maestro.clock")
 
@@ -115,12 +115,26 @@ def build_scheduler(runtime: Runtime) -> BlockingScheduler:
 
 
 def run_clock(runtime: Runtime, *, once: bool = False, now: datetime | None = None) -> None:
-    """Run the clock until stopped; with ``once``, run one projects' tick at ``now`` and return."""
+    """Run the clock until stopped; with ``once``, run one projects' tick and return.
+
+    Args:
+        runtime: the clock's runtime.
+        once: run one tick of the projects' clock instead of the scheduler.
+        now: with ``once``, the tick's made-up time (tests, demos). Such a tick keeps its own
+            watermark (:data:`~jobs.standup_clock.MANUAL_WATERMARK_KEY`), so a time in the future
+            doesn't make the real clocks skip what falls due before it; the claims are shared, so
+            what it enqueued isn't enqueued again.
+    """
     if once:
-        result = tick(runtime, now)
+        result = tick(runtime, now, watermark_key=MANUAL_WATERMARK_KEY if now else WATERMARK_KEY)
         logger.info(
             "clock tick",
-            extra={"enqueued": len(result.enqueued), "missed": len(result.missed), "outcome": "once"},
+            extra={
+                "enqueued": len(result.enqueued),
+                "missed": len(result.missed),
+                "failed": len(result.failed),
+                "outcome": "once",
+            },
         )
         return
     scheduler = build_scheduler(runtime)

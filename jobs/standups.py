@@ -125,8 +125,8 @@ def _assignees(standup: Standup) -> set[str]:
 def send_standup_prompt(team_id: str, channel_id: str, user_id: str, local_date_iso: str) -> str | None:
     """Ask one person for their standup note in a DM (once per person, project and date).
 
-    Nothing is sent when the day is no longer a standup day, the person is away, left the
-    standup, or already wrote their note.
+    Nothing is sent when the day is no longer a standup day, its standup was already posted (a
+    prompt job that ran late), the person is away, left the standup, or already wrote their note.
 
     Returns:
         The ``ts`` of the DM, or None when none was sent.
@@ -139,6 +139,7 @@ def send_standup_prompt(team_id: str, channel_id: str, user_id: str, local_date_
         note = standups.note(channel_id, user_id, day)
         if (
             not is_standup_day(schedule, day)
+            or standups.standup_ts(channel_id, day)
             or away_on(standups.absences([user_id]).get(user_id, []), day)
             or user_id in standups.left(channel_id)
             or (note is not None and not note.empty)
@@ -227,8 +228,14 @@ def post_note_update(
 def refresh_participants(team_id: str, channel_id: str) -> int:
     """Snapshot who is assigned open tasks and cache everyone's Slack timezone (``users.info``).
 
+    Looks up those whose cached timezone is missing or expires within
+    :data:`~maestro.standup_store.DEFAULT_ZONE_REFRESH` (at most :data:`MAX_ZONE_LOOKUPS`).
+    Someone Slack gives no ``tz`` is cached as having none (the project's zone is used); when
+    ``users.info`` fails, the last known zone is kept (or "none" cached), so the clock doesn't ask
+    again every hour.
+
     Returns:
-        How many timezones were looked up.
+        How many people were looked up.
     """
     runtime = get_runtime()
     with job_log("refresh_participants", team=team_id, channel=channel_id) as log:
@@ -238,8 +245,8 @@ def refresh_participants(team_id: str, channel_id: str) -> int:
             channel_id, {t.assignee.id for t in tasks if t.assignee and t.assignee.kind == "user"}
         )
         people = standups.participants(channel_id, now=utcnow())
-        missing = sorted(u for u, zone in standups.zones(people).items() if zone is None)
-        looked_up = _cache_zones(runtime, standups, missing[:MAX_ZONE_LOOKUPS])
+        stale = standups.stale_zones(people)
+        looked_up = _cache_zones(runtime, standups, stale[:MAX_ZONE_LOOKUPS])
         log["outcome"] = f"{looked_up} zone(s)"
         return looked_up
 
@@ -249,10 +256,14 @@ def _cache_zones(runtime: Runtime, standups: StandupStore, users: list[str]) -> 
     for user in users:
         try:
             info = runtime.slack.users_info(user=user)["user"]
-        except SlackApiError:
-            logger.warning("users.info failed; the project's timezone is used", extra={"user": user})
-            continue
-        if info.get("tz"):
-            standups.set_zone(user, info["tz"])
-            count += 1
+        except SlackApiError as error:
+            logger.warning(
+                "users.info failed (%s); the last known timezone is kept, else the project's is used",
+                error.response.get("error"),
+                extra={"user": user},
+            )
+            standups.keep_zone(user)
+        else:
+            standups.set_zone(user, info.get("tz"))
+        count += 1
     return count

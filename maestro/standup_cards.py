@@ -5,22 +5,29 @@ note in the standup's thread, ``/standup status`` and ``/standup help``. Task li
 Sprint Tracking symbols (``[X]``, ``[~] 60%``, ``[R]``, ``[!] BLOCKED — reason``) from
 :data:`maestro.cards.STATUS_SYMBOLS`. Every string a person or a model wrote is escaped.
 
-A long standup is never refused by Slack: each section stays under 3,000 characters, each
-message under 50 blocks and :data:`MAX_MESSAGE_CHARS`; the first message goes in the channel and
-the rest in its thread; a group's long lists are folded ("… and 37 more in progress —
-`/task list in-progress`"), and past :data:`MAX_STANDUP_MESSAGES` messages whole groups are
-folded into one line.
+A long standup is never refused by Slack. Every user string is escaped first and then cut to a
+budget of *escaped* characters (a title of 60 ``&`` is 300 characters once escaped), with a
+visible "…"; the top of the standup (escalations, risks, who is away, who is missing) is capped
+with "… and N more"; each section stays under 3,000 characters and each message under
+:data:`~maestro.report_cards.MAX_MESSAGE_BLOCKS` blocks and
+:data:`~maestro.report_cards.MAX_MESSAGE_CHARS` characters of text, measured on the final
+blocks. The first message goes in the channel and the rest in its thread; one person's part may
+continue in the next message ("(continued)"); a group's long lists are folded ("… and 37 more in
+progress — `/task list in-progress`"), and past :data:`MAX_STANDUP_MESSAGES` messages the
+remaining groups are folded into one line that names them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from maestro.cards import MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS
+from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS
 from maestro.escalations import EscalationRecord
 from maestro.models import Task, TaskStatus
+from maestro.report_cards import MAX_MESSAGE_BLOCKS, MAX_MESSAGE_CHARS
 from maestro.risk_cards import risk_line
 from maestro.standup_schedule import StandupSchedule
 from maestro.standups import (
@@ -61,20 +68,38 @@ NOTE_QUESTIONS = {
 MAX_LINES_PER_KIND = 8
 """Tasks of one kind (done, in progress, review, blocked) listed per assignee; the rest is counted."""
 
-MAX_MESSAGE_BLOCKS = 45
-"""Blocks per standup message (Block Kit allows 50; room is kept for the continuation line)."""
-
-MAX_MESSAGE_CHARS = 9000
-"""Characters of text per standup message: long enough for a team, short enough for a phone."""
-
 MAX_STANDUP_MESSAGES = 6
 """Messages a standup takes at most (the first in the channel, the rest in its thread)."""
 
 MAX_TITLE = 60
-"""Characters of a task title in a standup line (kept short for phones)."""
+"""Characters of a task title in a standup line (kept short for phones); twice that once escaped."""
+
+MAX_REASON = 80
+"""Characters of a blocked reason in a standup line; twice that once escaped."""
+
+MAX_ISSUE = 100
+"""Characters of an escalation's issue at the top of a standup; twice that once escaped."""
+
+MAX_LINE = 300
+"""Characters of one line at the top of a standup (an escalation or a risk), escaped."""
+
+MAX_NOTE_SHOWN = 2500
+"""Characters of one answer of a note as shown (escaped and quoted; a note part is 1,000 typed)."""
 
 MAX_ATTENTION = 8
 """Escalations or risks listed at the top; the rest is counted."""
+
+MAX_ATTENTION_CHARS = 1500
+"""Characters of the escalations (and, apart, of the risks) at the top of a standup; the rest is counted."""
+
+MAX_PEOPLE_CHARS = 700
+"""Characters of the "away" and of the "No update yet from" lines; the rest is counted."""
+
+_RESERVED_CHARS = 800
+"""Characters kept free in every message for its "continued" line, the fold line and the footer."""
+
+_SECTION_CHARS = MAX_SECTION_TEXT - 100
+"""Characters a standup section is filled to."""
 
 _KINDS = (
     ("done", "done", "/task list done"),
@@ -83,13 +108,30 @@ _KINDS = (
     ("blocked", "blocked", "/task list blocked"),
 )
 
+_PARTIAL_RE = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
+
+
+def _fit(text: str, limit: int) -> str:
+    """Cut mrkdwn (already escaped) to ``limit`` characters, ending in "…" when cut.
+
+    Never leaves half an entity (``&am``) or half a mention or link (``<@U0AL``).
+    """
+    if len(text) <= limit:
+        return text
+    return _PARTIAL_RE.sub("", text[: max(0, limit - 1)]) + "…"
+
+
+def _shown(text: str, chars: int, limit: int | None = None) -> str:
+    """Return user text escaped: its first ``chars`` characters, at most ``limit`` once escaped."""
+    return _fit(escape(truncate(text, chars)), limit or 2 * chars)
+
 
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text, MAX_SECTION_TEXT)}}
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text, MAX_SECTION_TEXT)}]}
 
 
 def _header(text: str) -> dict:
@@ -102,18 +144,38 @@ def _chars(block: dict) -> int:
     return len(block.get("text", {}).get("text", ""))
 
 
+def message_within_limits(message: dict) -> bool:
+    """True when a message is one Slack accepts: ≤ 50 blocks, sections ≤ 3,000, text ≤ the budget.
+
+    The budget is :data:`~maestro.report_cards.MAX_MESSAGE_CHARS` characters of block text in all
+    (Slack refuses ~12,000: ``msg_blocks_too_long``); headers ≤ 150 characters.
+    """
+    blocks = message.get("blocks", [])
+    limits = {"header": MAX_HEADER_TEXT, "section": MAX_SECTION_TEXT, "context": MAX_SECTION_TEXT}
+    return (
+        0 < len(blocks) <= MAX_BLOCKS
+        and all(_chars(b) <= limits.get(b["type"], MAX_SECTION_TEXT) for b in blocks)
+        and sum(_chars(b) for b in blocks) <= MAX_MESSAGE_CHARS
+        and bool(message.get("text"))
+    )
+
+
 def _age(since: datetime, now: datetime) -> str:
     hours = max(0, int((now - since).total_seconds() // 3600))
     return f"{hours // 24}d" if hours >= 24 else f"{hours}h"
 
 
 def standup_task_line(task: Task, now: datetime) -> str:
-    """Return one short line for a task in a standup: ``[~] *T-4* Signup form · 60%`` (mrkdwn)."""
-    line = f"`{STATUS_SYMBOLS[task.status]}` *{task.key}* {escape(truncate(task.title, MAX_TITLE))}"
+    """Return one short line for a task in a standup: ``[~] *T-4* Signup form · 60%`` (mrkdwn).
+
+    The title shows its first :data:`MAX_TITLE` characters (at most twice that once escaped), a
+    blocked reason its first :data:`MAX_REASON`.
+    """
+    line = f"`{STATUS_SYMBOLS[task.status]}` *{task.key}* {_shown(task.title, MAX_TITLE)}"
     if task.status is TaskStatus.IN_PROGRESS:
         return f"{line} · {task.percent}%"
     if task.status is TaskStatus.BLOCKED:
-        reason = escape(truncate(task.blocked_reason or "", 80))
+        reason = _shown(task.blocked_reason or "", MAX_REASON)
         age = f" · blocked {_age(task.blocked_since, now)}" if task.blocked_since else ""
         return f"{line} — {reason}{age}"
     return line
@@ -121,11 +183,16 @@ def standup_task_line(task: Task, now: datetime) -> str:
 
 def _quote(label: str, value: str) -> str:
     lines = escape(value).split("\n")
-    return "\n".join([f"> *{label}:* {lines[0]}", *(f"> {line}" for line in lines[1:])])
+    quoted = "\n".join([f"> *{label}:* {lines[0]}", *(f"> {line}" for line in lines[1:])])
+    return _fit(quoted, MAX_NOTE_SHOWN)
 
 
 def note_lines(note: StandupNote) -> list[str]:
-    """Return a note as quoted lines: ``> *Yesterday:* …`` for each part given (escaped)."""
+    """Return a note as quoted lines: ``> *Yesterday:* …`` for each part given (escaped).
+
+    Each part is at most :data:`MAX_NOTE_SHOWN` characters (a typed part of 1,000 characters is
+    shown whole unless it is mostly ``&``, ``<``, ``>`` or line breaks; then it ends in "…").
+    """
     return [_quote(NOTE_LABELS[part], getattr(note, part)) for part in NOTE_PARTS if getattr(note, part)]
 
 
@@ -134,7 +201,7 @@ def _who(group: StandupGroup) -> str:
         return "*Unassigned*"
     if group.assignee.kind == "user":
         return f"*<@{group.assignee.id}>*"
-    return f"*{escape(group.assignee.id)}* (agent)"
+    return f"*{_shown(group.assignee.id, 40)}* (agent)"
 
 
 def _until(day: date) -> str:
@@ -164,7 +231,7 @@ def _pack(lines: Sequence[str], limit: int = MAX_SECTION_TEXT - 100) -> list[str
     current: list[str] = []
     size = 0
     for line in lines:
-        line = truncate(line, limit)
+        line = _fit(line, limit)
         if current and size + len(line) + 1 > limit:
             texts.append("\n".join(current))
             current, size = [], 0
@@ -175,38 +242,49 @@ def _pack(lines: Sequence[str], limit: int = MAX_SECTION_TEXT - 100) -> list[str
     return texts
 
 
+def _capped(heading: str, lines: Sequence[str], total: int, hint: str) -> str:
+    """Return ``heading`` and as many ``lines`` as fit :data:`MAX_ATTENTION_CHARS`, then "… and N more"."""
+    kept: list[str] = []
+    size = len(heading)
+    for line in lines[:MAX_ATTENTION]:
+        line = _fit(line, MAX_LINE)
+        if size + 1 + len(line) > MAX_ATTENTION_CHARS - 60:
+            break
+        kept.append(line)
+        size += 1 + len(line)
+    if total > len(kept):
+        kept.append(f"… and {total - len(kept)} more — `{hint}`")
+    return "\n".join([heading, *kept])
+
+
 def _escalation_line(record: EscalationRecord, now: datetime) -> str:
-    blocks = f" · blocks {', '.join(record.blocking[:3])}" if record.blocking else ""
+    blocks = f" · blocks {escape(', '.join(record.blocking[:3]))}" if record.blocking else ""
     waiting = _age(record.created_at, now)
-    return f":rotating_light: {escape(truncate(record.issue, 100))} · waiting {waiting}{blocks}"
+    return f":rotating_light: {_shown(record.issue, MAX_ISSUE)} · waiting {waiting}{blocks}"
 
 
 def _attention_blocks(standup: Standup) -> list[dict]:
     blocks = []
     if standup.escalations:
         lines = [_escalation_line(r, standup.now) for r in standup.escalations[:MAX_ATTENTION]]
-        more = len(standup.escalations) - MAX_ATTENTION
-        if more > 0:
-            lines.append(f"… and {more} more — `/escalate list`")
-        blocks += [_section(t) for t in _pack(["*Waiting for a decision*", *lines])]
+        text = _capped("*Waiting for a decision*", lines, len(standup.escalations), "/escalate list")
+        blocks.append(_section(text))
     if standup.risks:
         since = standup.since
         lines = [
             risk_line(r) + (" · _new_" if r.created_at > since else "") for r in standup.risks[:MAX_ATTENTION]
         ]
-        more = len(standup.risks) - MAX_ATTENTION
-        if more > 0:
-            lines.append(f"… and {more} more — `/risk list`")
-        blocks += [_section(t) for t in _pack(["*Risks*", *lines])]
+        blocks.append(_section(_capped("*Risks*", lines, len(standup.risks), "/risk list")))
     return blocks
 
 
-def _people_line(users: Sequence[str], intro: str, limit: int = 2500) -> str:
+def _people_line(pieces: Sequence[str], intro: str, limit: int = MAX_PEOPLE_CHARS, sep: str = ", ") -> str:
+    """Return ``intro`` and as many ``pieces`` as fit ``limit`` characters, then "… and N more"."""
     text = intro
-    for index, user in enumerate(users):
-        piece = f"{', ' if index else ' '}<@{user}>"
-        if len(text) + len(piece) > limit:
-            return f"{text} … and {len(users) - index} more"
+    for index, piece in enumerate(pieces):
+        piece = f"{sep if index else ' '}{piece}"
+        if len(text) + len(piece) > limit - 20:
+            return f"{text} … and {len(pieces) - index} more"
         text += piece
     return text
 
@@ -222,6 +300,14 @@ def standup_fallback_text(standup: Standup) -> str:
     return text
 
 
+def _plain_who(group: StandupGroup) -> str:
+    if group.assignee is None:
+        return "Unassigned"
+    if group.assignee.kind == "user":
+        return f"<@{group.assignee.id}>"
+    return f"{_shown(group.assignee.id, 40)} (agent)"
+
+
 def build_standup_messages(standup: Standup) -> list[dict]:
     """Return a standup as messages to post in order: the first in the channel, the rest in its thread.
 
@@ -230,14 +316,15 @@ def build_standup_messages(standup: Standup) -> list[dict]:
 
     Returns:
         A non-empty list of ``{"text": fallback, "blocks": [...]}`` (``chat.postMessage``
-        arguments), each within Block Kit's limits; at most :data:`MAX_STANDUP_MESSAGES`.
+        arguments), each within Block Kit's limits (:func:`message_within_limits`); at most
+        :data:`MAX_STANDUP_MESSAGES`.
     """
     title = f"Standup · {day_label(standup.day)}"
     intro: list[dict] = [_header(title)]
     if standup.sprint is not None:
         sprint, progress = standup.sprint, standup.sprint.progress
         line = (
-            f"*{escape(truncate(sprint.name, 80))}* · day {sprint.day} of {sprint.days} · "
+            f"*{_shown(sprint.name, 80)}* · day {sprint.day} of {sprint.days} · "
             f"{progress.percent}% done · {progress.completed}/{progress.total} tasks"
         )
         if progress.blocked:
@@ -258,41 +345,93 @@ def build_standup_messages(standup: Standup) -> list[dict]:
     away_only = [u for u in sorted(standup.away) if u not in grouped_away]
     if away_only:
         pieces = [f"<@{u}> away until {_until(standup.away[u])}" for u in away_only]
-        intro.append(_context(truncate(":palm_tree: " + " · ".join(pieces), 2900)))
+        intro.append(_context(_people_line(pieces, ":palm_tree:", sep=" · ")))
     if standup.missing:
-        intro.append(_context(_people_line(standup.missing, ":hourglass: No update yet from")))
-    body: list[list[dict]] = [
-        [_section(text) for text in _pack(group_lines(g, standup.now))] for g in standup.groups
-    ]
+        mentions = [f"<@{u}>" for u in standup.missing]
+        intro.append(_context(_people_line(mentions, ":hourglass: No update yet from")))
+    body = [(_plain_who(g), group_lines(g, standup.now)) for g in standup.groups]
     if not standup.groups:
-        body.append([_section("Nothing moved and nothing is open. Plan some work: `/orchestrate …`")])
+        body.append(("", ["Nothing moved and nothing is open. Plan some work: `/orchestrate …`"]))
     footer = _context(f"Add yours: `{NOTE_USAGE}`")
     return _paginate(title, intro, body, footer, standup_fallback_text(standup))
 
 
-def _paginate(
-    title: str, intro: list[dict], body: list[list[dict]], footer: dict, fallback: str
-) -> list[dict]:
-    """Pack the intro, each group's blocks (a group is never split across messages) and the footer.
+class _Pages:
+    """Messages being filled line by line: sections under 3,000 characters, messages under budget."""
 
-    A group always fits an empty message: at most 4 × :data:`MAX_LINES_PER_KIND` short lines and
-    a note of 3 × 1,000 characters.
+    def __init__(self, intro: list[dict]):
+        self.pages: list[list[dict]] = [list(intro)]
+        self.sizes = [sum(_chars(b) for b in intro)]
+        self.lines: list[str] = []  # the open section, on the last page
+        self.size = 0
+
+    def snapshot(self) -> tuple[list[list[dict]], list[int]]:
+        return [list(p) for p in self.pages], list(self.sizes)
+
+    def restore(self, saved: tuple[list[list[dict]], list[int]]) -> None:
+        self.pages, self.sizes = saved
+        self.lines, self.size = [], 0
+
+    def close_section(self) -> None:
+        if self.lines:
+            block = _section("\n".join(self.lines))
+            self.pages[-1].append(block)
+            self.sizes[-1] += _chars(block)
+            self.lines, self.size = [], 0
+
+    def add(self, line: str, continued: str | None) -> None:
+        """Add a line to the open section; open a new section or message when it doesn't fit."""
+        line = _fit(line, _SECTION_CHARS)
+        if self.lines and self.size + len(line) > _SECTION_CHARS:
+            self.close_section()
+        full = len(self.pages[-1]) + 1 > MAX_MESSAGE_BLOCKS
+        if full or self.sizes[-1] + self.size + len(line) > MAX_MESSAGE_CHARS - _RESERVED_CHARS:
+            self.close_section()
+            self.pages.append([])
+            self.sizes.append(0)
+            if continued:
+                self.lines = [f"_{continued} (continued)_"]
+                self.size = len(self.lines[0]) + 1
+        self.lines.append(line)
+        self.size += len(line) + 1
+
+
+def _paginate(
+    title: str, intro: list[dict], body: list[tuple[str, list[str]]], footer: dict, fallback: str
+) -> list[dict]:
+    """Pack the intro, each group's lines and the footer into messages within Slack's limits.
+
+    Args:
+        title: the standup's title.
+        intro: the first message's top (capped, so it always fits one message).
+        body: per group, who (mrkdwn, for "(continued)") and its lines, title first.
+        footer: the last message's last block.
+        fallback: the first message's notification text.
+
+    Each group starts a section; one that does not fit the current message continues in the
+    next, after "_… (continued)_". Past :data:`MAX_STANDUP_MESSAGES` messages the groups left (from
+    the first that would not fit whole) are named in one line. Every message keeps
+    :data:`_RESERVED_CHARS` characters and five blocks for its "continued" line, the fold line and
+    the footer.
     """
-    pages: list[list[dict]] = [list(intro)]
-    sizes = [sum(_chars(b) for b in intro)]
-    folded = 0
-    for index, blocks in enumerate(body):
-        size = sum(_chars(b) for b in blocks)
-        if len(pages[-1]) + len(blocks) > MAX_MESSAGE_BLOCKS or sizes[-1] + size > MAX_MESSAGE_CHARS:
-            if len(pages) == MAX_STANDUP_MESSAGES:
-                folded = len(body) - index
-                break
-            pages.append([])
-            sizes.append(0)
-        pages[-1] += blocks
-        sizes[-1] += size
+    filler = _Pages(intro)
+    folded: list[str] = []
+    for who, lines in body:
+        if folded:
+            folded.append(who)
+            continue
+        saved = filler.snapshot()
+        for index, line in enumerate(lines):
+            filler.add(line, who if index else None)
+        filler.close_section()
+        if len(filler.pages) > MAX_STANDUP_MESSAGES:
+            filler.restore(saved)
+            folded.append(who)
+    pages = filler.pages
     if folded:
-        pages[-1].append(_context(f"… and {folded} more people and agents — `/task list`"))
+        names = [w for w in folded if w]
+        line = _people_line(names, f"… and {len(folded)} more people and agents, not shown:", limit=500)
+        pages[-1].append(_context(f"{line} — `/task list`"))
     pages[-1].append(footer)
     messages = []
     for number, blocks in enumerate(pages, start=1):
@@ -380,16 +519,28 @@ def build_note_message(note: StandupNote, *, late: bool) -> dict:
     title = f"<@{note.user_id}>'s update" + (" (after the standup)" if late else "")
     return {
         "text": f"Standup update from <@{note.user_id}>",
-        "blocks": [_section("\n".join([title, *note_lines(note)]))],
+        "blocks": [_section(text) for text in _pack([title, *note_lines(note)])],
     }
 
 
-def note_saved_text(note: StandupNote, *, posted: bool) -> str:
-    """Return the confirmation shown to the person who saved a note (mrkdwn, escaped)."""
-    where = "It's added to today's standup thread." if posted else "It will be in the standup."
-    return "\n".join(
-        [f":white_check_mark: Saved your standup for {day_label(note.date)}. {where}", *note_lines(note)]
-    )
+def note_saved_text(note: StandupNote, *, posted: bool, at_label: str | None = None) -> str:
+    """Return the confirmation shown to the person who saved a note (mrkdwn, escaped).
+
+    Args:
+        note: the note as saved; its ``date`` is the standup it is for.
+        posted: True when that standup is already posted (the note goes into its thread).
+        at_label: when that standup is, e.g. ``09:30 Europe/Berlin`` (our own text), if known.
+
+    Example: ``Saved your standup for Tue 24 Nov (09:30 Europe/Berlin).``
+    """
+    day = day_label(note.date)
+    if posted:
+        head = f"Saved your standup for {day}. That standup is posted: it's added to its thread."
+    elif at_label:
+        head = f"Saved your standup for {day} ({at_label})."
+    else:
+        head = f"Saved your standup for {day}. It will be in that day's standup."
+    return "\n".join([f":white_check_mark: {head}", *note_lines(note)])
 
 
 # -- status and help ----------------------------------------------------------------------------
@@ -447,10 +598,10 @@ def build_status_blocks(
 
 
 STANDUP_HELP: tuple[str, ...] = (
-    "`/standup` — post a standup now",
+    "`/standup` — post the next standup now, as it stands",
     f"`{SCHEDULE_USAGE}` — when (also `9:30am`, `mon,wed,fri`, `daily`, `weekdays`)",
     "`/standup status` — the schedule, the next standup, holidays, who's away",
-    f"`{NOTE_USAGE}` — your update (any part, any order)",
+    f"`{NOTE_USAGE}` — your update for the next standup (any part, any order)",
     "`/standup ooo 2026-12-20..2026-12-31` · `/standup ooo clear` — away (one date works too)",
     "`/standup skip 2026-12-24` · `/standup holiday add|remove 2026-12-25` · `/standup holidays`",
     "`/standup off` · `/standup on` · `/standup prompt 60` · `/standup prompt off`",

@@ -11,7 +11,9 @@ Keys (``{t}`` = ``maestro:<team_id>``, ``{s}`` = ``{t}:standup:<channel_id>``):
 - ``{s}:last`` → JSON ``{"day", "at", "previous"}`` of the last scheduled standup posted;
 - ``{s}:ts:<YYYY-MM-DD>`` → ``ts`` of that day's standup (late notes go in its thread);
 - ``{t}:standup-ooo:<user>`` → JSON list of absences (a person is away in every project);
-- ``{t}:user-tz:<user>`` → the person's Slack ``tz`` (cached :data:`DEFAULT_ZONE_TTL`);
+- ``{t}:user-tz:<user>`` → the person's Slack ``tz``, or ``-`` when they have none (the project's
+  is used), cached :data:`DEFAULT_ZONE_TTL` and refreshed :data:`DEFAULT_ZONE_REFRESH` before it
+  expires;
 - ``{t}:standup-prompt:<dm channel>:<ts>`` → JSON ``{"channel", "day", "user"}`` of a prompt DM.
 
 Every operation is a constant number of round trips, whatever the number of people or projects.
@@ -36,7 +38,14 @@ DEFAULT_NOTE_TTL = 45 * 24 * 3600
 """Seconds a day's notes are kept."""
 
 DEFAULT_ZONE_TTL = 24 * 3600
-"""Seconds a person's Slack timezone is cached (then ``users.info`` is asked again)."""
+"""Seconds a person's Slack timezone (or the mark that they have none) is cached."""
+
+DEFAULT_ZONE_REFRESH = 2 * 3600
+"""Seconds before a cached timezone expires from which it is looked up again (the old one is kept
+until the new one replaces it, so a prompt never falls back to the project's zone meanwhile)."""
+
+NO_ZONE = "-"
+"""Cached in place of a timezone when Slack gives a person none (or can't be asked): use the project's."""
 
 DEFAULT_ASSIGNEES_TTL = 2 * 24 * 3600
 """Seconds the snapshot of a project's assignees lives before the clock asks for a fresh one."""
@@ -69,9 +78,13 @@ class ProjectView:
 
     Attributes:
         participants: user ids expected at the standup (assignees ∪ note writers ∪ joined − left).
-        zones: user id → their Slack timezone, None when not cached.
+        zones: user id → their Slack timezone, None when unknown (the project's is used).
         absences: user id → their absences.
         has_assignees: False when the assignee snapshot expired (the clock asks for a fresh one).
+        stale_zones: participants whose timezone isn't cached or expires within
+            :data:`DEFAULT_ZONE_REFRESH` (the clock asks for a refresh).
+        error: why the project's records could not be read (a corrupt schedule or absence);
+            the clock logs it and skips the project. None when it could.
     """
 
     team_id: str
@@ -81,6 +94,8 @@ class ProjectView:
     zones: dict[str, ZoneInfo | None] = field(default_factory=dict)
     absences: dict[str, list[Absence]] = field(default_factory=dict)
     has_assignees: bool = True
+    stale_zones: set[str] = field(default_factory=set)
+    error: Exception | None = None
 
 
 class StandupStore:
@@ -330,20 +345,52 @@ class StandupStore:
 
     # -- people's timezones -------------------------------------------------------------------
     def zones(self, user_ids: Iterable[str]) -> dict[str, ZoneInfo | None]:
-        """Return each person's cached Slack timezone (None when not cached), one MGET."""
+        """Return each person's cached Slack timezone (None when not cached or they have none), one MGET."""
         users = sorted(set(user_ids))
         raws = self.redis.mget([self._tz(u) for u in users]) if users else []
         return {u: _zone(_text(raw)) for u, raw in zip(users, raws, strict=True)}
 
-    def set_zone(self, user_id: str, tz: str) -> None:
-        """Cache a person's Slack timezone for :data:`DEFAULT_ZONE_TTL` (unknown names are ignored)."""
-        if _zone(tz) is not None:
-            self.redis.set(self._tz(user_id), tz, ex=DEFAULT_ZONE_TTL)
+    def stale_zones(self, user_ids: Iterable[str]) -> list[str]:
+        """Return who needs a timezone lookup: not cached, or expiring within :data:`DEFAULT_ZONE_REFRESH`.
+
+        One pipeline of ``TTL``; sorted user ids.
+        """
+        users = sorted(set(user_ids))
+        if not users:
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for user in users:
+                pipe.ttl(self._tz(user))
+            ttls = pipe.execute()
+        return [u for u, ttl in zip(users, ttls, strict=True) if _zone_stale(ttl)]
+
+    def set_zone(self, user_id: str, tz: str | None) -> None:
+        """Cache a person's Slack timezone for :data:`DEFAULT_ZONE_TTL`.
+
+        None or a name that isn't an IANA timezone caches :data:`NO_ZONE` (the project's is used),
+        so the person isn't looked up again before it expires.
+        """
+        value = tz if tz and _zone(tz) is not None else NO_ZONE
+        self.redis.set(self._tz(user_id), value, ex=DEFAULT_ZONE_TTL)
+
+    def keep_zone(self, user_id: str) -> None:
+        """Keep the last known timezone another :data:`DEFAULT_ZONE_TTL` (``users.info`` failed).
+
+        Caches :data:`NO_ZONE` when none was known. One MULTI/EXEC.
+        """
+        key = self._tz(user_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, NO_ZONE, nx=True, ex=DEFAULT_ZONE_TTL)
+            pipe.expire(key, DEFAULT_ZONE_TTL)
+            pipe.execute()
 
     # -- the clock's view ---------------------------------------------------------------------
     @staticmethod
     def project_views(redis: Redis, projects: list[tuple[str, str]], *, now: datetime) -> list[ProjectView]:
         """Return what the clock needs of every project, in two round trips whatever their number.
+
+        A project whose records can't be read (a corrupt schedule, or a participant's corrupt
+        absences) gets a view with ``error`` set and the default schedule; the others are unaffected.
 
         Args:
             redis: the connection.
@@ -361,20 +408,36 @@ class StandupStore:
         for index, (team_id, channel_id) in enumerate(projects):
             raw, *sets = answers[index * 5 : index * 5 + 5]
             people, has_assignees = StandupStore._participants(*sets)
-            schedule = StandupSchedule.model_validate_json(raw) if raw else StandupSchedule()
-            views.append(ProjectView(team_id, channel_id, schedule, people, has_assignees=has_assignees))
+            view = ProjectView(team_id, channel_id, StandupSchedule(), people, has_assignees=has_assignees)
+            try:
+                if raw:
+                    view.schedule = StandupSchedule.model_validate_json(raw)
+            except ValueError as error:
+                view.error = error
+            views.append(view)
         pairs = sorted({(v.team_id, u) for v in views for u in v.participants})
         if pairs:
             with redis.pipeline(transaction=False) as pipe:
                 for team_id, user in pairs:
                     pipe.get(f"maestro:{team_id}:user-tz:{user}")
+                    pipe.ttl(f"maestro:{team_id}:user-tz:{user}")
                     pipe.get(f"maestro:{team_id}:standup-ooo:{user}")
                 answers = pipe.execute()
-            found = {pair: (answers[2 * i], answers[2 * i + 1]) for i, pair in enumerate(pairs)}
+            found = {pair: answers[3 * i : 3 * i + 3] for i, pair in enumerate(pairs)}
             for view in views:
-                for user in view.participants:
-                    tz, ooo = found[(view.team_id, user)]
+                for user in sorted(view.participants):
+                    tz, ttl, ooo = found[(view.team_id, user)]
                     view.zones[user] = _zone(_text(tz))
-                    if ooo:
-                        view.absences[user] = _ABSENCES.validate_json(ooo)
+                    if _zone_stale(ttl):
+                        view.stale_zones.add(user)
+                    try:
+                        if ooo:
+                            view.absences[user] = _ABSENCES.validate_json(ooo)
+                    except ValueError as error:
+                        view.error = view.error or error
         return views
+
+
+def _zone_stale(ttl: int) -> bool:
+    """True when a cached zone with ``ttl`` seconds left (-2: missing, -1: no expiry) needs a lookup."""
+    return ttl == -2 or 0 <= ttl < DEFAULT_ZONE_REFRESH

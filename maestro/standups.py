@@ -2,18 +2,22 @@
 
 ``now`` is always a parameter (an aware datetime), so every function here runs under a test clock.
 
-Time maths is APScheduler's: :class:`~apscheduler.triggers.cron.CronTrigger` with the project's
-``ZoneInfo`` gives the instants at which a local wall clock reads the standup time. Two daylight
-saving days need care, and are handled here rather than left to chance:
+Time maths is the standard library's ``zoneinfo``: a standup's instant on a local date ``d`` is
+``datetime.combine(d, at, tzinfo=zone)`` (``fold=0``) converted to UTC, so there is exactly one
+instant per local date, and a clock that looks at one-minute windows finds each exactly once.
+(APScheduler's ``CronTrigger`` only finds a skipped wall time when its search starts before the
+gap, and yields a repeated one twice, in different windows.) Two daylight saving days need care:
 
-- **fall-back** (``Europe/Berlin`` 2026-10-25, ``America/New_York`` 2026-11-01): a wall time in the
-  repeated hour occurs twice and APScheduler fires twice; we keep the first, one per *local date*
-  (and the clock's claim is keyed by the local date too, so a window that starts between the two
-  still posts once).
 - **spring-forward** (``Europe/Berlin`` 2026-03-29, ``America/New_York`` 2026-03-08): a wall time in
-  the skipped hour does not exist. APScheduler 3.11 still fires once that day, one hour later by
-  the wall clock (02:30 → 03:30 local, the same UTC instant as 02:30 in the old offset). So the
-  standup still happens that day, an hour late by the wall clock, never not at all.
+  the skipped hour does not exist; it takes the offset before the transition (02:30 → 01:30 UTC in
+  Berlin, 03:30 by the wall clock). The standup still happens that day, an hour late by the wall
+  clock, never not at all.
+- **fall-back** (``Europe/Berlin`` 2026-10-25, ``America/New_York`` 2026-11-01): a wall time in the
+  repeated hour occurs twice; the first occurrence is the standup's (and the clock's claim is
+  keyed by the local date too).
+
+A person's prompt comes at their own morning, unless that is after the standup; then lead minutes
+before the standup (:func:`prompt_instant`).
 
 Sources: seed 000's Sprint Tracking symbols (``[X]``, ``[~] 60%``, ``[R]``, ``[!] BLOCKED — reason``)
 for the task lines; seed 003's cadence ("Daily: check-in on blocker status"; "Weekly: sprint
@@ -29,7 +33,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, Field
 
 from maestro.errors import UserError
@@ -78,12 +81,28 @@ class Fire:
 
     Attributes:
         at: the instant (aware, UTC).
-        day: the local date it belongs to (the standup's date, also for a prompt sent the evening
-            before).
+        day: the project's local date it belongs to (the standup's date, also for a prompt sent
+            the day before).
     """
 
     at: datetime
     day: date
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Return the instant (UTC) at which the wall clock in ``zone`` reads ``at`` on local date ``day``.
+
+    Exactly one instant per local date: ``fold=0`` maps a wall time skipped by a spring-forward
+    gap to the pre-transition offset (Berlin 02:30 on 2026-03-29 → 01:30 UTC, 03:30 by the wall
+    clock) and a repeated one on a fall-back day to its first occurrence.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _local_dates(zone: ZoneInfo, start: datetime, end: datetime, margin: int = 1) -> list[date]:
+    first = start.astimezone(zone).date() - timedelta(days=margin)
+    last = end.astimezone(zone).date() + timedelta(days=margin)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def wall_time_fires(
@@ -91,9 +110,9 @@ def wall_time_fires(
 ) -> list[Fire]:
     """Return the instants in ``(start, end]`` at which the wall clock in ``zone`` reads ``at``.
 
-    One per local date (a fall-back day's repeated hour yields its first occurrence only), computed
-    by APScheduler's ``CronTrigger``. A spring-forward day's skipped wall time yields the instant an
-    hour later by the wall clock (see the module docstring).
+    One per local date (:func:`local_instant`, see the module docstring for daylight saving
+    days), so a clock that looks at consecutive windows finds each exactly once, whatever their
+    length.
 
     Args:
         at: the local wall-clock time (minutes precision).
@@ -107,22 +126,14 @@ def wall_time_fires(
     """
     if end <= start:
         return []
-    weekdays = ",".join(WEEKDAYS[d] for d in sorted(set(days))) if days is not None else "*"
-    if not weekdays:
-        return []
-    trigger = CronTrigger(day_of_week=weekdays, hour=at.hour, minute=at.minute, timezone=zone)
-    fires: list[Fire] = []
-    seen: set[date] = set()
-    previous = start
-    while True:
-        found = trigger.get_next_fire_time(previous, previous)  # strictly after ``previous``
-        if found is None or found > end:
-            return fires
-        day = found.astimezone(zone).date()
-        if day not in seen:
-            seen.add(day)
-            fires.append(Fire(at=found.astimezone(UTC), day=day))
-        previous = found
+    weekdays = set(range(7) if days is None else days)
+    fires = []
+    for day in _local_dates(zone, start, end):
+        if day.weekday() in weekdays:
+            instant = local_instant(day, at, zone)
+            if start < instant <= end:
+                fires.append(Fire(at=instant, day=day))
+    return sorted(fires)
 
 
 def is_standup_day(schedule: StandupSchedule, day: date) -> bool:
@@ -152,17 +163,52 @@ def daily_fires(schedule: StandupSchedule, start: datetime, end: datetime) -> li
     return wall_time_fires(schedule.at, schedule.zone, start, end)
 
 
-def prompt_time(schedule: StandupSchedule) -> tuple[time, int]:
-    """Return the wall time of the prompt and how many days before the standup's date it falls.
+def prompt_time(schedule: StandupSchedule) -> time:
+    """Return the wall time of a person's prompt: the standup's wall time minus the lead.
 
-    ``09:30`` with a 60-minute lead → ``(08:30, 0)``; ``00:30`` with 60 → ``(23:30, 1)``.
+    ``09:30`` with a 60-minute lead → ``08:30``; ``00:30`` with 60 → ``23:30`` (the evening before).
     """
-    minutes = schedule.at.hour * 60 + schedule.at.minute - schedule.prompt_lead_minutes
-    days_before = 0
-    while minutes < 0:
-        minutes += 24 * 60
-        days_before += 1
-    return time(minutes // 60, minutes % 60), days_before
+    minutes = (schedule.at.hour * 60 + schedule.at.minute - schedule.prompt_lead_minutes) % (24 * 60)
+    return time(minutes // 60, minutes % 60)
+
+
+def prompt_instant(schedule: StandupSchedule, user_zone: ZoneInfo, day: date) -> datetime:
+    """Return when a person is asked for their note for the project's standup of local date ``day``.
+
+    At their own morning, unless that is after the standup; then lead minutes before the
+    standup. Precisely: the last time the person's clock reads :func:`prompt_time` at or before
+    the standup (a wall time skipped by a spring-forward gap read in either offset), or the
+    standup minus ``prompt_lead_minutes`` when that is earlier. So a prompt never comes after the
+    standup it is for: someone in Los Angeles in a Berlin 09:30 project (posted 00:30 their time)
+    is asked at 08:30 the day before, by their clock; someone in London (08:30 theirs) at 07:30.
+
+    Args:
+        schedule: the project's schedule (``at``, ``timezone``, ``prompt_lead_minutes``).
+        user_zone: the person's timezone (their Slack ``tz``, else the project's).
+        day: the project's local date of the standup.
+
+    Returns:
+        The instant, aware, UTC.
+    """
+    return _prompt_at(schedule, user_zone, local_instant(day, schedule.at, schedule.zone))
+
+
+def _prompt_at(schedule: StandupSchedule, user_zone: ZoneInfo, standup: datetime) -> datetime:
+    wall = prompt_time(schedule)
+    their_day = standup.astimezone(user_zone).date()
+    readings = [i for i in _readings(their_day, wall, user_zone) if i <= standup]
+    morning = max(readings or _readings(their_day - timedelta(days=1), wall, user_zone))
+    return min(morning, standup - timedelta(minutes=schedule.prompt_lead_minutes))
+
+
+def _readings(day: date, at: time, zone: ZoneInfo) -> list[datetime]:
+    """Both readings of a wall time (``fold`` 0 and 1): one instant, but two on daylight saving days."""
+    first = datetime.combine(day, at, tzinfo=zone)
+    return [first.astimezone(UTC), first.replace(fold=1).astimezone(UTC)]
+
+
+_MAX_PROMPT_AHEAD = timedelta(hours=26)
+"""A prompt comes at most a day (and a daylight saving hour) before its standup; a margin over that."""
 
 
 def prompt_fires(
@@ -174,23 +220,29 @@ def prompt_fires(
 ) -> list[Fire]:
     """Return when one person is asked for their standup note, in ``(start, end]``.
 
-    At the standup's wall time minus ``prompt_lead_minutes``, by the person's own clock
-    (``user_zone``: their Slack ``tz``, else the project's), for the standup of their local date.
-    Nobody is asked on a day that isn't a standup day (off, skipped, a holiday, not a standup
-    weekday) or a day they are away.
+    One prompt per project standup, at :func:`prompt_instant` (the person's own morning, unless
+    that is after the standup; then lead minutes before it), for the project's standup of local
+    date ``day``. Nobody is asked for a day that isn't a standup day (off, skipped, a holiday, not
+    a standup weekday) or a day they are away.
 
     Returns:
-        The fires; ``day`` is the standup's local date the prompt is for.
+        The fires, oldest first; ``day`` is the project's local date of the standup the prompt is for.
     """
-    if not schedule.enabled or schedule.prompt_lead_minutes <= 0:
+    if not schedule.enabled or schedule.prompt_lead_minutes <= 0 or end <= start:
         return []
-    wall, days_before = prompt_time(schedule)
     fires = []
-    for fire in wall_time_fires(wall, user_zone, start, end):
-        day = fire.day + timedelta(days=days_before)
-        if is_standup_day(schedule, day) and not away_on(absences, day):
-            fires.append(Fire(at=fire.at, day=day))
-    return fires
+    lead, zone = timedelta(minutes=schedule.prompt_lead_minutes), schedule.zone
+    # the standups whose prompt may fall in the window lie in (start + lead, end + 26 h]
+    for day in _local_dates(zone, start + lead - timedelta(days=1), end + _MAX_PROMPT_AHEAD, margin=0):
+        if not is_standup_day(schedule, day) or away_on(absences, day):
+            continue
+        standup = local_instant(day, schedule.at, zone)
+        if standup - lead <= start or standup - _MAX_PROMPT_AHEAD > end:
+            continue  # its prompt is outside the window (cheap test first: the clock's windows are a minute)
+        instant = _prompt_at(schedule, user_zone, standup)
+        if start < instant <= end:
+            fires.append(Fire(at=instant, day=day))
+    return sorted(fires)
 
 
 def next_standup(schedule: StandupSchedule, now: datetime) -> Fire | None:
@@ -441,16 +493,26 @@ def parse_absence(text: str) -> Absence:
     return Absence(start=start, end=end)
 
 
-_LABEL_RE = re.compile(
-    r"^\s*\*?(yesterday|today|blockers?|blocked|blocking)\b\*?\s*[:\-—–]?\s*", re.IGNORECASE
-)
+_LABEL = r"(yesterday|today|blockers?|blocked|blocking)"
+_LABEL_RE = re.compile(rf"^\s*\*?{_LABEL}(?![\w'’])\*?\s*(?:[:—–]|-(?=\s))?\*?\s*", re.IGNORECASE)
+"""A part's label, loosely: ``yesterday shipped``, ``Today: tests``, ``*Blockers:* none``; not ``today's``."""
+
+_STRICT_LABEL_RE = re.compile(rf"^\s*\*?{_LABEL}\*?\s*(?:(?:[:—–]|-(?=\s))\*?\s*|$)", re.IGNORECASE)
+"""A part's label, strictly: followed by ``:`` (or a dash), or alone on its line."""
 
 
-def parse_note(text: str) -> dict[str, str]:
+def parse_note(text: str, *, strict: bool = False) -> dict[str, str]:
     """Parse ``yesterday … | today … | blockers …`` (any order, each part optional, at least one).
 
     Parts are separated by ``|`` or start on a new line; a line without a label continues the
-    part above it.
+    part above it. A label is a whole word (``yesterday's standup…`` has none).
+
+    Args:
+        text: what the person wrote.
+        strict: for free text that may not be a note at all (a reply in a prompt DM's thread):
+            unless the text separates its parts with ``|`` (the format the prompt shows), a label
+            counts only when ``:`` (or a dash) follows it or it stands alone on its line, so
+            ``yesterday the demo went well, thanks`` is a message, not a note.
 
     Returns:
         ``{"yesterday": …, "today": …, "blockers": …}`` with only the parts given (stripped).
@@ -459,11 +521,12 @@ def parse_note(text: str) -> dict[str, str]:
         UserError: no labelled part, a part without a label, or a part longer than
             :data:`MAX_NOTE_PART`.
     """
+    label_re = _STRICT_LABEL_RE if strict and "|" not in text else _LABEL_RE
     parts: dict[str, list[str]] = {}
     for segment in text.split("|"):
         current: str | None = None
         for line in segment.split("\n"):
-            match = _LABEL_RE.match(line)
+            match = label_re.match(line)
             if match:
                 label = match.group(1).lower()
                 current = "blockers" if label.startswith("block") else label
@@ -491,7 +554,7 @@ class StandupNote(BaseModel):
 
     Attributes:
         user_id: the Slack user (``U…``).
-        date: the standup's local date (the person's local today when they wrote it).
+        date: the project's local date of the standup it is for (:func:`note_day`).
         yesterday, today, blockers: their answers, as typed (escaped when shown); empty = not said.
         updated_at: when last changed (UTC).
     """
@@ -507,6 +570,26 @@ class StandupNote(BaseModel):
     def empty(self) -> bool:
         """True when none of the three is answered."""
         return not (self.yesterday or self.today or self.blockers)
+
+
+def note_day(schedule: StandupSchedule, now: datetime) -> date:
+    """Return the standup a note written at ``now`` is for: the project's next one, by its local date.
+
+    A note is for the project's *next* standup (:func:`next_standup`), whatever the writer's own
+    timezone: written on Monday at 20:00 in Los Angeles for a Berlin project (Tuesday 05:00 there),
+    it is Tuesday's; written after today's standup, it is the next one's. Only a reply to a prompt
+    (its button or its DM thread) can still add to a standup already posted: the prompt names its
+    date. With standups off (or none within a year) it is the project's local today.
+
+    Args:
+        schedule: the project's schedule (also its timezone).
+        now: when the note is written (aware).
+
+    Returns:
+        The project's local date the note is filed under.
+    """
+    upcoming = next_standup(schedule, now)
+    return upcoming.day if upcoming is not None else schedule.local_today(now)
 
 
 class StandupGroup(BaseModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from rq import Queue
 
@@ -11,6 +12,7 @@ from jobs.queues import QUEUE_NAMES
 from jobs.standups import post_standup, send_standup_prompt
 from maestro.standup_cards import ACTION_WRITE, NOTE_INPUT_IDS, VIEW_NOTE
 from maestro.standup_store import StandupStore
+from maestro.standups import day_label
 from maestro.store import NewTask, TaskStore
 from sandbox import payloads
 
@@ -35,6 +37,16 @@ def queued_functions(redis) -> list[str]:
 
 def standups_posted(sandbox) -> list[dict]:
     return [m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Standup ")]
+
+
+def schedule_around_now(sender, hours: int, zone: str = "UTC") -> date:
+    """Schedule a daily standup at the wall time ``hours`` from now; return the date of the next one.
+
+    ``hours`` < 0: today's standup (by the project's date) is over, so the next one is tomorrow's.
+    """
+    at = (datetime.now(UTC) + timedelta(hours=hours)).astimezone(ZoneInfo(zone))
+    sender.command("/standup", f"schedule {at:%H:%M} {zone} daily")
+    return at.date() if hours > 0 else at.date() + timedelta(days=1)
 
 
 def test_schedule_calendar_and_status(sender, redis):
@@ -88,7 +100,7 @@ def test_standup_now_shows_notes_escaped_away_people_and_who_is_missing(sender, 
     assert "Saved your standup" in saved and "shipped &lt;!channel&gt; &amp; more" in saved
     assert "<!channel>" not in saved
 
-    assert "Posting a standup" in answer(sender.command("/standup"))
+    assert "Posting the standup of" in answer(sender.command("/standup"))
     assert run_jobs() == 0
     (posted,) = standups_posted(sandbox)
     text = json.dumps(posted["blocks"], ensure_ascii=False)
@@ -108,30 +120,64 @@ def test_standup_now_shows_notes_escaped_away_people_and_who_is_missing(sender, 
     assert f"No update yet from <@{CAROL}>" in second and ALICE not in second  # Alice left
 
 
-def test_a_note_after_the_standup_goes_into_its_thread(sender, sandbox, redis, run_jobs):
-    sender.command("/standup", "schedule 09:30 UTC daily")
-    TaskStore(redis, TEAM).create_task(CHANNEL, NewTask(title="Login API"), actor=ALICE, source="t1")
-    assert post_standup(TEAM, CHANNEL, today().isoformat()) is not None  # what the clock enqueues
-    assert post_standup(TEAM, CHANNEL, today().isoformat()) is not None  # a re-run posts nothing new
-    (posted,) = standups_posted(sandbox)
-    sender.command("/standup", "note today the signup form", user_id=BOB)
-    saved = answer(sender.command("/standup", "note blockers waiting for <@U0CAROL>", user_id=BOB))
-    assert "added to today's standup thread" in saved
+def test_a_note_is_for_the_projects_next_standup_whatever_the_writers_timezone(
+    sender, sandbox, redis, run_jobs
+):
+    store = StandupStore(redis, TEAM)
+    store.set_zone(BOB, "Pacific/Pago_Pago")  # UTC-11: always a day or two behind the project
+    day = schedule_around_now(sender, 2, "Pacific/Kiritimati")  # UTC+14
+    saved = answer(sender.command("/standup", "note today the signup form", user_id=BOB))
+    assert f"Saved your standup for {day_label(day)} (" in saved and " Pacific/Kiritimati)." in saved
+    assert store.note(CHANNEL, BOB, day).today == "the signup form"
+    assert f"Posting the standup of {day_label(day)}" in answer(sender.command("/standup"))
     assert run_jobs() == 0
-    thread = sandbox.workspace.thread(CHANNEL, posted["ts"])[1:]
-    assert len(thread) == 2
-    last = json.dumps(thread[-1]["blocks"], ensure_ascii=False)
-    assert f"<@{BOB}>'s update (after the standup)" in last
-    assert "*Today:* the signup form" in last and "*Blockers:* waiting for &lt;@U0CAROL&gt;" in last
+    text = json.dumps(standups_posted(sandbox)[-1]["blocks"], ensure_ascii=False)
+    assert f"Standup · {day_label(day)}" in text and "*Today:* the signup form" in text
+
+    tomorrow = schedule_around_now(sender, -2, "Pacific/Kiritimati")  # today's standup is over
+    saved = answer(sender.command("/standup", "note blockers none", user_id=BOB))
+    assert f"Saved your standup for {day_label(tomorrow)} (" in saved
+    assert store.note(CHANNEL, BOB, tomorrow).blockers == "none"
+
+    store.set_zone(CAROL, "Pacific/Kiritimati")  # now a day or two ahead of the project
+    schedule_around_now(sender, 2, "Pacific/Pago_Pago")
+    project_today = datetime.now(ZoneInfo("Pacific/Pago_Pago")).date()
+    away = answer(sender.command("/standup", f"ooo {project_today.isoformat()}", user_id=CAROL))
+    assert f"You're away on {day_label(project_today)}" in away  # the project's today, not in the past
+
+
+def test_a_note_after_the_standup_is_for_the_next_one_and_a_prompt_reply_goes_into_its_thread(
+    sender, sandbox, redis, run_jobs
+):
+    tomorrow = schedule_around_now(sender, -2)
+    day = tomorrow - timedelta(days=1)  # today's standup (by the project's date), already over
+    TaskStore(redis, TEAM).create_task(CHANNEL, NewTask(title="Login API"), actor=ALICE, source="t1")
+    assert post_standup(TEAM, CHANNEL, day.isoformat()) is not None  # what the clock enqueues
+    assert post_standup(TEAM, CHANNEL, day.isoformat()) is not None  # a re-run posts nothing new
+    (posted,) = standups_posted(sandbox)
+    saved = answer(sender.command("/standup", "note today the signup form", user_id=BOB))
+    assert f"Saved your standup for {day_label(tomorrow)} (" in saved and "thread" not in saved
+    assert run_jobs() == 0
+    assert sandbox.workspace.thread(CHANNEL, posted["ts"])[1:] == []
+
+    values = {NOTE_INPUT_IDS["blockers"]: {NOTE_INPUT_IDS["blockers"]: "waiting for <@U0CAROL>"}}
+    metadata = f"{CHANNEL}|{day.isoformat()}"  # the modal of the prompt for the posted standup
+    assert sender.submit_view(VIEW_NOTE, values, user_id=BOB, private_metadata=metadata).status == 200
+    sandbox.workspace.wait_for(lambda: queued_functions(redis))
+    assert run_jobs() == 0
+    (late,) = sandbox.workspace.thread(CHANNEL, posted["ts"])[1:]
+    text = json.dumps(late["blocks"], ensure_ascii=False)
+    assert f"<@{BOB}>'s update (after the standup)" in text
+    assert "*Blockers:* waiting for &lt;@U0CAROL&gt;" in text and "signup form" not in text
 
 
 def test_the_prompt_button_opens_a_prefilled_modal_that_saves_the_note(sender, sandbox, redis, run_jobs):
-    sender.command("/standup", "schedule 09:30 UTC daily")
+    day = schedule_around_now(sender, 2)
     sender.command("/standup", "note today the signup form", user_id=BOB)
-    assert send_standup_prompt(TEAM, CHANNEL, BOB, today().isoformat()) is None  # already answered
-    StandupStore(redis, TEAM).save_note(CHANNEL, BOB, today(), {"today": ""}, now=datetime.now(UTC))
-    assert send_standup_prompt(TEAM, CHANNEL, BOB, today().isoformat())
-    assert send_standup_prompt(TEAM, CHANNEL, BOB, today().isoformat())  # once: the same DM
+    assert send_standup_prompt(TEAM, CHANNEL, BOB, day.isoformat()) is None  # already answered
+    StandupStore(redis, TEAM).save_note(CHANNEL, BOB, day, {"today": ""}, now=datetime.now(UTC))
+    assert send_standup_prompt(TEAM, CHANNEL, BOB, day.isoformat())
+    assert send_standup_prompt(TEAM, CHANNEL, BOB, day.isoformat())  # once: the same DM
     (dm,) = sandbox.workspace.messages("D0BOB")
     sender.command("/standup", "note today still the signup form", user_id=BOB)
 
@@ -152,7 +198,7 @@ def test_the_prompt_button_opens_a_prefilled_modal_that_saves_the_note(sender, s
     sent = sender.submit_view(VIEW_NOTE, values, user_id=BOB, private_metadata=modal["private_metadata"])
     assert sent.status == 200 and "errors" not in sent.body
     note = sandbox.workspace.wait_for(  # saved after the ack
-        lambda: (n := StandupStore(redis, TEAM).note(CHANNEL, BOB, today())) and n.yesterday and n
+        lambda: (n := StandupStore(redis, TEAM).note(CHANNEL, BOB, day)) and n.yesterday and n
     )
     assert (note.yesterday, note.today, note.blockers) == ("the login API", "the signup form", "")
     empty = {NOTE_INPUT_IDS[p]: {NOTE_INPUT_IDS[p]: ""} for p in ("yesterday", "today", "blockers")}
@@ -179,14 +225,19 @@ def test_a_reply_in_the_prompt_thread_is_a_note_and_other_dms_still_go_to_the_ma
     confirmation = sandbox.workspace.thread("D0BOB", prompt_ts)[-1]["text"]
     assert "Saved your standup" in confirmation and "&lt;!here&gt; signup" in confirmation
 
-    sender.event(
-        payloads.message_event("what's on my plate?", user=BOB, channel="D0BOB", thread_ts=prompt_ts)
-    )
+    for text in (
+        "what's on my plate?",
+        "yesterday's standup was wrong, it listed T-1 as done",
+        "today I'm out sick, can someone take T-1?",
+    ):
+        sender.event(payloads.message_event(text, user=BOB, channel="D0BOB", thread_ts=prompt_ts))
     sender.event(payloads.message_event("hello", user=BOB, channel="D0BOB"))
     masters = sandbox.workspace.wait_for(
-        lambda: (n := queued_functions(redis).count("jobs.threads.answer_in_thread")) == 2 and n
+        lambda: (n := queued_functions(redis).count("jobs.threads.answer_in_thread")) == 4 and n
     )
-    assert masters == 2  # not notes: the Master answers them
+    assert masters == 4  # not notes: the Master answers them
+    note = StandupStore(redis, TEAM).note(CHANNEL, BOB, today())
+    assert (note.yesterday, note.today) == ("the login API", "<!here> signup")  # unchanged
 
 
 def test_standup_now_in_a_channel_the_bot_is_not_in_says_how_to_invite_it(sender, sandbox, redis, run_jobs):

@@ -8,6 +8,7 @@ import pytest
 from rq import Queue
 
 from jobs.queues import DEFAULT, job_id_for
+from jobs.standup_clock import MANUAL_WATERMARK_KEY, WATERMARK_KEY
 from maestro.standup_store import StandupStore
 from maestro.store import TaskStore
 
@@ -34,3 +35,5 @@ def test_two_clock_processes_enqueue_one_standup(processes, redis_url, redis):
     lines = [json.loads(line) for line in group.logs().splitlines() if line.startswith("{")]
     enqueued = [line for line in lines if line["message"] == f"enqueued {claim}"]
     assert len(enqueued) == 1, group.logs()
+    # ticks at a made-up time keep their own watermark: the real clocks' is untouched
+    assert redis.get(WATERMARK_KEY) is None and redis.get(MANUAL_WATERMARK_KEY)

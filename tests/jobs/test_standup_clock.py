@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from rq import Queue
 
-from jobs.queues import DEFAULT, LOW, job_id_for
+from jobs.queues import DEFAULT, LOW, enqueue, job_id_for
 from jobs.runtime import build_runtime
 from jobs.standup_clock import tick
 from maestro.models import Assignee
@@ -147,7 +148,9 @@ def test_a_restart_within_the_grace_still_posts_and_a_longer_outage_logs_one_mis
     assert [m["text"][:18] for m in top_level(sandbox)] == ["Standup Tue 24 Nov"]
 
 
-def test_prompts_at_each_persons_local_time_none_while_away(runtime, redis, sandbox, run_jobs):
+def test_prompts_at_each_persons_morning_before_the_standup_none_while_away(
+    runtime, redis, sandbox, run_jobs
+):
     berlin_project(redis, prompt_lead_minutes=60)
     standups = StandupStore(redis, TEAM)
     for user in (ALICE, BOB, CAROL):
@@ -155,27 +158,48 @@ def test_prompts_at_each_persons_local_time_none_while_away(runtime, redis, sand
     standups.add_absence(
         CAROL, Absence(start=date(2026, 11, 24), end=date(2026, 11, 30)), today=date(2026, 11, 23)
     )
-    first = tick(runtime, utc(2026, 11, 23, 23, 0))
-    assert f"participants:{TEAM}:{CHANNEL}:2026112323" in first.enqueued  # no timezones known yet
+    first = tick(runtime, utc(2026, 11, 23, 12, 0))
+    assert f"participants:{TEAM}:{CHANNEL}:2026112312" in first.enqueued  # no timezones known yet
     assert run_jobs() == 0  # users.info: Alice Berlin, Bob New York, Carol Tokyo
     assert {u: str(z) for u, z in standups.zones([ALICE, BOB, CAROL]).items()} == {
         ALICE: "Europe/Berlin",
         BOB: "America/New_York",
         CAROL: "Asia/Tokyo",
     }
+    # Tuesday's standup is 03:30 in New York: Bob is asked at his Monday 08:30 (13:30 UTC), for Tuesday
+    assert tick(runtime, utc(2026, 11, 23, 13, 29)).enqueued == []
+    assert tick(runtime, utc(2026, 11, 23, 13, 30)).enqueued == [f"prompt:{TEAM}:{CHANNEL}:{BOB}:2026-11-24"]
+    assert run_jobs() == 0
     assert tick(runtime, utc(2026, 11, 23, 23, 30)).enqueued == []  # 08:30 in Tokyo, but Carol is away
     assert tick(runtime, utc(2026, 11, 24, 7, 30)).enqueued == [f"prompt:{TEAM}:{CHANNEL}:{ALICE}:2026-11-24"]
     assert standup_claims(tick(runtime, utc(2026, 11, 24, 8, 30)))
     assert tick(runtime, utc(2026, 11, 24, 13, 29)).enqueued == []
-    assert tick(runtime, utc(2026, 11, 24, 13, 30)).enqueued == [f"prompt:{TEAM}:{CHANNEL}:{BOB}:2026-11-24"]
+    assert tick(runtime, utc(2026, 11, 24, 13, 30)).enqueued == [f"prompt:{TEAM}:{CHANNEL}:{BOB}:2026-11-25"]
     assert run_jobs() == 0
-    for user in (ALICE, BOB):
-        (dm,) = sandbox.workspace.messages("D" + user[1:])
+    (alice,) = sandbox.workspace.messages("D0ALICE")
+    bob = sandbox.workspace.messages("D0BOB")
+    for dm in (alice, *bob):
         assert dm["text"].startswith(
             f"Standup for <#{CHANNEL}> at 09:30 Europe/Berlin — what did you do yesterday"
         )
-        assert dm["blocks"][1]["elements"][0]["value"] == f"{CHANNEL}|2026-11-24"
+    assert alice["blocks"][1]["elements"][0]["value"] == f"{CHANNEL}|2026-11-24"
+    assert [dm["blocks"][1]["elements"][0]["value"] for dm in bob] == [
+        f"{CHANNEL}|2026-11-24",
+        f"{CHANNEL}|2026-11-25",
+    ]
     assert sandbox.workspace.messages("D0CAROL") == []
+
+
+def test_a_prompt_for_a_standup_already_posted_is_not_sent(runtime, redis, sandbox, run_jobs):
+    from jobs.standups import send_standup_prompt
+
+    berlin_project(redis, prompt_lead_minutes=60)
+    standups = StandupStore(redis, TEAM)
+    standups.join(CHANNEL, BOB)
+    standups.record_standup(CHANNEL, date(2026, 11, 24), "1700000000.000100", utc(2026, 11, 24, 8, 30))
+    assert send_standup_prompt(TEAM, CHANNEL, BOB, "2026-11-24") is None
+    assert sandbox.workspace.messages("D0BOB") == []
+    assert send_standup_prompt(TEAM, CHANNEL, BOB, "2026-11-25")  # the next one is sent
 
 
 def test_weekly_review_on_mondays_and_the_sprint_report_on_its_last_day(runtime, redis):
@@ -265,3 +289,173 @@ def test_a_scheduled_standup_with_nothing_to_report_is_not_posted(runtime, redis
     assert standup_claims(tick(runtime, utc(2026, 11, 24, 8, 30))) == [f"standup:{TEAM}:{CHANNEL}:2026-11-24"]
     assert run_jobs() == 0
     assert top_level(sandbox) == []
+
+
+def three_berlin_projects(redis) -> list[str]:
+    channels = ["C0AAA", "C0BBB", "C0CCC"]
+    for channel in channels:
+        TaskStore(redis, TEAM).ensure_project(channel)
+        StandupStore(redis, TEAM).update_schedule(
+            channel, lambda s: s.model_copy(update={"timezone": "Europe/Berlin", "prompt_lead_minutes": 0})
+        )
+        StandupStore(redis, TEAM).set_assignees(channel, [])
+    return channels
+
+
+def test_an_enqueue_that_fails_is_retried_by_a_later_tick_and_the_others_go_on(runtime, redis):
+    channels = three_berlin_projects(redis)
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("a Redis blip")
+        return enqueue(*args, **kwargs)
+
+    now = utc(2026, 11, 24, 8, 30)
+    tick(runtime, now.replace(minute=29))
+    handler = Captured()
+    logging.getLogger("maestro.clock").addHandler(handler)
+    try:
+        result = tick(runtime, now, enqueue_job=flaky)
+    finally:
+        logging.getLogger("maestro.clock").removeHandler(handler)
+    claims = [f"standup:{TEAM}:{c}:2026-11-24" for c in channels]
+    assert result.failed == claims[:1] and result.enqueued == claims[1:]
+    assert "a later tick retries it" in handler.records[0].getMessage()
+    assert tick(runtime, now.replace(minute=31)).enqueued == claims[:1]  # another minute: retried
+    assert tick(runtime, now.replace(minute=32)).enqueued == []
+    assert sorted(queued_ids(redis)) == sorted(job_id_for(c) for c in claims)
+
+
+def test_a_clock_killed_mid_tick_leaves_no_claim_without_its_job(settings, runtime, redis):
+    channels = three_berlin_projects(redis)
+    calls = {"n": 0}
+
+    def killed_after_one(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("SIGTERM")  # the clock process dies after enqueueing one job
+        return enqueue(*args, **kwargs)
+
+    now = utc(2026, 11, 24, 8, 30)
+    tick(runtime, now.replace(minute=29))
+    with pytest.raises(SystemExit):
+        tick(runtime, now, enqueue_job=killed_after_one)
+    claims = [f"standup:{TEAM}:{c}:2026-11-24" for c in channels]
+    assert queued_ids(redis) == [job_id_for(claims[0])]
+    # a minute later, two other clocks tick at once: the two lost ones are enqueued, once each
+    barrier, results = threading.Barrier(2), []
+
+    def clock():
+        own = build_runtime(settings)
+        barrier.wait()
+        results.append(tick(own, now.replace(minute=31)))
+
+    threads = [threading.Thread(target=clock) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(c for r in results for c in r.enqueued) == claims[1:]
+    assert sorted(queued_ids(redis)) == sorted(job_id_for(c) for c in claims)  # the first not twice
+    assert tick(runtime, now.replace(minute=32)).enqueued == []
+
+
+def test_a_project_with_corrupt_records_is_logged_and_skipped_the_others_proceed(runtime, redis):
+    from maestro.standup_schedule import schedule_key
+
+    broken_schedule, broken_absence, fine = three_berlin_projects(redis)
+    redis.set(schedule_key(TEAM, broken_schedule), "{not json")
+    StandupStore(redis, TEAM).join(broken_absence, CAROL)
+    redis.set(f"maestro:{TEAM}:standup-ooo:{CAROL}", "[{broken")
+    handler = Captured()
+    logging.getLogger("maestro.clock").addHandler(handler)
+    try:
+        tick(runtime, utc(2026, 11, 24, 8, 29))
+        handler.records.clear()
+        result = tick(runtime, utc(2026, 11, 24, 8, 30))
+    finally:
+        logging.getLogger("maestro.clock").removeHandler(handler)
+    assert standup_claims(result) == [f"standup:{TEAM}:{fine}:2026-11-24"]
+    skipped = {(r.team, r.channel) for r in handler.records if r.exc_info}
+    assert skipped == {(TEAM, broken_schedule), (TEAM, broken_absence)}
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "hours", "day"),
+    [
+        ("Europe/Berlin", utc(2026, 3, 28, 22), 5, "2026-03-29"),  # spring forward at 01:00 UTC
+        ("Europe/Berlin", utc(2026, 10, 24, 22), 6, "2026-10-25"),  # fall back at 01:00 UTC
+        ("America/New_York", utc(2026, 3, 8, 5), 5, "2026-03-08"),  # spring forward at 07:00 UTC
+        ("America/New_York", utc(2026, 11, 1, 4), 6, "2026-11-01"),  # fall back at 06:00 UTC
+    ],
+)
+def test_ticking_minute_by_minute_through_dst_posts_each_standup_and_prompt_once(
+    runtime, redis, zone, start, hours, day
+):
+    standups = StandupStore(redis, TEAM)
+    times = {"C0ONE": time(1, 30), "C0TWO": time(2, 30), "C0THREE": time(3, 0)}
+    for channel, at in times.items():
+        TaskStore(redis, TEAM).ensure_project(channel)
+        standups.update_schedule(
+            channel,
+            lambda s, at=at: s.model_copy(
+                update={"timezone": zone, "at": at, "days": list(range(7)), "prompt_lead_minutes": 20}
+            ),
+        )
+        standups.set_assignees(channel, [ALICE])
+    standups.set_zone(ALICE, zone)
+    enqueued: list[str] = []
+    moment = start
+    tick(runtime, moment)
+    for _ in range(hours * 60):
+        moment += timedelta(minutes=1)
+        enqueued += tick(runtime, moment + timedelta(milliseconds=7)).enqueued
+    for channel in times:  # each one exactly once: 02:30 too, where it doesn't exist or exists twice
+        assert enqueued.count(f"standup:{TEAM}:{channel}:{day}") == 1, (channel, enqueued)
+        assert enqueued.count(f"prompt:{TEAM}:{channel}:{ALICE}:{day}") == 1, (channel, enqueued)
+
+
+def test_a_clock_run_at_a_made_up_time_does_not_make_the_real_clocks_skip(runtime, redis):
+    from jobs.clock import run_clock
+    from jobs.standup_clock import WATERMARK_KEY
+
+    berlin_project(redis)
+    tick(runtime, utc(2026, 11, 24, 8, 0))
+    run_clock(runtime, once=True, now=utc(2026, 11, 26, 8, 30))  # `maestro clock --once --now …`
+    assert float(redis.get(WATERMARK_KEY)) == utc(2026, 11, 24, 8, 0).timestamp()
+    assert standup_claims(tick(runtime, utc(2026, 11, 24, 8, 30))) == [f"standup:{TEAM}:{CHANNEL}:2026-11-24"]
+    tick(runtime, utc(2026, 11, 26, 8, 0))
+    assert standup_claims(tick(runtime, utc(2026, 11, 26, 8, 30))) == []  # that run enqueued it already
+
+
+def test_timezones_unknown_to_slack_are_cached_and_known_ones_refreshed_before_they_expire(
+    runtime, redis, sandbox, run_jobs
+):
+    berlin_project(redis)
+    standups = StandupStore(redis, TEAM)
+    for user in (BOB, "U0GHOST"):  # users.info: Bob New York; the ghost: user_not_found
+        standups.join(CHANNEL, user)
+    refresh = f"participants:{TEAM}:{CHANNEL}"
+    assert f"{refresh}:2026112310" in tick(runtime, utc(2026, 11, 23, 10, 0)).enqueued
+    assert run_jobs() == 0
+    assert {u: str(z) for u, z in standups.zones([BOB, "U0GHOST"]).items()} == {
+        BOB: "America/New_York",
+        "U0GHOST": "None",  # no timezone: the project's is used
+    }
+    assert tick(runtime, utc(2026, 11, 23, 11, 0)).enqueued == []  # not asked again every hour
+    # in the last two hours before Bob's zone expires it is looked up again; users.info failing keeps it
+    bob_key = f"maestro:{TEAM}:user-tz:{BOB}"
+    redis.expire(bob_key, 3600)
+    sandbox.workspace.fail_next("users.info", status=200, error="fatal_error")
+    assert f"{refresh}:2026112312" in tick(runtime, utc(2026, 11, 23, 12, 0)).enqueued
+    assert run_jobs() == 0
+    assert str(standups.zones([BOB])[BOB]) == "America/New_York" and redis.ttl(bob_key) > 20 * 3600
+    assert tick(runtime, utc(2026, 11, 23, 13, 0)).enqueued == []
+    # a zone about to expire is used until the lookup replaces it
+    redis.set(bob_key, "Asia/Tokyo", ex=3600)
+    assert f"{refresh}:2026112314" in tick(runtime, utc(2026, 11, 23, 14, 0)).enqueued
+    assert str(standups.zones([BOB])[BOB]) == "Asia/Tokyo"
+    assert run_jobs() == 0
+    assert str(standups.zones([BOB])[BOB]) == "America/New_York"

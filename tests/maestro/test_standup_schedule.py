@@ -1,4 +1,4 @@
-"""Standup schedule maths (APScheduler's triggers, DST, timezones), parsing, and the standup's content."""
+"""Standup schedule maths (one instant per local date, DST, timezones), parsing, and the standup's content."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from maestro.standups import (
     Absence,
     StandupNote,
     compute_standup,
+    daily_fires,
     describe_schedule,
     in_words,
     next_standup,
@@ -63,12 +64,12 @@ def test_weekdays_at_local_time_in_utc():
 @pytest.mark.parametrize(
     ("zone", "day", "at", "expected"),
     [
-        # Berlin springs forward 02:00 → 03:00: 02:30 doesn't exist; APScheduler fires once,
-        # at 01:30 UTC (= 03:30 CEST by the wall clock, an hour late). Ordinary times move with the offset.
+        # Berlin springs forward 02:00 → 03:00: 02:30 doesn't exist; it fires once, at 01:30 UTC
+        # (= 03:30 CEST by the wall clock, an hour late). Ordinary times move with the offset.
         (BERLIN, date(2026, 3, 29), time(2, 30), [utc(2026, 3, 29, 1, 30)]),
         (BERLIN, date(2026, 3, 29), time(9, 30), [utc(2026, 3, 29, 7, 30)]),
         (BERLIN, date(2026, 3, 28), time(9, 30), [utc(2026, 3, 28, 8, 30)]),
-        # Berlin falls back 03:00 → 02:00: 02:30 happens twice, APScheduler fires twice; we keep the first.
+        # Berlin falls back 03:00 → 02:00: 02:30 happens twice; the first is the standup.
         (BERLIN, date(2026, 10, 25), time(2, 30), [utc(2026, 10, 25, 0, 30)]),
         (BERLIN, date(2026, 10, 25), time(9, 30), [utc(2026, 10, 25, 8, 30)]),
         # New York: 02:30 skipped on 2026-03-08 (fires at 07:30 UTC = 03:30 EDT); 01:30 twice on 2026-11-01.
@@ -84,23 +85,52 @@ def test_one_fire_per_local_date_across_dst_and_zones(zone, day, at, expected):
     assert fires_on(zone, at, day) == expected
 
 
-def test_apscheduler_fires_twice_on_fall_back_and_we_dedupe():
-    from apscheduler.triggers.cron import CronTrigger
+def minute_by_minute(fires_in, start: datetime, days: int) -> dict[date, list[datetime]]:
+    """Walk ``days`` days from ``start`` in one-minute windows, as the clock does; fires by local date."""
+    found: dict[date, list[datetime]] = {}
+    moment = start.astimezone(UTC)  # (local + timedelta would step the wall clock, not time)
+    for _ in range(days * 24 * 60):
+        for fire in fires_in(moment, moment + timedelta(minutes=1)):
+            found.setdefault(fire.day, []).append(fire.at)
+        moment += timedelta(minutes=1)
+    return found
 
-    trigger = CronTrigger(hour=2, minute=30, timezone=BERLIN)
-    first = trigger.get_next_fire_time(None, utc(2026, 10, 24, 23))
-    second = trigger.get_next_fire_time(first, first)
-    # the library's view (compared in UTC: Python never calls an instant in a fold equal across zones)
-    assert (first.astimezone(UTC), second.astimezone(UTC)) == (
-        utc(2026, 10, 25, 0, 30),
-        utc(2026, 10, 25, 1, 30),
-    )
-    fires = wall_time_fires(time(2, 30), BERLIN, utc(2026, 10, 24, 23), utc(2026, 10, 25, 3))
-    assert [f.at for f in fires] == [utc(2026, 10, 25, 0, 30)]
-    # a window opening between the two still sees the repeat: the clock's claim, per local date, dedupes it
-    assert [f.day for f in wall_time_fires(time(2, 30), BERLIN, first, utc(2026, 10, 25, 3))] == [
-        date(2026, 10, 25)
-    ]
+
+@pytest.mark.parametrize(
+    ("zone", "transition", "at", "instant"),
+    [
+        # spring forward: 02:30 doesn't exist (→ 03:30 by the wall clock); 03:00 is the first minute after
+        (BERLIN, date(2026, 3, 29), time(2, 30), utc(2026, 3, 29, 1, 30)),
+        (BERLIN, date(2026, 3, 29), time(3, 0), utc(2026, 3, 29, 1, 0)),
+        (NEW_YORK, date(2026, 3, 8), time(2, 30), utc(2026, 3, 8, 7, 30)),
+        (NEW_YORK, date(2026, 3, 8), time(3, 0), utc(2026, 3, 8, 7, 0)),
+        # fall back: 02:30 (Berlin) and 01:30 (New York) happen twice: the first one only
+        (BERLIN, date(2026, 10, 25), time(2, 30), utc(2026, 10, 25, 0, 30)),
+        (BERLIN, date(2026, 10, 25), time(3, 0), utc(2026, 10, 25, 2, 0)),
+        (NEW_YORK, date(2026, 11, 1), time(1, 30), utc(2026, 11, 1, 5, 30)),
+        (NEW_YORK, date(2026, 11, 1), time(2, 30), utc(2026, 11, 1, 7, 30)),
+    ],
+)
+def test_minute_windows_through_dst_find_exactly_one_standup_and_prompt_per_day(
+    zone, transition, at, instant
+):
+    project = schedule(timezone=str(zone), at=at, days=DAILY, prompt_lead_minutes=45)
+    start = datetime.combine(transition - timedelta(days=2), time(12), zone).astimezone(UTC)
+    days = [transition + timedelta(days=n) for n in (-1, 0, 1)]
+    standups = minute_by_minute(lambda a, b: standup_fires(project, a, b), start, 4)
+    assert [len(standups.get(d, [])) for d in days] == [1, 1, 1]
+    assert standups[transition] == [instant]
+    assert minute_by_minute(lambda a, b: daily_fires(project, a, b), start, 4)[transition] == [instant]
+    # a prompt 45 minutes before, by the wall clock: on spring-forward days it falls in the gap too
+    prompts = minute_by_minute(lambda a, b: prompt_fires(project, zone, a, b), start, 4)
+    assert [len(prompts.get(d, [])) for d in days] == [1, 1, 1]
+    assert prompts[transition][0] <= instant - timedelta(minutes=45)
+
+
+def test_a_window_opening_between_the_two_occurrences_of_a_repeated_time_finds_nothing():
+    first = utc(2026, 10, 25, 0, 30)  # 02:30 CEST; 02:30 CET (01:30 UTC) is the repeat
+    assert [f.at for f in wall_time_fires(time(2, 30), BERLIN, utc(2026, 10, 24, 23), first)] == [first]
+    assert wall_time_fires(time(2, 30), BERLIN, first, utc(2026, 10, 25, 3)) == []
 
 
 def test_auckland_standup_belongs_to_its_local_monday():
@@ -123,23 +153,50 @@ def test_skip_holidays_off_and_days():
     assert [f.day.day for f in standup_fires(schedule(days=[0, 2, 4]), *week)] == [23, 25, 27]
 
 
-def test_prompts_at_each_persons_own_clock_and_none_while_away():
-    project = schedule(at=time(9, 30), prompt_lead_minutes=60)
-    window = (utc(2026, 11, 22, 12), utc(2026, 11, 23, 23))
-    # 08:30 by each person's clock, on their Monday
-    assert [f.at for f in prompt_fires(project, BERLIN, *window)] == [utc(2026, 11, 23, 7, 30)]
-    assert [f.at for f in prompt_fires(project, NEW_YORK, *window)] == [utc(2026, 11, 23, 13, 30)]
-    assert [f.at for f in prompt_fires(project, TOKYO, *window)] == [utc(2026, 11, 22, 23, 30)]
-    assert {f.day for f in prompt_fires(project, TOKYO, *window)} == {date(2026, 11, 23)}
-    away = [Absence(start=date(2026, 11, 20), end=date(2026, 11, 23))]
-    assert prompt_fires(project, NEW_YORK, *window, absences=away) == []
-    holiday = project.model_copy(update={"holidays": [date(2026, 11, 23)]})
+def test_prompts_at_each_persons_own_morning_and_never_after_the_standup():
+    project = schedule(at=time(9, 30), prompt_lead_minutes=60)  # Berlin: 08:30 UTC in November
+    window = (utc(2026, 11, 23, 8, 30), utc(2026, 11, 24, 8, 30))  # until Tuesday's standup
+    tuesday = date(2026, 11, 24)
+
+    def asked(zone, *args, **kwargs):
+        return [(f.at, f.day) for f in prompt_fires(project, zone, *args, **kwargs)]
+
+    # 08:30 by each person's clock, the last time before the standup
+    assert asked(BERLIN, *window) == [(utc(2026, 11, 24, 7, 30), tuesday)]
+    assert asked(TOKYO, *window) == [(utc(2026, 11, 23, 23, 30), tuesday)]
+    # west of the project, the standup (00:30 in Los Angeles, 03:30 in New York) comes before their
+    # morning: they are asked at 08:30 the day before, for the project's Tuesday
+    assert asked(ZoneInfo("America/Los_Angeles"), *window) == [(utc(2026, 11, 23, 16, 30), tuesday)]
+    assert asked(NEW_YORK, *window) == [(utc(2026, 11, 23, 13, 30), tuesday)]
+    # London's 08:30 is the standup itself: lead minutes before the standup instead
+    assert asked(ZoneInfo("Europe/London"), *window) == [(utc(2026, 11, 24, 7, 30), tuesday)]
+    away = [Absence(start=date(2026, 11, 20), end=tuesday)]
+    assert asked(NEW_YORK, *window, absences=away) == []
+    holiday = project.model_copy(update={"holidays": [tuesday]})
     assert prompt_fires(holiday, BERLIN, *window) == []
     assert prompt_fires(project.model_copy(update={"prompt_lead_minutes": 0}), BERLIN, *window) == []
     # a lead past midnight asks the evening before, for the next day's standup
     early = schedule(at=time(0, 30), prompt_lead_minutes=60)
     (fire,) = prompt_fires(early, BERLIN, utc(2026, 11, 22, 12), utc(2026, 11, 23, 12))
     assert (fire.at, fire.day) == (utc(2026, 11, 22, 22, 30), date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("project_zone", ["Europe/Berlin", "America/Los_Angeles", "Asia/Tokyo", "UTC"])
+@pytest.mark.parametrize("at", [time(0, 15), time(9, 30), time(18, 0)])
+def test_everyone_is_asked_once_per_standup_before_it(project_zone, at):
+    project = schedule(timezone=project_zone, at=at, days=DAILY, prompt_lead_minutes=90)
+    window = (utc(2026, 3, 1), utc(2026, 4, 10))  # across both sides' daylight saving changes
+    standups = {f.day: f.at for f in standup_fires(project, *window)}
+    people = ["America/Los_Angeles", "America/New_York", "Europe/London", "Asia/Kolkata", "Pacific/Auckland"]
+    for person in people:
+        prompts = prompt_fires(project, ZoneInfo(person), *window)
+        assert len({f.day for f in prompts}) == len(prompts)
+        for fire in prompts:
+            if fire.day in standups:
+                gap = standups[fire.day] - fire.at
+                assert timedelta(minutes=90) <= gap <= timedelta(hours=25), (person, fire)
+        inside = [d for d in standups if window[0] + timedelta(hours=26) < standups[d]]
+        assert {f.day for f in prompts} >= set(inside)
 
 
 def test_next_standup_and_words():
