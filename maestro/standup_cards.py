@@ -457,7 +457,8 @@ def build_prompt_message(channel_id: str, day: date, at_label: str) -> dict:
         ``chat.postMessage`` arguments ``text`` and ``blocks``.
     """
     text = (
-        f"Standup for <#{channel_id}> at {at_label} — what did you do yesterday, what will you do "
+        f"Standup for <#{channel_id}> on {day_label(day)} at {at_label} — what did you do yesterday, "
+        "what will you do "
         "today, anything blocking?"
     )
     return {

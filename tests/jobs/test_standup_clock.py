@@ -179,9 +179,9 @@ def test_prompts_at_each_persons_morning_before_the_standup_none_while_away(
     (alice,) = sandbox.workspace.messages("D0ALICE")
     bob = sandbox.workspace.messages("D0BOB")
     for dm in (alice, *bob):
-        assert dm["text"].startswith(
-            f"Standup for <#{CHANNEL}> at 09:30 Europe/Berlin — what did you do yesterday"
-        )
+        assert dm["text"].startswith(f"Standup for <#{CHANNEL}> on ")
+        assert "at 09:30 Europe/Berlin — what did you do yesterday" in dm["text"]
+    assert "on Tue 24 Nov at" in alice["text"] and "on Wed 25 Nov at" in bob[1]["text"]
     assert alice["blocks"][1]["elements"][0]["value"] == f"{CHANNEL}|2026-11-24"
     assert [dm["blocks"][1]["elements"][0]["value"] for dm in bob] == [
         f"{CHANNEL}|2026-11-24",

@@ -400,7 +400,7 @@ def test_a_500_task_standup_stays_within_block_kit_limits():
 def test_prompt_and_modal():
     message = build_prompt_message("C0PROJECT", date(2026, 11, 23), "09:30 Europe/Berlin")
     assert message["text"].startswith(
-        "Standup for <#C0PROJECT> at 09:30 Europe/Berlin — what did you do yesterday"
+        "Standup for <#C0PROJECT> on Mon 23 Nov at 09:30 Europe/Berlin — what did you do yesterday"
     )
     button = message["blocks"][1]["elements"][0]
     assert button["text"]["text"] == "Write my standup" and button["value"] == "C0PROJECT|2026-11-23"
