@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from maestro.blocks import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, section
 from maestro.models import AGENT_ROLES, Task, TaskStatus, actor_label
 from maestro.text import escape, truncate
 from maestro.workflow import STATUS_LABELS, allowed_actions
@@ -28,12 +29,6 @@ VIEW_BLOCK_REASON = "task_block_reason"
 BLOCK_REASON_INPUT = "reason"
 """``block_id`` and ``action_id`` of the reason input in the block-reason modal."""
 
-MAX_SECTION_TEXT = 3000
-"""Block Kit's limit for a section's text."""
-MAX_HEADER_TEXT = 150
-"""Block Kit's limit for a header's text."""
-MAX_BLOCKS = 50
-"""Block Kit's limit of blocks in a message."""
 MAX_LIST_ROWS = 40
 """Most tasks ``/task list`` shows; the rest is counted."""
 
@@ -57,10 +52,6 @@ def status_text(task: Task) -> str:
     if task.status is TaskStatus.BLOCKED:
         return f"{symbol} *BLOCKED* — {escape(task.blocked_reason or '')}"
     return f"{symbol} {STATUS_LABELS[task.status]}"
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
 
 
 def _field(label: str, value: str) -> dict:
@@ -105,11 +96,11 @@ def build_task_card_blocks(
         {"type": "section", "fields": fields},
     ]
     if task.description:
-        blocks.append(_section(f"*Description*\n{escape(task.description)}"))
+        blocks.append(section(f"*Description*\n{escape(task.description)}"))
     if task.acceptance_criteria:
         box = "☑" if task.status is TaskStatus.COMPLETED else "☐"
         lines = "\n".join(f"{box} {escape(c)}" for c in task.acceptance_criteria)
-        blocks.append(_section(f"*Acceptance criteria*\n{lines}"))
+        blocks.append(section(f"*Acceptance criteria*\n{lines}"))
     blocks.append(
         {
             "type": "section",
@@ -177,23 +168,23 @@ def build_task_list_blocks(tasks: Sequence[Task], *, title: str) -> list[dict]:
     """
     if not tasks:
         return [
-            _section(
+            section(
                 f"*{title}*\nNothing here. Create one with `/task new Write the login API --agent backend`."
             )
         ]
     shown = tasks[:MAX_LIST_ROWS]
-    blocks = [_section(f"*{title}* ({len(tasks)})")]
+    blocks = [section(f"*{title}* ({len(tasks)})")]
     chunk: list[str] = []
     size = 0
     for task in shown:
         line = task_line(task)
         if size + len(line) + 1 > MAX_SECTION_TEXT - 100:
-            blocks.append(_section("\n".join(chunk)))
+            blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        blocks.append(_section("\n".join(chunk)))
+        blocks.append(section("\n".join(chunk)))
     if len(tasks) > len(shown):
         more = len(tasks) - len(shown)
         blocks.append(
@@ -225,7 +216,7 @@ def build_task_detail_blocks(
         b for b in build_task_card_blocks(task, unblocks, sprint_name=sprint_name) if b["type"] != "actions"
     ]
     if history:
-        blocks.append(_section("*History*\n" + "\n".join(history[-10:])))
+        blocks.append(section("*History*\n" + "\n".join(history[-10:])))
     return blocks
 
 
@@ -254,7 +245,7 @@ def text_input_modal(
     }
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}
-    blocks = [_section(intro)] if intro else []
+    blocks = [section(intro)] if intro else []
     blocks.append(
         {
             "type": "input",
@@ -353,15 +344,15 @@ def build_help_blocks(error: str | None = None) -> list[dict]:
     """Return the help message's blocks, optionally led by an error line (already escaped)."""
     blocks: list[dict] = []
     if error:
-        blocks.append(_section(f":warning: {error}"))
+        blocks.append(section(f":warning: {error}"))
     blocks.append(
-        _section(
+        section(
             "*Maestro* runs your team's board. Every command also works as `/maestro <command> …`, "
             "e.g. `/maestro task list`."
         )
     )
     for heading, lines in HELP_SECTIONS:
-        blocks.append(_section(f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)))
+        blocks.append(section(f"*{heading}*\n" + "\n".join(f"• {line}" for line in lines)))
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "Agents: " + ", ".join(AGENT_ROLES)}]}
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from maestro.cards import MAX_SECTION_TEXT, PRIORITY_LABELS, text_input_modal
+from maestro.blocks import section
+from maestro.cards import PRIORITY_LABELS, text_input_modal
 from maestro.escalations import EscalationRecord
 from maestro.models import actor_label
 from maestro.text import escape, truncate
@@ -31,10 +32,6 @@ REJECT_INPUT = "reason"
 """``block_id`` and ``action_id`` of the rejection reason input."""
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-
-
 def escalation_fallback_text(record: EscalationRecord) -> str:
     """Return the notification text of an escalation message."""
     state = "decided" if record.decision else "needs a decision"
@@ -48,7 +45,7 @@ def build_escalation_blocks(record: EscalationRecord) -> list[dict]:
             "type": "header",
             "text": {"type": "plain_text", "text": ":rotating_light: Escalation: a decision is needed"},
         },
-        _section(f"*Issue*\n{escape(record.issue)}"),
+        section(f"*Issue*\n{escape(record.issue)}"),
         {
             "type": "section",
             "fields": [
@@ -63,9 +60,9 @@ def build_escalation_blocks(record: EscalationRecord) -> list[dict]:
     for index, option in enumerate(record.options):
         mark = " ← *recommended*" if index == record.recommended else ""
         lines.append(f"*{index + 1}. {escape(option.label)}* — {escape(option.tradeoff)}{mark}")
-    blocks.append(_section("*Options*\n" + "\n".join(lines)))
+    blocks.append(section("*Options*\n" + "\n".join(lines)))
     if record.recommendation:
-        blocks.append(_section(f"*Recommendation*\n{escape(record.recommendation)}"))
+        blocks.append(section(f"*Recommendation*\n{escape(record.recommendation)}"))
     if record.decision is None:
         blocks.append(
             {"type": "actions", "block_id": f"escalation:{record.id}", "elements": _buttons(record)}
@@ -83,7 +80,7 @@ def build_escalation_blocks(record: EscalationRecord) -> list[dict]:
         when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{decision.at:%Y-%m-%d %H:%M} UTC>"
         note = f" — “{escape(decision.note)}”" if decision.note else ""
         blocks.append(
-            _section(
+            section(
                 f":white_check_mark: *Decided: {escape(decision.label)}* by <@{decision.by}> {when}{note}"
             )
         )
@@ -144,7 +141,7 @@ def build_reject_modal(escalation_id: str) -> dict:
 def build_escalation_list_blocks(records: Sequence[EscalationRecord], now_ts: float) -> list[dict]:
     """Return ``/escalate list``: the open escalations, oldest first, with their age."""
     if not records:
-        return [_section("*Open escalations*: none. :tada:")]
+        return [section("*Open escalations*: none. :tada:")]
     lines = []
     for record in records[:30]:
         hours = max(0, int((now_ts - record.created_at.timestamp()) // 3600))
@@ -154,4 +151,4 @@ def build_escalation_list_blocks(records: Sequence[EscalationRecord], now_ts: fl
             f"• *{age}* · {PRIORITY_LABELS[record.priority.value]} · "
             f"{escape(truncate(record.issue, 120))}{blocking}"
         )
-    return [_section(f"*Open escalations* ({len(records)}, oldest first)\n" + "\n".join(lines))]
+    return [section(f"*Open escalations* ({len(records)}, oldest first)\n" + "\n".join(lines))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from maestro.blocks import context, section
 from maestro.cards import task_line
 from maestro.escalations import EscalationRecord
 from maestro.home import HomeBoard, SprintSummary
@@ -24,33 +25,25 @@ HOME_LIMITS = {"tasks": 15, "review": 8, "decide": 8, "sprints": 6, "risks": 8}
 """Most rows each part of the Home tab lists; the rest is counted, with where to see them."""
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
 def _lines_blocks(lines: Sequence[str]) -> list[dict]:
     """Pack mrkdwn lines into as few sections as fit 3,000 characters each."""
     blocks, current = [], ""
     for line in lines:
         line = truncate(line, MAX_SECTION_CHARS)
         if current and len(current) + 1 + len(line) > MAX_SECTION_CHARS:
-            blocks.append(_section(current))
+            blocks.append(section(current))
             current = ""
         current = f"{current}\n{line}" if current else line
     if current:
-        blocks.append(_section(current))
+        blocks.append(section(current))
     return blocks
 
 
 def _part(title: str, lines: list[str], total: int, limit: int, more: str) -> list[dict]:
-    blocks = [_section(f"*{title}* ({total})")]
+    blocks = [section(f"*{title}* ({total})")]
     blocks += _lines_blocks(lines[:limit])
     if total > limit:
-        blocks.append(_context(f"… and {total - limit} more — {more}"))
+        blocks.append(context(f"… and {total - limit} more — {more}"))
     return blocks
 
 
@@ -93,7 +86,7 @@ def build_home_view(board: HomeBoard) -> dict:
     """
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your board"}},
-        _context(f"Updated {board.generated_at:%a %d %b %H:%M} UTC"),
+        context(f"Updated {board.generated_at:%a %d %b %H:%M} UTC"),
         {
             "type": "actions",
             "elements": [
@@ -109,7 +102,7 @@ def build_home_view(board: HomeBoard) -> dict:
     ]
     if not (board.my_tasks or board.to_review or board.to_decide or board.sprints or board.risks):
         blocks.append(
-            _section(
+            section(
                 "Nothing here yet. In a channel, `/task new Write the login API --owner @you` gives you a "
                 "task, `/orchestrate <feature request>` has the AI team plan one, and `/sprint start "
                 "Sprint 1` starts a sprint."
@@ -143,5 +136,5 @@ def build_home_view(board: HomeBoard) -> dict:
         blocks += _part(title, lines, len(lines), HOME_LIMITS[limit_name], more)
         blocks.append({"type": "divider"})
     if len(blocks) > MAX_HOME_BLOCKS:  # defensive: the limits above keep well under it
-        blocks = blocks[: MAX_HOME_BLOCKS - 1] + [_context("… more than a Home tab can show.")]
+        blocks = blocks[: MAX_HOME_BLOCKS - 1] + [context("… more than a Home tab can show.")]
     return {"type": "home", "blocks": blocks}

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS, task_line
+from maestro.blocks import context, header, section
+from maestro.cards import MAX_BLOCKS, MAX_SECTION_TEXT, STATUS_SYMBOLS, task_line
 from maestro.models import Assignee, TaskStatus
 from maestro.reports import Blocker, DependencyMap, DepNode, DepRef, MilestoneRow, StatusReport
 from maestro.risk_cards import rag_label, report_risk_entry, risk_line
@@ -52,21 +53,6 @@ TITLE_CHARS = 48
 
 MAX_RED_RISKS = 5
 """Open RED risks listed at the top of the dependency map and the timeline; the rest are counted."""
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}]}
-
-
-def _header(text: str) -> dict:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT), "emoji": True},
-    }
 
 
 def _chars(block: dict) -> int:
@@ -105,12 +91,12 @@ def _sections(heading: str, lines: Sequence[str]) -> list[dict]:
     blocks, current = [], heading
     for line in lines:
         if len(current) + 1 + len(line) > MAX_SECTION_TEXT - 10:
-            blocks.append(_section(current))
+            blocks.append(section(current))
             current = line
         else:
             current = f"{current}\n{line}" if current else line
     if current:
-        blocks.append(_section(current))
+        blocks.append(section(current))
     return blocks
 
 
@@ -145,11 +131,11 @@ def _layout(title: str, fallback: str, main: list[dict], rest: list[dict]) -> li
     if len(pages) > MAX_THREAD_MESSAGES + 1:
         dropped = len(pages) - MAX_THREAD_MESSAGES - 1
         pages = pages[: MAX_THREAD_MESSAGES + 1]
-        pages[-1].append(_context(f"… and {dropped} more messages of it, not posted."))
+        pages[-1].append(context(f"… and {dropped} more messages of it, not posted."))
     messages = [{"text": fallback, "blocks": pages[0]}]
     for number, blocks in enumerate(pages[1:], start=2):
         label = f"{escape(title)} (continued, {number}/{len(pages)})"
-        messages.append({"text": label, "blocks": [_context(f"*{label}*"), *blocks]})
+        messages.append({"text": label, "blocks": [context(f"*{label}*"), *blocks]})
     return messages
 
 
@@ -271,11 +257,11 @@ def build_status_report_messages(report: StatusReport) -> list[dict]:
     if len(report.drivers) > 5:
         drivers.append(f"• … and {len(report.drivers) - 5} more")
     first = [
-        _header(escape(title)),
-        _context(f"Generated: {report.generated.isoformat()} · Reporter: {report.reporter}"),
-        _section("\n".join([overall, *drivers])),
-        _context(escape(report.rule)),
-        _section(_progress_text(report)),
+        header(escape(title)),
+        context(f"Generated: {report.generated.isoformat()} · Reporter: {report.reporter}"),
+        section("\n".join([overall, *drivers])),
+        context(escape(report.rule)),
+        section(_progress_text(report)),
     ]
     reds = sum(r.rag is Rag.RED for r in report.risks)
     completed_heading = "Completed this sprint" if report.sprint else "Completed in the last 14 days"
@@ -419,18 +405,18 @@ def build_dependency_map_messages(dep_map: DependencyMap, risks: Sequence[Risk] 
     notes = [f"Generated: {dep_map.generated.isoformat()}"]
     if dep_map.omitted:
         notes.append(f"{dep_map.omitted} tasks without open dependencies not shown")
-    first = [_header(escape(title)), _context(" · ".join(notes)), *red_risk_blocks(risks)]
+    first = [header(escape(title)), context(" · ".join(notes)), *red_risk_blocks(risks)]
     if not dep_map.nodes:
-        first.append(_section("No dependencies between open tasks. Add one: `/task new … --after T-1`."))
+        first.append(section("No dependencies between open tasks. Add one: `/task new … --after T-1`."))
         return [{"text": escape(title), "blocks": first}]
     nodes = [truncate(dep_node_text(n), MAX_SECTION_TEXT) for n in dep_map.nodes[:MAX_DEP_NODES]]
-    main = first + [_section(t) for t in nodes[:FIRST_DEP_NODES]]
+    main = first + [section(t) for t in nodes[:FIRST_DEP_NODES]]
     extra = len(dep_map.nodes) - len(nodes)
-    rest = [_section(t) for t in nodes[FIRST_DEP_NODES:]]
+    rest = [section(t) for t in nodes[FIRST_DEP_NODES:]]
     if rest:
-        main.append(_context(f"… and {len(dep_map.nodes) - FIRST_DEP_NODES} more in the thread"))
+        main.append(context(f"… and {len(dep_map.nodes) - FIRST_DEP_NODES} more in the thread"))
     if extra:
-        (rest or main).append(_context(f"… and {extra} more. `/report deps T-3` maps one task."))
+        (rest or main).append(context(f"… and {extra} more. `/report deps T-3` maps one task."))
     return _layout(title, escape(f"{title}: {len(dep_map.nodes)} entries"), main, rest)
 
 
@@ -457,10 +443,10 @@ def build_timeline_messages(timeline: Timeline, risks: Sequence[Risk] = ()) -> l
         else:
             current = f"{current}\n{line}" if current else line
     chunks.append(current)
-    blocks = [_header(escape("Timeline" + timeline.title.removeprefix("TIMELINE"))), *red_risk_blocks(risks)]
-    blocks += [_section(f"```{chunk}```") for chunk in chunks]
+    blocks = [header(escape("Timeline" + timeline.title.removeprefix("TIMELINE"))), *red_risk_blocks(risks)]
+    blocks += [section(f"```{chunk}```") for chunk in chunks]
     kind = "milestone" if timeline.mode == "milestone" else "task"
-    blocks.append(_context(f"One bar per {kind} · {len(timeline.rows)} in all · the chart is in the thread"))
+    blocks.append(context(f"One bar per {kind} · {len(timeline.rows)} in all · the chart is in the thread"))
     return [{"text": escape(f"{timeline.title}: {len(timeline.rows)} {kind}s"), "blocks": blocks}]
 
 
@@ -480,6 +466,6 @@ REPORT_HELP_LINES: tuple[str, ...] = (
 
 def build_report_help_blocks(error: str | None = None) -> list[dict]:
     """Return ``/report help``'s blocks, optionally led by an error line (already escaped)."""
-    blocks = [_section(f":warning: {error}")] if error else []
-    blocks.append(_section("*Reports*\n" + "\n".join(f"• {line}" for line in REPORT_HELP_LINES)))
+    blocks = [section(f":warning: {error}")] if error else []
+    blocks.append(section("*Reports*\n" + "\n".join(f"• {line}" for line in REPORT_HELP_LINES)))
     return blocks

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
+from maestro.blocks import context, section
 from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT
 from maestro.models import actor_label
 from maestro.risk_store import RiskEvent, register_order
 from maestro.risks import RAG_EMOJI, RAG_ORDER, Rag, Risk
-from maestro.text import escape, truncate
+from maestro.text import cut_mrkdwn, escape, truncate
 
 MAX_REGISTER_MESSAGE_CHARS = 8000
 """Most characters of block text in one register message. Slack refuses a message whose blocks
@@ -40,22 +41,6 @@ REGISTER_TITLE = "RISK REGISTER"
 """Heading of the register report (seed 001)."""
 
 _USER_RE = re.compile(r"[UW][A-Z0-9]{1,20}")
-_PARTIAL_ENTITY_RE = re.compile(r"&[a-z]{0,3}$")
-
-
-def _cut(escaped: str, limit: int) -> str:
-    """Cut already-escaped mrkdwn to ``limit`` characters without leaving half an ``&amp;``."""
-    if len(escaped) <= limit:
-        return escaped
-    return _PARTIAL_ENTITY_RE.sub("", escaped[: limit - 1]) + "…"
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_SECTION_TEXT)}]}
 
 
 def owner_label(owner: str | None) -> str:
@@ -154,13 +139,13 @@ def build_risk_blocks(risk: Risk, history: Sequence[str] = ()) -> list[dict]:
         else f"_none yet_ — `/risk update {risk.key} --mitigation …`"
     )
     blocks = [
-        _section(f"*{risk.key}*: {escape(risk.description)}"),
-        _section(f"{_ratings(risk)}\nOwner: {owner_label(risk.owner)} | Status: {risk.status.value}"),
-        _section(f"*Mitigation:* {mitigation}"),
-        _context(f"Added by {actor_label(risk.created_by)} on {risk.created_at:%Y-%m-%d}"),
+        section(f"*{risk.key}*: {escape(risk.description)}"),
+        section(f"{_ratings(risk)}\nOwner: {owner_label(risk.owner)} | Status: {risk.status.value}"),
+        section(f"*Mitigation:* {mitigation}"),
+        context(f"Added by {actor_label(risk.created_by)} on {risk.created_at:%Y-%m-%d}"),
     ]
     if history:
-        blocks.append(_section("*History*\n" + "\n".join(history[-10:])))
+        blocks.append(section("*History*\n" + "\n".join(history[-10:])))
     return blocks
 
 
@@ -184,7 +169,7 @@ def build_risk_list_blocks(risks: Sequence[Risk], *, title: str) -> list[dict]:
         title: what was listed, e.g. ``Open risks`` (our own text, not escaped).
     """
     if not risks:
-        return [_section(f"*{title}*\nNone. Add one: `/risk add Payment provider outage --impact high`.")]
+        return [section(f"*{title}*\nNone. Add one: `/risk add Payment provider outage --impact high`.")]
     ordered = _sorted(risks)
     lines: list[str] = []
     budget = MAX_REGISTER_MESSAGE_CHARS - 500  # the title, the fold and the section joins
@@ -194,11 +179,11 @@ def build_risk_list_blocks(risks: Sequence[Risk], *, title: str) -> list[dict]:
         if budget < 0:
             break
         lines.append(line)
-    blocks = [_section(f"*{title}* ({len(risks)}) · {rag_counts(risks)}")]
-    blocks += [_section(text) for text, _ in _pack(lines, "\n")]
+    blocks = [section(f"*{title}* ({len(risks)}) · {rag_counts(risks)}")]
+    blocks += [section(text) for text, _ in _pack(lines, "\n")]
     if len(ordered) > len(lines):
         more = len(ordered) - len(lines)
-        blocks.append(_context(f"… and {more} more. `/report risks` posts the whole register."))
+        blocks.append(context(f"… and {more} more. `/report risks` posts the whole register."))
     return blocks[:MAX_BLOCKS]
 
 
@@ -207,7 +192,7 @@ def _pack(entries: Sequence[str], joiner: str) -> list[tuple[str, int]]:
     texts: list[tuple[str, int]] = []
     current, count = "", 0
     for entry in entries:
-        entry = _cut(entry, MAX_SECTION_TEXT)
+        entry = cut_mrkdwn(entry, MAX_SECTION_TEXT)
         if current and len(current) + len(joiner) + len(entry) > MAX_SECTION_TEXT:
             texts.append((current, count))
             current, count = "", 0
@@ -269,14 +254,14 @@ def build_risk_register_messages(
     summary = f"*{open_count} open*" + (f" ({closed} closed)" if closed else "") + f" · {rag_counts(ordered)}"
     intro = [
         {"type": "header", "text": {"type": "plain_text", "text": heading, "emoji": True}},
-        _context(f"Generated: {generated.isoformat()}"),
-        _section(summary if ordered else "No risks recorded. Add one: `/risk add Payment provider outage`."),
+        context(f"Generated: {generated.isoformat()}"),
+        section(summary if ordered else "No risks recorded. Add one: `/risk add Payment provider outage`."),
     ]
     # Every page keeps room for its "continued" line and the last one for the "… and N more" fold.
     pages: list[list[dict]] = [intro]
     size, shown = sum(_chars(b) for b in intro), 0
     for text, count in _pack([register_entry(r) for r in ordered], "\n\n"):
-        block = _section(text)
+        block = section(text)
         if len(pages[-1]) + 3 > MAX_BLOCKS or size + _chars(block) + 400 > MAX_REGISTER_MESSAGE_CHARS:
             if len(pages) == MAX_REGISTER_MESSAGES:
                 break
@@ -287,7 +272,7 @@ def build_risk_register_messages(
         shown += count
     if shown < len(ordered):
         pages[-1].append(
-            _context(
+            context(
                 f"… and {len(ordered) - shown} more (listed by key in `/risk list all`; "
                 "`/risk show RISK-…` shows one)."
             )
@@ -299,7 +284,7 @@ def build_risk_register_messages(
     messages = []
     for number, blocks in enumerate(pages, start=1):
         if number > 1:
-            blocks.insert(0, _context(f"*{heading}* (continued, {number}/{len(pages)})"))
+            blocks.insert(0, context(f"*{heading}* (continued, {number}/{len(pages)})"))
             text = f"{heading} (continued, {number}/{len(pages)})"
         else:
             text = fallback if len(pages) == 1 else f"{fallback} (1/{len(pages)})"
@@ -334,8 +319,8 @@ RISK_HELP_LINES: tuple[str, ...] = (
 
 def build_risk_help_blocks(error: str | None = None) -> list[dict]:
     """Return ``/risk help``'s blocks, optionally led by an error line (already escaped)."""
-    blocks = [_section(f":warning: {error}")] if error else []
-    blocks.append(_section("*The risk register*\n" + "\n".join(f"• {line}" for line in RISK_HELP_LINES)))
+    blocks = [section(f":warning: {error}")] if error else []
+    blocks.append(section("*The risk register*\n" + "\n".join(f"• {line}" for line in RISK_HELP_LINES)))
     return blocks
 
 

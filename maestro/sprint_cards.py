@@ -14,7 +14,8 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
-from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS
+from maestro.blocks import context, header, section
+from maestro.cards import MAX_BLOCKS, MAX_SECTION_TEXT, STATUS_SYMBOLS
 from maestro.models import Task, TaskStatus, actor_label
 from maestro.retro import RETRO_HEADINGS, RetroAnswer, RetroKind
 from maestro.sprint_store import CloseResult
@@ -59,19 +60,6 @@ SPRINT_HELP_LINES: tuple[str, ...] = (
 
 
 # -- small pieces ------------------------------------------------------------------------------
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}]}
-
-
-def _header(text: str) -> dict:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT), "emoji": True},
-    }
 
 
 def fold_lines(
@@ -93,16 +81,16 @@ def fold_lines(
         if chunk and size + len(line) + 1 > budget:
             if len(blocks) + 2 >= max_blocks:  # keep room for this chunk and the "more" line
                 break
-            blocks.append(_section("\n".join(chunk)))
+            blocks.append(section("\n".join(chunk)))
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
         shown += 1
     if chunk:
-        blocks.append(_section("\n".join(chunk)))
+        blocks.append(section("\n".join(chunk)))
     hidden = len(lines) - shown
     if hidden:
-        blocks.append(_context(f"… and {hidden} more {more}."))
+        blocks.append(context(f"… and {hidden} more {more}."))
     return blocks
 
 
@@ -189,7 +177,7 @@ def build_sprint_status_blocks(
     )
     if sprint.carried:
         summary.append(f"*Carried out at close:* {', '.join(sprint.carried)}")
-    blocks: list[dict] = [_header(sprint_title(sprint)), _section("\n".join(summary))]
+    blocks: list[dict] = [header(sprint_title(sprint)), section("\n".join(summary))]
 
     gates: list[dict] = []
     with_gates = [m for m in milestones if m.gates]
@@ -197,8 +185,8 @@ def build_sprint_status_blocks(
         text = "*Milestone gates*\n" + "\n".join(
             f"*{escape(m.label)}*\n" + "\n".join(gate_lines(m)) for m in with_gates
         )
-        gates.append(_section(text))
-    hint = _context(
+        gates.append(section(text))
+    hint = context(
         "Add tasks: `/sprint add T-1 T-2` · close it: `/sprint close`"
         if sprint.status is SprintStatus.ACTIVE
         else "Closed. `/sprint retro` shows what people said about it."
@@ -213,7 +201,7 @@ def build_sprint_status_blocks(
             max_lines=max_rows + 1,  # the heading and the rows
         )
     else:
-        blocks.append(_section("*Tasks*\nNone yet. Add some: `/sprint add T-1 T-2`."))
+        blocks.append(section("*Tasks*\nNone yet. Add some: `/sprint add T-1 T-2`."))
     return [*blocks, *gates, hint][:max_blocks]
 
 
@@ -229,7 +217,7 @@ def status_fallback_text(sprint: Sprint, tasks: Sequence[Task]) -> str:
 def build_sprint_list_blocks(sprints: Sequence[Sprint], *, today: date) -> list[dict]:
     """Return ``/sprint list``: one line per sprint, newest first, at most :data:`MAX_LIST_ROWS`."""
     if not sprints:
-        return [_section("*Sprints*\nNone yet. Start one: `/sprint start Sprint 1 --days 14`.")]
+        return [section("*Sprints*\nNone yet. Start one: `/sprint start Sprint 1 --days 14`.")]
     lines = []
     for sprint in sprints[:MAX_LIST_ROWS]:
         line = f"*{sprint_title(sprint)}* · {sprint.start.isoformat()} → {sprint.end.isoformat()} · "
@@ -239,11 +227,11 @@ def build_sprint_list_blocks(sprints: Sequence[Sprint], *, today: date) -> list[
         if sprint.goal:
             line += f"\n      _{escape(truncate(sprint.goal, 100))}_"
         lines.append(line)
-    blocks = [_section(f"*Sprints* ({len(sprints)})")] + fold_lines(
+    blocks = [section(f"*Sprints* ({len(sprints)})")] + fold_lines(
         lines, max_blocks=MAX_BLOCKS - 2, more="sprints"
     )
     if len(sprints) > MAX_LIST_ROWS:
-        blocks.append(_context(f"… and {len(sprints) - MAX_LIST_ROWS} older sprints."))
+        blocks.append(context(f"… and {len(sprints) - MAX_LIST_ROWS} older sprints."))
     return blocks
 
 
@@ -257,7 +245,7 @@ def build_milestone_list_blocks(milestones: Sequence[Milestone], tasks: Sequence
     """
     if not milestones:
         return [
-            _section(
+            section(
                 "*Milestones*\nNone yet. Add one: `/sprint milestone add M1.1 Shared packages "
                 '--gate "All packages pass their tests"`.'
             )
@@ -279,7 +267,7 @@ def build_milestone_list_blocks(milestones: Sequence[Milestone], tasks: Sequence
         if milestone.gates:
             line += f" · gates {len(milestone.gates_met)}/{len(milestone.gates)}"
         entries.append("\n".join([head, line, *gate_lines(milestone)]))
-    return [_section(f"*Milestones* ({len(milestones)})")] + fold_lines(
+    return [section(f"*Milestones* ({len(milestones)})")] + fold_lines(
         entries, max_blocks=MAX_BLOCKS - 1, more="milestones"
     )
 
@@ -287,11 +275,11 @@ def build_milestone_list_blocks(milestones: Sequence[Milestone], tasks: Sequence
 # -- /sprint retro -----------------------------------------------------------------------------
 def build_retro_blocks(sprint: Sprint, answers: Sequence[RetroAnswer]) -> list[dict]:
     """Return ``/sprint retro``: the answers from the sprint's retro thread, grouped by question."""
-    blocks = [_header(f"Retro — {sprint_title(sprint)}")]
+    blocks = [header(f"Retro — {sprint_title(sprint)}")]
     if not answers:
         where = "the retro thread in this channel" if sprint.retro_ts else "the retro thread posted at close"
         blocks.append(
-            _section(
+            section(
                 f"No answers yet. Reply in {where}: start with `+` (went well), `-` (didn't) or `→` (change)."
             )
         )
@@ -329,7 +317,7 @@ def build_close_question_blocks(
         )
     value = close_button_value(sprint.id, next_name, next_days)
     return [
-        _section(question),
+        section(question),
         {
             "type": "actions",
             "block_id": f"sprint_close:{sprint.id}",
@@ -391,9 +379,9 @@ def retro_prompt_text(sprint: Sprint) -> str:
 # -- help --------------------------------------------------------------------------------------
 def build_sprint_help_blocks(error: str | None = None) -> list[dict]:
     """Return ``/sprint help``, optionally led by an error line (already escaped)."""
-    blocks = [_section(f":warning: {error}")] if error else []
+    blocks = [section(f":warning: {error}")] if error else []
     blocks.append(
-        _section("*Sprints and milestones*\n" + "\n".join(f"• {line}" for line in SPRINT_HELP_LINES))
+        section("*Sprints and milestones*\n" + "\n".join(f"• {line}" for line in SPRINT_HELP_LINES))
     )
-    blocks.append(_context("Every command also works as `/maestro sprint …`."))
+    blocks.append(context("Every command also works as `/maestro sprint …`."))
     return blocks

@@ -19,11 +19,11 @@ remaining groups are folded into one line that names them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from maestro.blocks import context, header, section
 from maestro.cards import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, STATUS_SYMBOLS
 from maestro.escalations import EscalationRecord
 from maestro.models import Task, TaskStatus
@@ -44,7 +44,7 @@ from maestro.standups import (
     fire_label,
     in_words,
 )
-from maestro.text import escape, truncate
+from maestro.text import cut_mrkdwn, escape, truncate
 
 ACTION_WRITE = "standup_write"
 """``action_id`` of the prompt's "Write my standup" button (value: ``channel_id|YYYY-MM-DD``)."""
@@ -108,34 +108,10 @@ _KINDS = (
     ("blocked", "blocked", "/task list blocked"),
 )
 
-_PARTIAL_RE = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
-
-
-def _fit(text: str, limit: int) -> str:
-    """Cut mrkdwn (already escaped) to ``limit`` characters, ending in "…" when cut.
-
-    Never leaves half an entity (``&am``) or half a mention or link (``<@U0AL``).
-    """
-    if len(text) <= limit:
-        return text
-    return _PARTIAL_RE.sub("", text[: max(0, limit - 1)]) + "…"
-
 
 def _shown(text: str, chars: int, limit: int | None = None) -> str:
     """Return user text escaped: its first ``chars`` characters, at most ``limit`` once escaped."""
-    return _fit(escape(truncate(text, chars)), limit or 2 * chars)
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text, MAX_SECTION_TEXT)}]}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT)}}
+    return cut_mrkdwn(escape(truncate(text, chars)), limit or 2 * chars)
 
 
 def _chars(block: dict) -> int:
@@ -184,7 +160,7 @@ def standup_task_line(task: Task, now: datetime) -> str:
 def _quote(label: str, value: str) -> str:
     lines = escape(value).split("\n")
     quoted = "\n".join([f"> *{label}:* {lines[0]}", *(f"> {line}" for line in lines[1:])])
-    return _fit(quoted, MAX_NOTE_SHOWN)
+    return cut_mrkdwn(quoted, MAX_NOTE_SHOWN)
 
 
 def note_lines(note: StandupNote) -> list[str]:
@@ -231,7 +207,7 @@ def _pack(lines: Sequence[str], limit: int = MAX_SECTION_TEXT - 100) -> list[str
     current: list[str] = []
     size = 0
     for line in lines:
-        line = _fit(line, limit)
+        line = cut_mrkdwn(line, limit)
         if current and size + len(line) + 1 > limit:
             texts.append("\n".join(current))
             current, size = [], 0
@@ -247,7 +223,7 @@ def _capped(heading: str, lines: Sequence[str], total: int, hint: str) -> str:
     kept: list[str] = []
     size = len(heading)
     for line in lines[:MAX_ATTENTION]:
-        line = _fit(line, MAX_LINE)
+        line = cut_mrkdwn(line, MAX_LINE)
         if size + 1 + len(line) > MAX_ATTENTION_CHARS - 60:
             break
         kept.append(line)
@@ -268,13 +244,13 @@ def _attention_blocks(standup: Standup) -> list[dict]:
     if standup.escalations:
         lines = [_escalation_line(r, standup.now) for r in standup.escalations[:MAX_ATTENTION]]
         text = _capped("*Waiting for a decision*", lines, len(standup.escalations), "/escalate list")
-        blocks.append(_section(text))
+        blocks.append(section(text))
     if standup.risks:
         since = standup.since
         lines = [
             risk_line(r) + (" · _new_" if r.created_at > since else "") for r in standup.risks[:MAX_ATTENTION]
         ]
-        blocks.append(_section(_capped("*Risks*", lines, len(standup.risks), "/risk list")))
+        blocks.append(section(_capped("*Risks*", lines, len(standup.risks), "/risk list")))
     return blocks
 
 
@@ -320,7 +296,7 @@ def build_standup_messages(standup: Standup) -> list[dict]:
         :data:`MAX_STANDUP_MESSAGES`.
     """
     title = f"Standup · {day_label(standup.day)}"
-    intro: list[dict] = [_header(title)]
+    intro: list[dict] = [header(title)]
     if standup.sprint is not None:
         sprint, progress = standup.sprint, standup.sprint.progress
         line = (
@@ -339,20 +315,20 @@ def build_standup_messages(standup: Standup) -> list[dict]:
         if standup.first
         else f"Done since the last standup, {fire_label(standup.since, zone)}"
     )
-    intro.append(_context(f"{line}\n{since}"))
+    intro.append(context(f"{line}\n{since}"))
     intro += _attention_blocks(standup)
     grouped_away = {g.assignee.id for g in standup.groups if g.assignee and g.assignee.kind == "user"}
     away_only = [u for u in sorted(standup.away) if u not in grouped_away]
     if away_only:
         pieces = [f"<@{u}> away until {_until(standup.away[u])}" for u in away_only]
-        intro.append(_context(_people_line(pieces, ":palm_tree:", sep=" · ")))
+        intro.append(context(_people_line(pieces, ":palm_tree:", sep=" · ")))
     if standup.missing:
         mentions = [f"<@{u}>" for u in standup.missing]
-        intro.append(_context(_people_line(mentions, ":hourglass: No update yet from")))
+        intro.append(context(_people_line(mentions, ":hourglass: No update yet from")))
     body = [(_plain_who(g), group_lines(g, standup.now)) for g in standup.groups]
     if not standup.groups:
         body.append(("", ["Nothing moved and nothing is open. Plan some work: `/orchestrate …`"]))
-    footer = _context(f"Add yours: `{NOTE_USAGE}`")
+    footer = context(f"Add yours: `{NOTE_USAGE}`")
     return _paginate(title, intro, body, footer, standup_fallback_text(standup))
 
 
@@ -374,14 +350,14 @@ class _Pages:
 
     def close_section(self) -> None:
         if self.lines:
-            block = _section("\n".join(self.lines))
+            block = section("\n".join(self.lines))
             self.pages[-1].append(block)
             self.sizes[-1] += _chars(block)
             self.lines, self.size = [], 0
 
     def add(self, line: str, continued: str | None) -> None:
         """Add a line to the open section; open a new section or message when it doesn't fit."""
-        line = _fit(line, _SECTION_CHARS)
+        line = cut_mrkdwn(line, _SECTION_CHARS)
         if self.lines and self.size + len(line) > _SECTION_CHARS:
             self.close_section()
         full = len(self.pages[-1]) + 1 > MAX_MESSAGE_BLOCKS
@@ -431,12 +407,12 @@ def _paginate(
     if folded:
         names = [w for w in folded if w]
         line = _people_line(names, f"… and {len(folded)} more people and agents, not shown:", limit=500)
-        pages[-1].append(_context(f"{line} — `/task list`"))
+        pages[-1].append(context(f"{line} — `/task list`"))
     pages[-1].append(footer)
     messages = []
     for number, blocks in enumerate(pages, start=1):
         if number > 1:
-            blocks.insert(0, _context(f"*{title}* (continued, {number}/{len(pages)})"))
+            blocks.insert(0, context(f"*{title}* (continued, {number}/{len(pages)})"))
             text = f"{title} (continued, {number}/{len(pages)})"
         else:
             text = fallback if len(pages) == 1 else f"{fallback} (1/{len(pages)}, more in the thread)"
@@ -464,7 +440,7 @@ def build_prompt_message(channel_id: str, day: date, at_label: str) -> dict:
     return {
         "text": text,
         "blocks": [
-            _section(text),
+            section(text),
             {
                 "type": "actions",
                 "block_id": "standup_prompt",
@@ -478,7 +454,7 @@ def build_prompt_message(channel_id: str, day: date, at_label: str) -> dict:
                     }
                 ],
             },
-            _context("Or reply in this thread: `yesterday … | today … | blockers …`"),
+            context("Or reply in this thread: `yesterday … | today … | blockers …`"),
         ],
     }
 
@@ -520,7 +496,7 @@ def build_note_message(note: StandupNote, *, late: bool) -> dict:
     title = f"<@{note.user_id}>'s update" + (" (after the standup)" if late else "")
     return {
         "text": f"Standup update from <@{note.user_id}>",
-        "blocks": [_section(text) for text in _pack([title, *note_lines(note)])],
+        "blocks": [section(text) for text in _pack([title, *note_lines(note)])],
     }
 
 
@@ -595,7 +571,7 @@ def build_status_blocks(
         ]
         lines.append("*Away:* " + " · ".join(spans))
     lines.append(f"*Taking part:* {participants} {'person' if participants == 1 else 'people'}")
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]
 
 
 STANDUP_HELP: tuple[str, ...] = (
@@ -613,6 +589,6 @@ STANDUP_HELP: tuple[str, ...] = (
 
 def build_standup_help_blocks(error: str | None = None) -> list[dict]:
     """Return ``/standup help``, optionally led by an error line (already escaped)."""
-    blocks = [_section(f":warning: {error}")] if error else []
-    blocks.append(_section("*Daily standups*\n" + "\n".join(f"• {line}" for line in STANDUP_HELP)))
+    blocks = [section(f":warning: {error}")] if error else []
+    blocks.append(section("*Daily standups*\n" + "\n".join(f"• {line}" for line in STANDUP_HELP)))
     return blocks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from maestro.blocks import context, section
 from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS, text_input_modal
 from maestro.models import Task
 from maestro.plans import Deliverable, ReviewVerdict
@@ -26,14 +27,6 @@ MAX_SNIPPET = 1200
 """Characters of one file snippet shown in a thread."""
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 2000)}]}
-
-
 def brain_note(brain: str, model: str | None, fallback_reason: str | None) -> str:
     """Return the line saying which brain wrote a post, and why it fell back if it did (mrkdwn)."""
     if fallback_reason:
@@ -46,7 +39,7 @@ def brain_note(brain: str, model: str | None, fallback_reason: str | None) -> st
 def build_planning_blocks(request: str) -> list[dict]:
     """Return the placeholder shown while the Master plans (replaced by the plan)."""
     return [
-        _section(f":compass: *The Master is planning:* {escape(truncate(request, 300))}\n_Working on it…_")
+        section(f":compass: *The Master is planning:* {escape(truncate(request, 300))}\n_Working on it…_")
     ]
 
 
@@ -81,7 +74,7 @@ def build_plan_blocks(
     """
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
-        _section(
+        section(
             f"*Type* {escape(issue_type)} · *Workflow* {escape(workflow)}\n"
             f"{escape(rationale)}\nRequested by <@{requested_by}>"
         ),
@@ -101,11 +94,11 @@ def build_plan_blocks(
         lines.append(f"*Batch {number}*{parallel}\n" + "\n".join(entries))
     text = "\n".join(lines)
     for chunk_start in range(0, len(text), MAX_SECTION_TEXT - 100):
-        blocks.append(_section(text[chunk_start : chunk_start + MAX_SECTION_TEXT - 100]))
+        blocks.append(section(text[chunk_start : chunk_start + MAX_SECTION_TEXT - 100]))
         if len(blocks) > 40:
-            blocks.append(_context("…the plan continues in the thread's cards."))
+            blocks.append(context("…the plan continues in the thread's cards."))
             break
-    blocks.append(_section("*Critical path* " + " → ".join(critical_path)))
+    blocks.append(section("*Critical path* " + " → ".join(critical_path)))
     if startable:
         blocks.append(
             {
@@ -122,7 +115,7 @@ def build_plan_blocks(
                 ],
             }
         )
-    blocks.append(_context(f"{note} Each task's card is in this thread; agents post their work there."))
+    blocks.append(context(f"{note} Each task's card is in this thread; agents post their work there."))
     return blocks
 
 
@@ -132,17 +125,17 @@ def build_deliverable_blocks(
     """Return an agent's deliverable for the task's thread: summary, body, file snippets, note."""
     again = f" (attempt {attempt})" if attempt > 1 else ""
     blocks = [
-        _section(f"*{task.key} · {escape(agent_name)} delivered{again}:* {escape(deliverable.summary)}"),
-        _section(escape(deliverable.body)),
+        section(f"*{task.key} · {escape(agent_name)} delivered{again}:* {escape(deliverable.summary)}"),
+        section(escape(deliverable.body)),
     ]
     for snippet in deliverable.files[:3]:
         code = truncate(snippet.content, MAX_SNIPPET).replace("```", "ʼʼʼ")
-        blocks.append(_section(f"`{escape(snippet.name)}`\n```{escape(code)}```"))
+        blocks.append(section(f"`{escape(snippet.name)}`\n```{escape(code)}```"))
     if deliverable.open_questions:
         blocks.append(
-            _section("*Open questions*\n" + "\n".join(f"• {escape(q)}" for q in deliverable.open_questions))
+            section("*Open questions*\n" + "\n".join(f"• {escape(q)}" for q in deliverable.open_questions))
         )
-    blocks.append(_context(note))
+    blocks.append(context(note))
     return blocks
 
 
@@ -152,18 +145,18 @@ def build_review_blocks(
     """Return a review verdict for the task's thread: the verdict, must-fix and should-fix items."""
     mark = ":white_check_mark: APPROVED" if verdict.verdict == "APPROVED" else ":x: REJECTED"
     blocks = [
-        _section(
+        section(
             f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n"
             f"{escape(verdict.summary)}"
         )
     ]
     if verdict.must_fix:
-        blocks.append(_section("*Must fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.must_fix)))
+        blocks.append(section("*Must fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.must_fix)))
     if verdict.should_fix:
         blocks.append(
-            _section("*Should fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.should_fix))
+            section("*Should fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.should_fix))
         )
-    blocks.append(_context(note))
+    blocks.append(context(note))
     return blocks
 
 
@@ -194,11 +187,11 @@ def build_roster_blocks(agents: Sequence[Mapping[str, object]]) -> list[dict]:
             f"*{escape(str(agent['name']))}* (`{escape(str(agent['id']))}`) · {escape(str(agent['role']))} · "
             f"{escape(str(agent['tier']))}{off}\n      {escape(str(agent['specialty']))}"
         )
-    blocks = [_section("*The team*")]
+    blocks = [section("*The team*")]
     for start in range(0, len(lines), 8):
-        blocks.append(_section("\n".join(lines[start : start + 8])))
+        blocks.append(section("\n".join(lines[start : start + 8])))
     blocks.append(
-        _context(
+        context(
             "Change it: `/agents rename backend Bea` · `/agents disable security` · "
             "`/agents enable security` · "
             '`/agents tier backend opus` · `/agents add data-eng --name "Data Engineer" --specialty ETL '
@@ -220,11 +213,11 @@ def build_usage_blocks(
         month_tokens: tokens used this month.
     """
     titles = {"today": "Today", "sprint": "This sprint (last 14 days)", "all": "All time"}
-    blocks = [_section("*Claude usage of this channel* (estimated list prices)")]
+    blocks = [section("*Claude usage of this channel* (estimated list prices)")]
     for period, title in titles.items():
         rows = list(summary.get(period, ()))
         if not rows:
-            blocks.append(_section(f"*{title}*: nothing yet"))
+            blocks.append(section(f"*{title}*: nothing yet"))
             continue
         lines = [
             f"`{escape(str(row.agent)):<20}` {row.total:>9,} tok "  # type: ignore[attr-defined]
@@ -233,11 +226,11 @@ def build_usage_blocks(
             for row in rows
         ]
         total = sum(row.cost_cents for row in rows) / 100  # type: ignore[attr-defined]
-        blocks.append(_section(f"*{title}* — ≈ ${total:,.2f}\n" + "\n".join(lines)))
+        blocks.append(section(f"*{title}* — ≈ ${total:,.2f}\n" + "\n".join(lines)))
     if budget is None:
         blocks.append(
-            _context(f"{month_tokens:,} tokens this month; no budget. Set one: `/maestro budget 2000000`.")
+            context(f"{month_tokens:,} tokens this month; no budget. Set one: `/maestro budget 2000000`.")
         )
     else:
-        blocks.append(_context(f"{month_tokens:,} of {budget:,} tokens of this month's budget used."))
+        blocks.append(context(f"{month_tokens:,} of {budget:,} tokens of this month's budget used."))
     return blocks

@@ -27,3 +27,16 @@ def truncate(text: str, limit: int, marker: str = "…") -> str:
 def user_mention(user_id: str) -> str:
     """Return the mrkdwn mention for a Slack user id (``U…``/``W…``)."""
     return f"<@{user_id}>"
+
+
+_PARTIAL_MRKDWN_RE = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
+
+
+def cut_mrkdwn(text: str, limit: int) -> str:
+    """Cut mrkdwn that is already escaped to at most ``limit`` characters, ending in "…" when cut.
+
+    Never leaves half an entity (``&am``) or half a mention or link (``<@U0AL``).
+    """
+    if len(text) <= limit:
+        return text
+    return _PARTIAL_MRKDWN_RE.sub("", text[: max(0, limit - 1)]) + "…"
