@@ -22,9 +22,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from redis import Redis, WatchError
+from redis import WatchError
 
 from maestro.errors import NotFound, UserError
+from maestro.keys import TeamScoped, text
 from maestro.models import AGENT_ROLES, utcnow
 from maestro.risks import RAG_ORDER, Impact, Probability, Risk, RiskCategory, RiskStatus, risk_key
 from maestro.text import escape
@@ -73,16 +74,12 @@ def normal_key(key: str) -> str:
     return risk_key(int(match.group(1))) if match else key.strip().upper()
 
 
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
 def register_order(risk: Risk) -> tuple[int, int, int]:
     """Sort key of the register: open first, then RAG worst first, then key number."""
     return (0 if risk.is_open else 1, RAG_ORDER[risk.rag], risk.number)
 
 
-class RiskStore:
+class RiskStore(TeamScoped):
     """The risk registers of one Slack team.
 
     Args:
@@ -90,16 +87,7 @@ class RiskStore:
         team_id: the Slack team id (``T…``) every key is prefixed with.
     """
 
-    def __init__(self, redis: Redis, team_id: str):
-        if not team_id:
-            raise ValueError("team_id is required")
-        self.redis = redis
-        self.team_id = team_id
-        self._t = f"maestro:{team_id}"
-
     # -- keys ---------------------------------------------------------------------------------
-    def _p(self, channel_id: str) -> str:
-        return f"{self._t}:project:{channel_id}"
 
     def _risk(self, channel_id: str, key: str) -> str:
         return f"{self._p(channel_id)}:risk:{key}"
@@ -151,7 +139,7 @@ class RiskStore:
     def _read(self, channel_id: str, keys: list) -> list[Risk]:
         if not keys:
             return []
-        raws = self.redis.mget([self._risk(channel_id, _text(k)) for k in keys])
+        raws = self.redis.mget([self._risk(channel_id, text(k)) for k in keys])
         return [Risk.model_validate_json(raw) for raw in raws if raw]
 
     # -- writing ------------------------------------------------------------------------------
@@ -215,7 +203,7 @@ class RiskStore:
                     pipe.watch(source_key)
                     prior = pipe.get(source_key)
                     if prior:
-                        return self.get(channel_id, _text(prior))
+                        return self.get(channel_id, text(prior))
                     number = int(pipe.incr(f"{p}:risk-seq"))
                     if number > MAX_RISKS_PER_PROJECT:
                         raise UserError(

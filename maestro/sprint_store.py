@@ -34,6 +34,7 @@ from redis import Redis, WatchError
 from redis.client import Pipeline
 
 from maestro.errors import NotFound, UserError
+from maestro.keys import TeamScoped, text
 from maestro.models import AuditEvent, Task, TaskStatus, utcnow
 from maestro.retro import RetroAnswer
 from maestro.sprints import (
@@ -94,10 +95,6 @@ class CloseResult:
     new: bool
 
 
-def _str(raw: bytes | str | None) -> str | None:
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
 def milestone_order(key: str) -> tuple[int, ...]:
     """Sort key of a milestone key: ``M1`` < ``M1.2`` < ``M1.10`` < ``M2``."""
     return tuple(int(part) for part in key[1:].split("."))
@@ -117,7 +114,7 @@ def _task_list(keys: Sequence[str]) -> str:
     return ", ".join(keys)
 
 
-class SprintStore:
+class SprintStore(TeamScoped):
     """Sprints, milestones and retro answers of one Slack team.
 
     Args:
@@ -126,16 +123,10 @@ class SprintStore:
     """
 
     def __init__(self, redis: Redis, team_id: str):
-        if not team_id:
-            raise ValueError("team_id is required")
-        self.redis = redis
-        self.team_id = team_id
+        super().__init__(redis, team_id)
         self.tasks = TaskStore(redis, team_id)
-        self._t = f"maestro:{team_id}"
 
     # -- keys ---------------------------------------------------------------------------------
-    def _p(self, channel_id: str) -> str:
-        return f"{self._t}:project:{channel_id}"
 
     def _sprint(self, channel_id: str, sprint_id: str) -> str:
         return f"{self._p(channel_id)}:sprint:{sprint_id}"
@@ -178,12 +169,12 @@ class SprintStore:
 
     def current(self, channel_id: str) -> Sprint | None:
         """Return the channel's active sprint, or None (two GETs)."""
-        sprint_id = _str(self.redis.get(self._current(channel_id)))
+        sprint_id = text(self.redis.get(self._current(channel_id)))
         return self.get(channel_id, sprint_id) if sprint_id else None
 
     def list(self, channel_id: str) -> list[Sprint]:
         """Return the channel's sprints, newest first (two round trips)."""
-        ids = [_str(i) for i in self.redis.zrevrange(self._sprints(channel_id), 0, -1)]
+        ids = [text(i) for i in self.redis.zrevrange(self._sprints(channel_id), 0, -1)]
         if not ids:
             return []
         raws = self.redis.mget([self._sprint(channel_id, i) for i in ids if i])
@@ -197,17 +188,17 @@ class SprintStore:
         Raises:
             NotFound: no such sprint in the channel; the message says how to list them.
         """
-        text = " ".join(name_or_number.split())
+        wanted = " ".join(name_or_number.split())
         sprints = self.list(channel_id)
         for sprint in sprints:
-            if sprint.name.casefold() == text.casefold():
+            if sprint.name.casefold() == wanted.casefold():
                 return sprint
-        match = re.fullmatch(r"(?:sprint\s*)?#?([0-9]{1,6})", text, re.IGNORECASE)
+        match = re.fullmatch(r"(?:sprint\s*)?#?([0-9]{1,6})", wanted, re.IGNORECASE)
         if match:
             for sprint in sprints:
                 if sprint.number == int(match.group(1)):
                     return sprint
-        raise NotFound(f"There's no sprint “{escape(text)}” here. `/sprint list` shows them.")
+        raise NotFound(f"There's no sprint “{escape(wanted)}” here. `/sprint list` shows them.")
 
     def sprint_tasks(self, channel_id: str, sprint_id: str) -> list[Task]:
         """Return the tasks of a sprint, in key order (SMEMBERS + MGET, no board scan).
@@ -225,7 +216,7 @@ class SprintStore:
             for index_key in index_keys:
                 pipe.smembers(index_key)
             members = pipe.execute()
-        ids = sorted({i for group in members for i in (_str(m) for m in group) if i})
+        ids = sorted({i for group in members for i in (text(m) for m in group) if i})
         if not ids:
             return []
         raws = self.redis.mget([self.tasks.record_key(i) for i in ids])
@@ -280,7 +271,7 @@ class SprintStore:
                         sprint = self.get(channel_id, json.loads(prior)["sprint_id"])
                         assert sprint is not None, "a source points at a sprint that does not exist"
                         return sprint
-                    running = self._read_sprint(pipe, channel_id, _str(pipe.get(current_key)))
+                    running = self._read_sprint(pipe, channel_id, text(pipe.get(current_key)))
                     if running is not None and running.status is SprintStatus.ACTIVE:
                         raise UserError(
                             f"*{escape(running.name)}* is still running (day {running.day_of(today)} of "
@@ -375,7 +366,7 @@ class SprintStore:
                     prior = pipe.get(source_key)
                     if prior:
                         return self._prior_close(channel_id, json.loads(prior))
-                    current_id = _str(pipe.get(current_key))
+                    current_id = text(pipe.get(current_key))
                     sprint = self._read_sprint(pipe, channel_id, sprint_id or current_id)
                     if sprint is None:
                         if sprint_id:
@@ -387,7 +378,7 @@ class SprintStore:
                         )
                     index_key = self._sprint_tasks(channel_id, sprint.id)
                     pipe.watch(index_key)
-                    tasks = self._watch_task_ids(pipe, [_str(i) for i in pipe.smembers(index_key)])
+                    tasks = self._watch_task_ids(pipe, [text(i) for i in pipe.smembers(index_key)])
                     tasks = sorted((t for t in tasks if t.sprint == sprint.id), key=lambda t: t.number)
                     unfinished = [t for t in tasks if t.is_open]
                     done = sum(t.status is TaskStatus.COMPLETED for t in tasks)
@@ -475,7 +466,7 @@ class SprintStore:
         """
 
         def target(pipe: Pipeline) -> Sprint:
-            wanted = sprint_id or _str(pipe.get(self._current(channel_id)))
+            wanted = sprint_id or text(pipe.get(self._current(channel_id)))
             sprint = self._read_sprint(pipe, channel_id, wanted)
             if sprint is None:
                 raise UserError(NO_SPRINT)
@@ -560,7 +551,7 @@ class SprintStore:
         Raises:
             NotFound: naming every key that is no task of the channel.
         """
-        ids = [_str(i) for i in pipe.hmget(f"{self._p(channel_id)}:keys", keys)]
+        ids = [text(i) for i in pipe.hmget(f"{self._p(channel_id)}:keys", keys)]
         missing = [key for key, task_id in zip(keys, ids, strict=True) if not task_id]
         if missing:
             raise NotFound(
@@ -640,7 +631,7 @@ class SprintStore:
     # -- retro answers ------------------------------------------------------------------------
     def retro_sprint_id(self, channel_id: str, thread_ts: str) -> str | None:
         """Return the id of the sprint whose retro thread starts at ``thread_ts``, or None (one GET)."""
-        return _str(self.redis.get(self._retro_thread(channel_id, thread_ts)))
+        return text(self.redis.get(self._retro_thread(channel_id, thread_ts)))
 
     def add_retro_answer(self, channel_id: str, sprint_id: str, answer: RetroAnswer) -> bool:
         """Keep a retro answer; False when its ``event_id`` was already kept (a Slack retry)."""
@@ -657,7 +648,7 @@ class SprintStore:
     # -- milestones ---------------------------------------------------------------------------
     def milestones(self, channel_id: str) -> list[Milestone]:
         """Return the channel's milestones in key order (``M1.2`` before ``M1.10``; two round trips)."""
-        keys = [_str(k) for k in self.redis.smembers(self._milestones(channel_id))]
+        keys = [text(k) for k in self.redis.smembers(self._milestones(channel_id))]
         if not keys:
             return []
         raws = self.redis.mget([self._milestone(channel_id, k) for k in keys if k])
@@ -732,7 +723,7 @@ class SprintStore:
             with self.redis.pipeline() as pipe:
                 try:
                     pipe.watch(set_key)
-                    keys = sorted(k for k in (_str(m) for m in pipe.smembers(set_key)) if k)
+                    keys = sorted(k for k in (text(m) for m in pipe.smembers(set_key)) if k)
                     records = [self._milestone(channel_id, k) for k in keys]
                     if records:
                         pipe.watch(*records)

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import TypeAdapter
 from redis import Redis, WatchError
 
+from maestro.keys import TeamScoped, text
 from maestro.models import utcnow
 from maestro.standup_schedule import StandupSchedule, schedule_key
 from maestro.standups import DEFAULT_PARTICIPANT_DAYS, Absence, StandupNote, merge_absences
@@ -57,10 +58,6 @@ DEFAULT_PROMPT_TTL = 3 * 24 * 3600
 """Seconds a prompt DM is remembered (a reply in its thread is read as a note)."""
 
 _ABSENCES = TypeAdapter(list[Absence])
-
-
-def _text(raw: bytes | str | None) -> str | None:
-    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -98,20 +95,13 @@ class ProjectView:
     error: Exception | None = None
 
 
-class StandupStore:
+class StandupStore(TeamScoped):
     """Standup records of one Slack team.
 
     Args:
         redis: a client (``decode_responses`` either way).
         team_id: the Slack team id every key is prefixed with.
     """
-
-    def __init__(self, redis: Redis, team_id: str):
-        if not team_id:
-            raise ValueError("team_id is required")
-        self.redis = redis
-        self.team_id = team_id
-        self._t = f"maestro:{team_id}"
 
     # -- keys ---------------------------------------------------------------------------------
     def _s(self, channel_id: str) -> str:
@@ -207,7 +197,7 @@ class StandupStore:
     def notes(self, channel_id: str, day: date) -> dict[str, StandupNote]:
         """Return every note of ``day`` by user id."""
         raws = self.redis.hgetall(self._notes(channel_id, day))
-        return {_text(user): StandupNote.model_validate_json(raw) for user, raw in raws.items()}
+        return {text(user): StandupNote.model_validate_json(raw) for user, raw in raws.items()}
 
     # -- absences -----------------------------------------------------------------------------
     def add_absence(self, user_id: str, absence: Absence, *, today: date) -> list[Absence]:
@@ -274,8 +264,8 @@ class StandupStore:
 
     @staticmethod
     def _participants(joined, left, assignees, noted) -> tuple[set[str], bool]:
-        everyone = {_text(u) for u in (*joined, *assignees, *noted)} - {"-"}
-        return everyone - {_text(u) for u in left}, bool(assignees)
+        everyone = {text(u) for u in (*joined, *assignees, *noted)} - {"-"}
+        return everyone - {text(u) for u in left}, bool(assignees)
 
     def participants(self, channel_id: str, *, now: datetime) -> set[str]:
         """Return who is expected at the standup: assignees ∪ recent note writers ∪ joined − left."""
@@ -286,7 +276,7 @@ class StandupStore:
 
     def left(self, channel_id: str) -> set[str]:
         """Return who left the project's standup."""
-        return {_text(u) for u in self.redis.smembers(f"{self._s(channel_id)}:left")}
+        return {text(u) for u in self.redis.smembers(f"{self._s(channel_id)}:left")}
 
     # -- what was posted ----------------------------------------------------------------------
     def record_standup(self, channel_id: str, day: date, ts: str, at: datetime) -> None:
@@ -327,7 +317,7 @@ class StandupStore:
 
     def standup_ts(self, channel_id: str, day: date) -> str | None:
         """Return the ``ts`` of the scheduled standup of ``day`` once posted, else None."""
-        return _text(self.redis.get(f"{self._s(channel_id)}:ts:{day.isoformat()}"))
+        return text(self.redis.get(f"{self._s(channel_id)}:ts:{day.isoformat()}"))
 
     # -- prompts ------------------------------------------------------------------------------
     def record_prompt(self, dm_channel: str, ts: str, *, channel_id: str, day: date, user_id: str) -> None:
@@ -348,7 +338,7 @@ class StandupStore:
         """Return each person's cached Slack timezone (None when not cached or they have none), one MGET."""
         users = sorted(set(user_ids))
         raws = self.redis.mget([self._tz(u) for u in users]) if users else []
-        return {u: _zone(_text(raw)) for u, raw in zip(users, raws, strict=True)}
+        return {u: _zone(text(raw)) for u, raw in zip(users, raws, strict=True)}
 
     def stale_zones(self, user_ids: Iterable[str]) -> list[str]:
         """Return who needs a timezone lookup: not cached, or expiring within :data:`DEFAULT_ZONE_REFRESH`.
@@ -427,7 +417,7 @@ class StandupStore:
             for view in views:
                 for user in sorted(view.participants):
                     tz, ttl, ooo = found[(view.team_id, user)]
-                    view.zones[user] = _zone(_text(tz))
+                    view.zones[user] = _zone(text(tz))
                     if _zone_stale(ttl):
                         view.stale_zones.add(user)
                     try:

@@ -26,6 +26,7 @@ from redis import Redis, WatchError
 from redis.client import Pipeline
 
 from maestro.errors import NotFound, UserError
+from maestro.keys import TeamScoped
 from maestro.models import Assignee, AuditEvent, Priority, Project, Task, utcnow
 from maestro.workflow import Action, apply_action
 
@@ -110,7 +111,7 @@ class NewTask:
         )
 
 
-class TaskStore:
+class TaskStore(TeamScoped):
     """Tasks, projects and audit events of one Slack team.
 
     Args:
@@ -118,16 +119,7 @@ class TaskStore:
         team_id: the Slack team id (``T…``) every key is prefixed with.
     """
 
-    def __init__(self, redis: Redis, team_id: str):
-        if not team_id:
-            raise ValueError("team_id is required")
-        self.redis = redis
-        self.team_id = team_id
-        self._t = f"maestro:{team_id}"
-
     # -- keys ---------------------------------------------------------------------------------
-    def _p(self, channel_id: str) -> str:
-        return f"{self._t}:project:{channel_id}"
 
     def _task(self, task_id: str) -> str:
         return f"{self._t}:task:{task_id}"
