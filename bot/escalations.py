@@ -220,7 +220,7 @@ def is_admin(client: WebClient, user_id: str) -> bool:
     """Return True when ``user_id`` is a workspace admin or owner (``users.info``; False if unknown)."""
     try:
         user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
+    except (SlackApiError, OSError):  # refused, or Slack unreachable (URLError, timeout): not known to be
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -26,7 +27,7 @@ from bot.observe import logged
 from bot.parsing import normalize, parse_due, parse_key, request_id, split_flags, unquote
 from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
-from jobs.sprints import announce_sprint_start, answer_milestones, close_sprint
+from jobs.sprints import announce_sprint_start, answer_milestones, answer_sprint_status, close_sprint
 from maestro.errors import UserError
 from maestro.escalations import EscalationStore
 from maestro.models import actor_label
@@ -38,9 +39,7 @@ from maestro.sprint_cards import (
     build_retro_blocks,
     build_sprint_help_blocks,
     build_sprint_list_blocks,
-    build_sprint_status_blocks,
     sprint_title,
-    status_fallback_text,
 )
 from maestro.sprint_store import NO_SPRINT, SprintStore
 from maestro.sprints import DEFAULT_SPRINT_DAYS, MAX_SPRINT_DAYS, Sprint, SprintStatus
@@ -337,16 +336,17 @@ def _named_or_current(store: SprintStore, channel_id: str, name: str) -> Sprint:
 
 
 def _status(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
-    deps: Deps = context["deps"]
+    """Enqueue the sprint's status (a job renders it); refuse an unknown sprint now."""
     store, channel_id = _store(context), command["channel_id"]
     sprint = _named_or_current(store, channel_id, cmd.name)
-    tasks = store.sprint_tasks(channel_id, sprint.id)
-    named = {t.milestone for t in tasks if t.milestone}
-    milestones = [m for m in store.milestones(channel_id) if m.key in named] if named else []
-    today = _today(deps, context.team_id, channel_id)
-    ack(
-        text=status_fallback_text(sprint, tasks),
-        blocks=build_sprint_status_blocks(sprint, tasks, milestones, today=today),
+    _answer_in_job(
+        ack,
+        context,
+        command,
+        answer_sprint_status,
+        sprint.id,
+        source=f"sprint-status-{source_id}",
+        working=f":hourglass_flowing_sand: Gathering *{escape(sprint_title(sprint))}*… it will appear here.",
     )
 
 
@@ -472,31 +472,51 @@ def enqueue_close(
 
 def _milestones(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:
     """Enqueue the milestone list (its completion reads every attached task: a job's work)."""
+    _answer_in_job(
+        ack,
+        context,
+        command,
+        answer_milestones,
+        source=f"milestones-{source_id}",
+        working=":hourglass_flowing_sand: Counting the milestones' tasks… the list will appear here.",
+    )
+
+
+def _answer_in_job(
+    ack: Ack,
+    context: BoltContext,
+    command: dict,
+    job: Callable[..., bool],
+    *args: str,
+    source: str,
+    working: str,
+) -> None:
+    """Enqueue ``job(team, channel, user, *args, source, response_url)`` once per request; ack ``working``."""
     deps: Deps = context["deps"]
     channel_id, user_id = command["channel_id"], command["user_id"]
-    source = f"milestones-{source_id}"
     store = deps.store(context.team_id)
     if store.first_seen("trigger", source):
         try:
-            job = enqueue(
+            enqueued = enqueue(
                 deps.redis,
-                answer_milestones,
+                job,
                 context.team_id,
                 channel_id,
                 user_id,
+                *args,
                 source,
                 command.get("response_url"),
-                queue=DEFAULT,
-                job_id=job_id_for("milestones", context.team_id, source),
+                queue=HIGH,
+                job_id=job_id_for("answer", context.team_id, source),
                 meta=requester_meta(context.team_id, channel_id, user_id, command.get("response_url")),
             )
         except BaseException:
             store.forget_seen("trigger", source)  # let Slack's retry try again
             raise
-        context["log"]["job_id"] = job.id
+        context["log"]["job_id"] = enqueued.id
     else:
         context["log"]["outcome"] = "duplicate"
-    ack(text=":hourglass_flowing_sand: Counting the milestones' tasks… the list will appear here.")
+    ack(text=working)
 
 
 def _milestone_add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:

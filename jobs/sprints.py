@@ -9,6 +9,7 @@ enqueued once per sprint under a fixed job id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from jobs.board import refresh_cards
@@ -20,10 +21,12 @@ from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
 from maestro.sprint_cards import (
     build_milestone_list_blocks,
+    build_sprint_status_blocks,
     retro_prompt_text,
     sprint_closed_text,
     sprint_started_text,
     sprint_title,
+    status_fallback_text,
 )
 from maestro.sprint_store import Carry, SprintStore
 from maestro.standup_schedule import project_zone
@@ -55,6 +58,37 @@ def announce_sprint_start(team_id: str, channel_id: str, sprint_id: str) -> str 
         )
 
 
+def _answer_once(
+    runtime: Runtime,
+    tasks: TaskStore,
+    source: str,
+    build: Callable[[], tuple[str, list[dict]]],
+    *,
+    channel_id: str,
+    user_id: str,
+    response_url: str | None,
+) -> bool:
+    """Tell the requester ``build()``'s ``(text, blocks)`` once per ``source``; False when already told."""
+    claim = f"reply:{source}"
+    if not tasks.claim_post(claim):
+        return False
+    try:
+        text, blocks = build()
+        tell_requester(
+            runtime,
+            text=text,
+            blocks=blocks,
+            channel_id=channel_id,
+            user_id=user_id,
+            response_url=response_url,
+        )
+    except BaseException:
+        tasks.release_post(claim)  # let RQ's retry answer
+        raise
+    tasks.confirm_post(claim, "sent")
+    return True
+
+
 def answer_milestones(
     team_id: str, channel_id: str, user_id: str, source: str, response_url: str | None = None
 ) -> bool:
@@ -75,28 +109,64 @@ def answer_milestones(
     """
     runtime = get_runtime()
     with job_log("answer_milestones", team=team_id, channel=channel_id, command="sprint milestones") as log:
-        store, tasks = SprintStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
-        claim = f"reply:{source}"
-        if not tasks.claim_post(claim):
-            log["outcome"] = "duplicate"
-            return False
-        try:
+        store = SprintStore(runtime.redis, team_id)
+
+        def build() -> tuple[str, list[dict]]:
             milestones = store.milestones(channel_id)
             attached = store.attached_tasks(channel_id, [m.key for m in milestones])
-            tell_requester(
-                runtime,
-                text=f"Milestones ({len(milestones)})",
-                blocks=build_milestone_list_blocks(milestones, attached),
-                channel_id=channel_id,
-                user_id=user_id,
-                response_url=response_url,
+            return f"Milestones ({len(milestones)})", build_milestone_list_blocks(milestones, attached)
+
+        told = _answer_once(
+            runtime,
+            store.tasks,
+            source,
+            build,
+            channel_id=channel_id,
+            user_id=user_id,
+            response_url=response_url,
+        )
+        log["outcome"] = "answered" if told else "duplicate"
+        return told
+
+
+def answer_sprint_status(
+    team_id: str, channel_id: str, user_id: str, sprint_id: str, source: str, response_url: str | None = None
+) -> bool:
+    """Show ``/sprint status`` (seed 000's sprint tracking) to the person who asked, once per ``source``.
+
+    Reads the sprint's tasks through its index (SMEMBERS + MGET) and its milestones; rendering a
+    large sprint is a job's work, not a listener's.
+
+    Returns:
+        False when this request was already answered.
+    """
+    runtime = get_runtime()
+    with job_log("answer_sprint_status", team=team_id, channel=channel_id, command="sprint status") as log:
+        store = SprintStore(runtime.redis, team_id)
+
+        def build() -> tuple[str, list[dict]]:
+            sprint = store.get(channel_id, sprint_id)
+            if sprint is None:
+                return "That sprint is gone.", []
+            sprint_tasks = store.sprint_tasks(channel_id, sprint.id)
+            named = {t.milestone for t in sprint_tasks if t.milestone}
+            milestones = [m for m in store.milestones(channel_id) if m.key in named] if named else []
+            today = datetime.now(project_zone(runtime.redis, team_id, channel_id)).date()
+            return status_fallback_text(sprint, sprint_tasks), build_sprint_status_blocks(
+                sprint, sprint_tasks, milestones, today=today
             )
-        except BaseException:
-            tasks.release_post(claim)  # let RQ's retry answer
-            raise
-        tasks.confirm_post(claim, "sent")
-        log["outcome"] = f"{len(milestones)} milestones"
-        return True
+
+        told = _answer_once(
+            runtime,
+            store.tasks,
+            source,
+            build,
+            channel_id=channel_id,
+            user_id=user_id,
+            response_url=response_url,
+        )
+        log["outcome"] = "answered" if told else "duplicate"
+        return told
 
 
 def close_sprint(

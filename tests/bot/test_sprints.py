@@ -116,7 +116,11 @@ def test_start_add_and_status_show_seed_000s_tracking_format(sender, sandbox, re
     sender.command("/sprint", "milestone attach M1.4 T-1")
     assert "1/2 gates met" in answer(sender.command("/sprint", "milestone gate M1.4 2 met"))
 
-    status = answer(sender.command("/sprint", "status"))
+    acked = answer(sender.command("/sprint", "status"))
+    assert "Gathering *Sprint 1 — Checkout*" in acked and "T-1" not in acked  # the listener renders nothing
+    assert run_jobs() == 0
+    (shown,) = [p for p in sandbox.workspace.response_posts() if "IN_PROGRESS" in json.dumps(p)]
+    status = json.dumps(shown, ensure_ascii=False)
     for expected in (
         "`[~]` *T-1* | backend (agent) | Login API | IN_PROGRESS (60%)",
         "`[!]` *T-2* | backend (agent) | Payments | *BLOCKED* — waiting for the API contract",
