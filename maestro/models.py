@@ -107,6 +107,58 @@ class Project(BaseModel):
     created_by: str | None = None
 
 
+FindingStatus = Literal["met", "not_met", "not_checkable"]
+"""A reviewer's finding on one acceptance criterion."""
+
+
+class CriterionFinding(BaseModel):
+    """A reviewer's finding on one acceptance criterion of a task.
+
+    Attributes:
+        criterion: the criterion's text, as on the task.
+        status: ``met``, ``not_met`` or ``not_checkable`` (the deliverable can't show it, e.g.
+            "tests pass" for a design document).
+        reason: one line: the evidence quoted from the deliverable, or what is missing.
+    """
+
+    criterion: str = Field(min_length=1, max_length=500)
+    status: FindingStatus
+    reason: str = Field(default="", max_length=300)
+
+
+EvidenceKind = Literal["approval", "review", "pull_request"]
+"""What may complete a task (design.md, "Completion evidence")."""
+
+
+class CompletionEvidence(BaseModel):
+    """What made a task COMPLETED, and who or what (design.md, "Completion evidence").
+
+    Attributes:
+        kind: ``approval`` (a person's Done on their task, or a person's approval of an agent's
+            work), ``review`` (a model-backed reviewer that checked each acceptance criterion) or
+            ``pull_request`` (a linked pull request merged).
+        by: a Slack user id, or ``agent:<role>`` for a review.
+        by_name: the reviewer's display name (``Code Reviewer``), for a review.
+        model: the Claude model that reviewed, for a review.
+        criteria_met, criteria_total: the reviewer's count of criteria found met, of all.
+        reference: the pull request (``#45``) or other reference, when there is one.
+        at: when (aware UTC).
+    """
+
+    kind: EvidenceKind
+    by: str
+    by_name: str = ""
+    model: str | None = None
+    criteria_met: int = Field(default=0, ge=0)
+    criteria_total: int = Field(default=0, ge=0)
+    reference: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+ReviewBy = Literal["person", "agent"]
+"""Who a task in REVIEW waits for: a person (approve or request changes) or a model-backed reviewer."""
+
+
 class Task(BaseModel):
     """A unit of work on a project's board (seed 000's Task Assignment).
 
@@ -122,6 +174,11 @@ class Task(BaseModel):
             a channel message and its own thread is the task's thread.
         plan_id: the plan that created the task, if any.
         review_rejections: how often its deliverable was rejected in review.
+        review_by: while in REVIEW, who the review waits for; ``person`` when no model can
+            review (the offline brain drafted the work, or the reviewer is disabled).
+        criteria_findings: the last review's finding per acceptance criterion (a card ticks a
+            criterion only when a reviewer found it met).
+        completion: what made the task COMPLETED (None while open).
         version: incremented on every change (optimistic concurrency and audit order).
     """
 
@@ -148,6 +205,9 @@ class Task(BaseModel):
     thread_ts: str | None = None
     plan_id: str | None = None
     review_rejections: int = Field(default=0, ge=0)
+    review_by: ReviewBy | None = None
+    criteria_findings: list[CriterionFinding] = Field(default_factory=list)
+    completion: CompletionEvidence | None = None
     estimate_days: int | None = Field(default=None, ge=1, le=365)
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -164,6 +224,13 @@ class Task(BaseModel):
     def thread_root(self) -> str | None:
         """The ``ts`` of the thread where the task's conversation happens (plan thread or its card)."""
         return self.thread_ts or self.message_ts
+
+    @property
+    def waits_for_person(self) -> bool:
+        """True when the task is in REVIEW and only a person's approval can move it on."""
+        if self.status is not TaskStatus.REVIEW:
+            return False
+        return self.review_by == "person" or self.assignee is None or self.assignee.kind == "user"
 
     @property
     def is_open(self) -> bool:

@@ -230,3 +230,41 @@ def describe_event(event: AuditEvent) -> str:
             f"to *{STATUS_LABELS[event.to_status]}*."
         )
     return f"{who}: {event.action} {event.task_key}."
+
+
+WAITING_FOR_PERSON = "waiting for a person's review"
+"""How the board, standup, reports and Home describe a task that only a person can approve."""
+
+
+def review_state(task: Task) -> str | None:
+    """Return what a task in REVIEW waits for (plain text), or None when it isn't in review.
+
+    ``waiting for a person's review`` (:data:`WAITING_FOR_PERSON`) when no model can review it,
+    else ``in review``.
+    """
+    if task.status is not TaskStatus.REVIEW:
+        return None
+    return WAITING_FOR_PERSON if task.waits_for_person else "in review"
+
+
+def evidence_text(task: Task) -> str | None:
+    """Return mrkdwn saying what completed the task, or None when it isn't COMPLETED.
+
+    Examples: ``Approved by <@U123>``, ``Reviewed by Code Reviewer (Claude) — 5/5 criteria met``,
+    ``Merged in #45``; ``Completed (no evidence recorded)`` for a task completed before evidence
+    was kept.
+    """
+    if task.status is not TaskStatus.COMPLETED:
+        return None
+    evidence = task.completion
+    if evidence is None:
+        return "Completed (no evidence recorded)"
+    if evidence.kind == "approval":
+        return f"Approved by {actor_label(evidence.by)}"
+    if evidence.kind == "pull_request":
+        return f"Merged in {escape(evidence.reference or 'a pull request')}"
+    name = escape(evidence.by_name or evidence.by.removeprefix("agent:"))
+    model = " (Claude)" if evidence.model else ""
+    return (
+        f"Reviewed by {name}{model} — {evidence.criteria_met}/{evidence.criteria_total} criteria met"
+    )
