@@ -20,12 +20,13 @@ def tell_requester(
     user_id: str,
     response_url: str | None = None,
     blocks: list[dict] | None = None,
+    thread_ts: str | None = None,
 ) -> None:
     """Show ``text`` (mrkdwn, already escaped) to one person only.
 
     Uses the request's ``response_url`` when there is one (works in DMs and channels the bot
-    isn't in), else ``chat.postEphemeral``. Failures are logged, not raised: a reply that can't
-    be shown must not fail the job that already did its work.
+    isn't in), else ``chat.postEphemeral`` (in the thread ``thread_ts`` when given). Failures are
+    logged, not raised: a reply that can't be shown must not fail the job that already did its work.
     """
     try:
         if response_url:
@@ -35,7 +36,9 @@ def tell_requester(
             if response.status_code == 200:
                 return
             logger.warning("response_url answered %s", response.status_code, extra={"channel": channel_id})
-        runtime.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+        runtime.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, text=text, blocks=blocks, thread_ts=thread_ts
+        )
     except (SlackApiError, OSError):
         logger.warning(
             "could not tell the requester", exc_info=True, extra={"channel": channel_id, "user": user_id}

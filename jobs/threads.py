@@ -12,6 +12,7 @@ from jobs.board import announce_change
 from jobs.brains import roster, think
 from jobs.observe import job_log
 from jobs.posting import post_once
+from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from jobs.team import follow_up
 from maestro.errors import UserError
@@ -23,7 +24,7 @@ from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
-from maestro.workflow import STATUS_LABELS
+from maestro.workflow import describe_event
 
 
 def answer_in_thread(
@@ -67,8 +68,7 @@ def answer_in_thread(
             log["task_key"] = task.key
         action = parse_quick_action(text)
         if action is not None:
-            reply = _apply_quick_action(runtime, tasks, channel_id, task, action, user_id, event_id)
-            _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who="agent:master")
+            _apply_quick_action(runtime, tasks, team, channel_id, thread_ts, task, action, user_id, event_id)
             log["outcome"] = f"quick:{action.verb}"
             return log["outcome"]
         team_roster = roster(runtime, team_id, channel_id)
@@ -156,16 +156,26 @@ def _subject(
 def _apply_quick_action(
     runtime: Runtime,
     tasks: TaskStore,
+    team: TeamStore,
     channel_id: str,
+    thread_ts: str,
     task: Task | None,
     action: QuickAction,
     user_id: str,
     event_id: str,
-) -> str:
+) -> None:
+    """Apply a quick action; answer with one message, or tell a refusal to the person only.
+
+    The answer is the change's note in the task's thread (what a button or ``/task`` command
+    posts too); typed in another thread, the note is posted there as well. A refusal (no task
+    key, no such task, a move the status machine refuses) is an ephemeral in the thread the
+    person typed in. Both are claimed as ``reply:<event_id>``, so a re-run says nothing again.
+    """
+    claim = f"reply:{event_id}"
     key = action.key or (task.key if task else None)
-    if key is None:
-        return "Which task? Say it with its key, e.g. `T-3 done` or `T-3 progress 60`."
     try:
+        if key is None:
+            raise UserError("Which task? Say it with its key, e.g. `T-3 done` or `T-3 progress 60`.")
         change = tasks.apply(
             channel_id,
             key,
@@ -177,11 +187,27 @@ def _apply_quick_action(
             assignee=action.assignee,
         )
     except UserError as refused:
-        return f":warning: {refused.message}"
+        if tasks.claim_post(claim):
+            tell_requester(
+                runtime,
+                text=f":warning: {refused.message}",
+                channel_id=channel_id,
+                user_id=user_id,
+                thread_ts=thread_ts,
+            )
+            tasks.confirm_post(claim, "ephemeral")
+        return
     announce_change(runtime, tasks, change)
     follow_up(runtime, tasks, change.task)  # idempotent: a re-run finishes what a crash cut short
-    percent = f" · {change.task.percent}%" if action.verb == "progress" else ""
-    return f"Done: {change.task.key} is now *{STATUS_LABELS[change.task.status]}*{percent}."
+    note = describe_event(change.event)
+    note_ts = tasks.posted_ts(f"note:{change.event.id}")
+    changed = tasks.get_by_id(change.task.id) or change.task
+    if note_ts and changed.thread_root == thread_ts:
+        if tasks.claim_post(claim):  # the note in this thread is the answer
+            team.remember(channel_id, thread_ts, "agent:master", note, note_ts)
+            tasks.confirm_post(claim, note_ts)
+        return
+    _say(runtime, tasks, team, channel_id, thread_ts, claim, note, who="agent:master")
 
 
 def _say(

@@ -8,6 +8,7 @@ from rq import Queue
 from rq.registry import DeferredJobRegistry
 
 from jobs.queues import QUEUE_NAMES
+from jobs.threads import answer_in_thread
 from maestro.models import TaskStatus
 from maestro.plan_store import PlanStore
 from maestro.store import TaskStore
@@ -112,28 +113,97 @@ def test_a_mention_in_a_task_thread_is_answered_once_by_its_agent(sender, sandbo
     assert len(answers) == 1 and "T-1" in answers[0]["text"]
 
 
+def _say_in_thread(sender, thread_ts: str, text: str, ts: str, user: str = "U0BOB", channel: str = CHANNEL):
+    return sender.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "thread_ts": thread_ts,
+        }
+    )
+
+
+def _bot_replies(sandbox, ts: str) -> list[str]:
+    return [m["text"] for m in sandbox.workspace.thread(CHANNEL, ts)[1:] if m.get("bot_id")]
+
+
 def test_quick_actions_in_a_thread_change_the_task(sender, sandbox, redis, run_jobs):
     sender.command("/task", "new Write the docs --owner <@U0BOB|bob>")
     run_jobs()
     card = sandbox.workspace.messages(CHANNEL)[0]
     for number, text in enumerate(["progress 60", "blocked: waiting for review", "done"]):
-        sender.event(
-            {
-                "type": "message",
-                "channel_type": "channel",
-                "user": "U0BOB",
-                "text": text,
-                "ts": f"1795300001.00010{number}",
-                "channel": CHANNEL,
-                "thread_ts": card["ts"],
-            }
-        )
+        _say_in_thread(sender, card["ts"], text, f"1795300001.00010{number}")
         run_jobs()
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     assert task.status is TaskStatus.BLOCKED and task.blocked_reason == "waiting for review"
-    thread = json.dumps(sandbox.workspace.thread(CHANNEL, card["ts"]))
-    assert "T-1 is now *In progress* \\u00b7 60%" in thread
-    assert "so it can't be marked done" in thread  # "done" while blocked is refused, with what to do
+    # one message per quick action: the change's note, as a button would have posted it
+    assert _bot_replies(sandbox, card["ts"]) == [
+        "<@U0BOB> set T-1 to *60%*.",
+        "<@U0BOB> blocked T-1: waiting for review",
+    ]
+    # "done" while blocked is refused, with what to do, only to bob and in the thread
+    (refusal,) = sandbox.workspace.ephemerals(channel=CHANNEL)
+    assert refusal["user"] == "U0BOB" and refusal["thread_ts"] == card["ts"]
+    assert "so it can't be marked done" in refusal["text"]
+
+
+def test_a_quick_action_run_twice_answers_once(sender, sandbox, redis, run_jobs, runtime):
+    sender.command("/task", "new Write the docs --owner <@U0BOB|bob>")
+    run_jobs()
+    card = sandbox.workspace.messages(CHANNEL)[0]
+    said = ["progress 30", "assign <@U0CAROL>", "T-9 done"]
+    for _ in range(2):  # a job re-run (at-least-once delivery) changes and says nothing twice
+        for number, text in enumerate(said):
+            event_id, ts = f"Ev0QUICK{number}", f"179530000{number}.1"
+            answer_in_thread(TEAM, CHANNEL, "U0BOB", card["ts"], text, event_id, ts)
+    assert _bot_replies(sandbox, card["ts"]) == [
+        "<@U0BOB> set T-1 to *30%*.",
+        "<@U0BOB> assigned T-1 to <@U0CAROL>.",
+    ]
+    refusals = sandbox.workspace.ephemerals(channel=CHANNEL, user="U0BOB")
+    assert [r["text"] for r in refusals] == [
+        ":warning: There's no task T-9 in this channel. `/task list` shows the board."
+    ]
+
+
+def test_a_quick_action_without_a_task_is_refused_privately(sender, sandbox, redis, run_jobs):
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": "U0BOB",
+            "text": "done",
+            "ts": "1795300005.000100",
+            "channel": "D0BOB",
+        }
+    )
+    assert run_jobs() == 0
+    assert [m for m in sandbox.workspace.thread("D0BOB", "1795300005.000100") if m.get("bot_id")] == []
+    (refusal,) = sandbox.workspace.ephemerals(channel="D0BOB", user="U0BOB")
+    assert refusal["text"].startswith(":warning: Which task?")
+
+
+def test_a_quick_action_typed_outside_the_tasks_thread_is_answered_there(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Write the docs --owner <@U0BOB|bob>")
+    run_jobs()
+    card = sandbox.workspace.messages(CHANNEL)[0]
+    sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "text": "<@UMAESTRO> T-1 progress 40",
+            "ts": "1795300006.000100",
+            "channel": CHANNEL,
+        }
+    )
+    assert run_jobs() == 0
+    assert _bot_replies(sandbox, card["ts"]) == ["<@U0BOB> set T-1 to *40%*."]
+    here = [m["text"] for m in sandbox.workspace.thread(CHANNEL, "1795300006.000100") if m.get("bot_id")]
+    assert here == ["<@U0BOB> set T-1 to *40%*."]
 
 
 def test_bots_and_unowned_threads_are_not_answered(sender, sandbox, redis, run_jobs):
