@@ -25,6 +25,7 @@ from agents.checklists import (
 )
 from agents.roster import Agent
 from agents.triage import (
+    MAX_REQUIREMENTS,
     ParsedRequest,
     Requirement,
     data_model_words,
@@ -541,25 +542,38 @@ def _build_plan(parsed: ParsedRequest) -> Plan:
     rationale_parts = [reason, f"Workflow {workflow.name}: {workflow.describe()}."]
     if included:
         rationale_parts.append("Included " + "; ".join(included) + ".")
-    if parsed.dropped:
-        rationale_parts.append(
-            f"Only the first {len(parsed.requirements)} requirements were planned; "
-            f"{parsed.dropped} more were left out."
-        )
-    if len(requirements) < len(parsed.requirements):
-        rationale_parts.append(
-            f"{len(parsed.requirements) - len(requirements)} requirements did not fit in "
-            f"{MAX_PLAN_TASKS} tasks."
-        )
     rationale_parts.append(f"Reviewer: {workflow.reviewer}.")
     return Plan(
         brief=_brief(parsed),
         issue_type=issue_type,
         workflow=_cut(f"{workflow.name}: {workflow.pattern}", 200),
         rationale=_cut(" ".join(rationale_parts), 1000),
+        not_planned=_not_planned(parsed, len(requirements)),
         reviewer=workflow.reviewer,
         tasks=tasks,
     )
+
+
+def _not_planned(parsed: ParsedRequest, planned: int) -> str:
+    """Say how many of the request's requirements the plan leaves out, and why ("" when none)."""
+    total = len(parsed.requirements) + parsed.dropped
+    if not parsed.requirements or planned >= total:
+        return ""
+    why = (
+        f"a plan takes at most {MAX_REQUIREMENTS} requirements"
+        if planned == len(parsed.requirements)
+        else f"a plan has at most {MAX_PLAN_TASKS} tasks"
+    )
+    return (
+        f"It covers the first {planned} of the request's {total} requirements ({why}); the other "
+        f"{total - planned}, from the {_ordinal(planned + 1)} on, are not planned: send them in another "
+        "`/orchestrate`."
+    )
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def _brief(parsed: ParsedRequest) -> str:

@@ -159,6 +159,7 @@ def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
         issue_type=record.issue_type,
         workflow=record.workflow,
         rationale=record.rationale,
+        not_planned=record.not_planned,
         batches=record.batches,
         critical_path=record.critical_path,
         tasks=by_key,

@@ -31,6 +31,7 @@ class PlanRecord(BaseModel):
         critical_path: task keys of the longest dependent chain by estimate.
         brain: ``offline`` or ``claude``; ``fallback_reason`` when Claude was asked but not used.
         message_ts: the plan message; its thread holds the cards.
+        not_planned: what of the request the plan leaves out (shown at the top of the plan), or "".
     """
 
     id: str = Field(default_factory=new_id)
@@ -41,6 +42,7 @@ class PlanRecord(BaseModel):
     issue_type: str
     workflow: str
     rationale: str = ""
+    not_planned: str = ""
     reviewer: str = "code-reviewer"
     keys: dict[str, str]
     batches: list[list[str]]
@@ -111,6 +113,7 @@ class PlanStore:
             issue_type=plan.issue_type,
             workflow=plan.workflow,
             rationale=plan.rationale,
+            not_planned=plan.not_planned,
             reviewer=plan.reviewer,
             keys=keys,
             batches=[[keys[ref] for ref in batch] for batch in ref_batches],

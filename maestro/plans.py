@@ -89,6 +89,12 @@ class Plan(BaseModel):
         max_length=200, description="The workflow followed, e.g. DESIGN → IMPLEMENT → REVIEW."
     )
     rationale: str = Field(default="", max_length=1000, description="Why this type and workflow.")
+    not_planned: str = Field(
+        default="",
+        max_length=300,
+        description="When the plan leaves some of the request's requirements out: how many and which, "
+        "in one sentence. Empty when it covers them all. Shown at the top of the plan.",
+    )
     reviewer: str = Field(
         default="code-reviewer",
         description="Agent role that reviews each deliverable.",

@@ -56,6 +56,7 @@ def build_plan_blocks(
     requested_by: str,
     note: str,
     startable: bool,
+    not_planned: str = "",
 ) -> list[dict]:
     """Return the plan message: the request in brief, the workflow, the batches and critical path.
 
@@ -71,9 +72,15 @@ def build_plan_blocks(
         requested_by: Slack user id of the requester.
         note: :func:`brain_note` (mrkdwn, already escaped).
         startable: show the Start button (some first-batch task is not started yet).
+        not_planned: what of the request the plan leaves out (escaped here); shown first, under
+            the title, so nobody takes the plan for the whole request.
     """
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
+    ]
+    if not_planned:
+        blocks.append(section(f":warning: *Not all of the request is planned.* {escape(not_planned)}"))
+    blocks += [
         section(
             f"*Type* {escape(issue_type)} · *Workflow* {escape(workflow)}\n"
             f"{escape(rationale)}\nRequested by <@{requested_by}>"

@@ -314,7 +314,13 @@ def test_odd_input_always_gives_a_valid_plan(request_text):
 def test_forty_bullets_are_capped():
     plan = build_plan("\n".join(f"- Users can do thing {i}" for i in range(40)))
     assert len([t for t in plan.tasks if t.requirement]) == 25
-    assert "15 more were left out" in plan.rationale
+    assert plan.not_planned.startswith("It covers the first 25 of the request's 40 requirements")
+    assert "the other 15, from the 26th on, are not planned" in plan.not_planned
+    assert "left out" not in plan.rationale and "40" not in plan.rationale  # said once, not in the paragraph
+
+
+def test_a_plan_that_covers_everything_says_nothing_is_left_out():
+    assert build_plan("\n".join(f"- Users can do thing {i}" for i in range(5))).not_planned == ""
 
 
 def test_an_empty_request_asks_for_clarification():

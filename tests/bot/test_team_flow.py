@@ -66,6 +66,16 @@ def test_orchestrate_posts_the_plan_and_every_card_in_its_thread(sender, sandbox
     assert record.batches[0] == ["T-1"] and len(record.batches[2]) == 7
 
 
+def test_a_plan_of_part_of_the_request_says_so_at_the_top(sender, sandbox, redis, run_jobs):
+    request = "Build a CRM\n" + "\n".join(f"- Customers can do thing {i}" for i in range(1, 31))
+    plan = orchestrate(sender, sandbox, redis, run_jobs, request)
+    header, first, *rest = plan["blocks"]
+    assert header["type"] == "header"
+    assert first["text"]["text"].startswith(":warning: *Not all of the request is planned.* ")
+    assert "first 25 of the request's 30 requirements" in first["text"]["text"]
+    assert "not planned" not in json.dumps(rest)  # said once, at the top
+
+
 def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jobs):
     plan = orchestrate(sender, sandbox, redis, run_jobs)
     assert sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
