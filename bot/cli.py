@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import subprocess
@@ -40,16 +41,69 @@ def _runtime(settings: Settings):
         raise SystemExit(2) from None
 
 
+def _verify_slack_token(settings: Settings) -> None:
+    """Ask Slack's ``auth.test`` about ``SLACK_BOT_TOKEN`` before anything starts (not in sandbox mode).
+
+    A refused token (``invalid_auth``, ``token_revoked``, …) or an unreachable ``SLACK_API_URL``
+    stops the process with one line naming the variable and the fix, exit status 2, as
+    ``maestro web`` does.
+    """
+    if settings.sandbox_mode:
+        return  # the sandbox's own token; the sandbox may start after this process
+    from bot.web import verify_token
+
+    try:
+        verify_token(settings)
+    except ConfigError as error:
+        print(f"maestro: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C (SystemExit), so the process's ``finally`` blocks run.
+
+    waitress and APScheduler return from their loops on it; RQ's worker installs its own
+    handlers (a warm shutdown) once it runs.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _release_redis(settings: Settings) -> None:
+    """Stop using the embedded Redis; the last Maestro process to do so stops the server."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+    if not settings.redis_url:
+        from maestro.redis_conn import release_embedded
+
+        release_embedded(settings.maestro_data_dir)
+
+
 def cmd_web(args: argparse.Namespace) -> int:
     """Run the Bolt app (HTTP on PORT, or Socket Mode)."""
     from bot.web import serve
 
     settings = _settings(args)
+    _stop_on_sigterm()
     try:
         serve(settings)
     except ConfigError as error:
         print(f"maestro: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        print(
+            f"maestro: PORT {settings.port}: can't listen there ({error.strerror}); set PORT to a free port",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        _release_redis(settings)
     return 0
 
 
@@ -57,8 +111,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Run an RQ worker on the high, default and low queues."""
     from jobs.worker import run_worker
 
-    runtime = _runtime(_settings(args))
-    run_worker(runtime, burst=args.burst)
+    settings = _settings(args)
+    _stop_on_sigterm()
+    _verify_slack_token(settings)
+    try:
+        run_worker(_runtime(settings), burst=args.burst)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        _release_redis(settings)
     return 0
 
 
@@ -82,7 +143,15 @@ def cmd_clock(args: argparse.Namespace) -> int:
     if args.now and not args.once:
         print("maestro: --now needs --once", file=sys.stderr)
         return 2
-    run_clock(_runtime(_settings(args)), once=args.once, now=args.now)
+    settings = _settings(args)
+    _stop_on_sigterm()
+    _verify_slack_token(settings)
+    try:
+        run_clock(_runtime(settings), once=args.once, now=args.now)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        _release_redis(settings)
     return 0
 
 
@@ -106,6 +175,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from maestro.redis_conn import ensure_embedded, stop_embedded
 
     settings = _settings(args)
+    _verify_slack_token(settings)
     env = dict(os.environ)
     server = None
     started_redis = False

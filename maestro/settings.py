@@ -7,6 +7,7 @@ naming the variable; :func:`load_settings` turns that into a message and exit st
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Literal
@@ -47,8 +48,66 @@ DEFAULT_CLAUDE_MAX_TOKENS = 4096
 """Output tokens one answer may use."""
 
 
+SLACK_APPS_PAGE = "api.slack.com/apps → your app"
+"""Where a Slack app's tokens and secrets are found (named in the fixes below)."""
+
+BOT_TOKEN_FIX = f"copy the Bot User OAuth Token (xoxb-…) from {SLACK_APPS_PAGE} → OAuth & Permissions"
+"""How to get a good ``SLACK_BOT_TOKEN``."""
+
+SLACK_AUTH_FIXES = {
+    "invalid_auth": f"it is not a token of a Slack app: {BOT_TOKEN_FIX}",
+    "not_authed": f"no token reached Slack: {BOT_TOKEN_FIX}",
+    "token_revoked": (
+        f"the app was uninstalled or its token revoked: reinstall it ({SLACK_APPS_PAGE} → OAuth & "
+        "Permissions → Reinstall to Workspace) and set the new xoxb-… token"
+    ),
+    "token_expired": (
+        "the token expired (token rotation is on): turn rotation off for a single-workspace app, or "
+        "reinstall it and set the new xoxb-… token"
+    ),
+    "account_inactive": (
+        "the workspace or the app's bot user was deactivated: reinstall the app and set the new xoxb-… token"
+    ),
+}
+"""Slack Web API errors that mean ``SLACK_BOT_TOKEN`` is refused, each with its fix (Slack's
+``auth.test`` reference lists them)."""
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what to set."""
+
+
+def slack_token_refused(error: str) -> str:
+    """Return the one-line message for a ``SLACK_BOT_TOKEN`` that Slack refused with ``error``.
+
+    Example: ``SLACK_BOT_TOKEN was refused by Slack (invalid_auth): it is not a token of a
+    Slack app: copy the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → …``.
+    """
+    fix = SLACK_AUTH_FIXES.get(error, f"check it, or {BOT_TOKEN_FIX}")
+    return f"SLACK_BOT_TOKEN was refused by Slack ({error}): {fix}"
+
+
+_SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
+_TOKEN_PREFIXES = {
+    "xoxb-": "the bot token (SLACK_BOT_TOKEN)",
+    "xapp-": "the app-level token (SLACK_APP_TOKEN)",
+    "xoxp-": "a user token (xoxp-)",
+    "sk-ant-": "an Anthropic API key (ANTHROPIC_API_KEY)",
+}
+
+
+def _shape_problem(value: str, prefix: str | None, what: str, fix: str) -> str | None:
+    """Say what is wrong with a secret's shape (quotes, spaces, another kind of token), or None."""
+    if value != value.strip() or any(c.isspace() for c in value):
+        return f"has spaces or a line break in it; set the value alone ({fix})"
+    if value[:1] in "\"'" or value[-1:] in "\"'":
+        return f"has quotes around it; set the value without them ({fix})"
+    if prefix is not None and value.startswith(prefix):
+        return None
+    other = next((name for start, name in _TOKEN_PREFIXES.items() if value.startswith(start)), None)
+    if other is not None:
+        return f"is {other}, not {what}: {fix}"
+    return f"must be {what}, which starts with {prefix}: {fix}" if prefix else None
 
 
 class Settings(BaseSettings):
@@ -100,15 +159,39 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token that starts with xoxb-")
+        problem = value and _shape_problem(value.get_secret_value(), "xoxb-", "a bot token", BOT_TOKEN_FIX)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        fix = f"copy the Signing Secret from {SLACK_APPS_PAGE} → Basic Information → App Credentials"
+        secret = value.get_secret_value() if value else None
+        problem = secret is not None and _shape_problem(secret, None, "the app's Signing Secret", fix)
+        if secret is not None and not problem and not _SIGNING_SECRET.fullmatch(secret):
+            problem = f"must be the app's Signing Secret, 32 hexadecimal characters: {fix}"
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token that starts with xapp-")
+        fix = f"create one with connections:write at {SLACK_APPS_PAGE} → Basic Information → App-Level Tokens"
+        problem = value and _shape_problem(value.get_secret_value(), "xapp-", "an app-level token", fix)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("anthropic_api_key")
+    @classmethod
+    def _anthropic_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        fix = "create one at console.anthropic.com → API Keys, or unset it for the offline brain"
+        problem = value and _shape_problem(value.get_secret_value(), "sk-ant-", "an Anthropic API key", fix)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("slack_api_url", "anthropic_base_url")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from redis import Redis
+from redis.exceptions import RedisError
 
 from maestro.cards import ACTION_DONE, ACTION_START
 from maestro.redis_conn import socket_path, stop_embedded
@@ -94,7 +98,7 @@ def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart
         SlackSender(url, server=sandbox).command("/task", "new Survive a restart")
         card(sandbox, "T-1")
         group.stop()
-        assert stop_embedded(data_dir)  # everything down, the server included
+        assert not stop_embedded(data_dir)  # the last process to exit stopped the server
         assert (data_dir / "appendonly.aof").exists()
 
         again = processes(**env)
@@ -108,16 +112,142 @@ def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart
         stop_embedded(data_dir)
 
 
-def test_bad_configuration_stops_the_process_naming_the_variable(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REDIS_", "MAESTRO_"))}
-    env.update(SLACK_BOT_TOKEN="not-a-token", SLACK_SIGNING_SECRET="x")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "web"], env=env, capture_output=True, text=True, timeout=30
+SIGNING_SECRET = "8f742231b10e8888abcd99eeefff85a5"  # the shape of Slack's: 32 hexadecimal characters
+
+
+def clean_env(**env: str) -> dict[str, str]:
+    ours = ("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(ours)}, **env}
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def test_bad_configuration_stops_the_process_naming_the_variable(tmp_path, sandbox):
+    env = clean_env(SLACK_BOT_TOKEN="not-a-token", SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    result = run_cli("web", env=env)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "xoxb-" in result.stderr
-    env.update(SLACK_BOT_TOKEN="xoxb-1", REDIS_URL="redis://127.0.0.1:1/0")
+    env.update(
+        SLACK_BOT_TOKEN=SANDBOX_BOT_TOKEN, SLACK_API_URL=sandbox.api_url, REDIS_URL="redis://127.0.0.1:1/0"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "worker"], env=env, capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 2 and "REDIS_URL does not answer" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "named", "fix"),
+    [
+        (
+            "web",
+            {"SLACK_BOT_TOKEN": '"xoxb-1"', "SLACK_SIGNING_SECRET": SIGNING_SECRET},
+            "SLACK_BOT_TOKEN",
+            "quotes",
+        ),
+        (
+            "worker",
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "xoxb-1"},
+            "SLACK_SIGNING_SECRET",
+            "Basic",
+        ),
+        (
+            "clock",
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "a1b2c3d4e5f6g7h8i9j0k1l2"},
+            "SLACK_SIGNING_SECRET",
+            "32 hexadecimal",
+        ),
+        (
+            "up",
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"},
+            "SLACK_APP_TOKEN",
+            "connections:write",
+        ),
+        ("web", {"ANTHROPIC_API_KEY": "my-key"}, "ANTHROPIC_API_KEY", "console.anthropic.com"),
+    ],
+)
+def test_a_token_of_the_wrong_shape_is_one_line_with_the_fix(tmp_path, command, env, named, fix):
+    data_dir = tmp_path / "data"
+    result = run_cli(command, env=clean_env(MAESTRO_DATA_DIR=str(data_dir), **env))
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert named in line and fix in line
+    assert not data_dir.exists()  # nothing started: no embedded Redis
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "clock", "up"])
+def test_a_token_slack_refuses_stops_the_process_before_redis_starts(tmp_path, sandbox, command):
+    data_dir = tmp_path / "data"
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-not-this-workspaces-token",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=sandbox.api_url,
+        MAESTRO_DATA_DIR=str(data_dir),
+        PORT=str(free_port()),
+    )
+    result = run_cli(command, env=env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("maestro: SLACK_BOT_TOKEN was refused by Slack (invalid_auth): ")
+    assert "Bot User OAuth Token (xoxb-…)" in line and "OAuth & Permissions" in line
+    assert not socket_path(data_dir).exists()
+
+
+def _embedded_answers(data_dir) -> bool:
+    try:
+        return bool(Redis(unix_socket_path=str(socket_path(data_dir)), socket_timeout=1).ping())
+    except RedisError:
+        return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_web_stopping_stops_the_embedded_redis_it_started(processes, tmp_path, sandbox, how):
+    data_dir, port = tmp_path / "data", free_port()
+    group = processes(MAESTRO_DATA_DIR=str(data_dir), SLACK_API_URL=sandbox.api_url, PORT=str(port))
+    web = group.start("web")
+    group.wait_healthy(f"http://127.0.0.1:{port}")
+    assert _embedded_answers(data_dir)
+    web.send_signal(how)
+    assert web.wait(timeout=15) in (0, 130)
+    assert not _embedded_answers(data_dir) and not socket_path(data_dir).exists()
+    assert "Traceback" not in group.logs()
+
+
+def test_the_embedded_redis_stays_while_another_process_uses_it(processes, tmp_path, sandbox):
+    data_dir, port = tmp_path / "data", free_port()
+    group = processes(MAESTRO_DATA_DIR=str(data_dir), SLACK_API_URL=sandbox.api_url, PORT=str(port))
+    web = group.start("web")
+    group.wait_healthy(f"http://127.0.0.1:{port}")
+    worker = group.start("worker")
+    deadline = time.monotonic() + 30
+    while "Listening on" not in group.logs() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "Listening on" in group.logs(), group.logs()
+    web.terminate()
+    assert web.wait(timeout=15) == 0, group.logs()
+    assert _embedded_answers(data_dir), group.logs()  # the worker still uses it
+    worker.terminate()
+    assert worker.wait(timeout=30) == 0, group.logs()
+    assert not _embedded_answers(data_dir), group.logs()
+    assert "Traceback" not in group.logs()
+
+
+def test_web_failing_at_start_stops_the_embedded_redis(tmp_path, sandbox):
+    data_dir = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = clean_env(MAESTRO_DATA_DIR=str(data_dir), SLACK_API_URL=sandbox.api_url, PORT=str(port))
+        result = run_cli("web", env=env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("maestro:")]
+    assert errors == [
+        f"maestro: PORT {port}: can't listen there (Address already in use); set PORT to a free port"
+    ]
+    assert "Traceback" not in result.stderr
+    assert (data_dir / "appendonly.aof").exists() and not _embedded_answers(data_dir)

@@ -7,7 +7,11 @@ from maestro.settings import (
     SANDBOX_BOT_TOKEN,
     ConfigError,
     build_settings,
+    slack_token_refused,
 )
+
+SECRET = "8f742231b10e8888abcd99eeefff85a5"
+"""A signing secret of Slack's shape (32 hexadecimal characters)."""
 
 
 def test_no_credentials_means_sandbox_mode():
@@ -19,7 +23,7 @@ def test_no_credentials_means_sandbox_mode():
 
 def test_environment_is_read(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-123")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "shh")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     monkeypatch.setenv("PORT", "8080")
     monkeypatch.setenv("MAESTRO_LOG_LEVEL", "debug")
     settings = build_settings()
@@ -31,13 +35,13 @@ def test_environment_is_read(monkeypatch):
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token", "SLACK_SIGNING_SECRET": SECRET}, "SLACK_BOT_TOKEN"),
         (
-            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xoxb-2"},
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "SLACK_APP_TOKEN": "xoxb-2"},
             "SLACK_APP_TOKEN",
         ),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
-        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_SIGNING_SECRET": SECRET}, "SLACK_BOT_TOKEN"),
         ({"PORT": "70000"}, "PORT"),
         ({"PORT": "web"}, "PORT"),
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
@@ -57,3 +61,55 @@ def test_socket_mode_needs_no_signing_secret(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     assert build_settings().socket_mode
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": '"xoxb-1"'},
+            "SLACK_BOT_TOKEN: has quotes around it; set the value without them",
+        ),
+        ({"SLACK_BOT_TOKEN": "xoxb-1 \n"}, "SLACK_BOT_TOKEN: has spaces or a line break in it"),
+        (
+            {"SLACK_BOT_TOKEN": "xapp-1"},
+            "SLACK_BOT_TOKEN: is the app-level token (SLACK_APP_TOKEN), not a bot token",
+        ),
+        ({"SLACK_SIGNING_SECRET": "xoxb-1"}, "SLACK_SIGNING_SECRET: is the bot token (SLACK_BOT_TOKEN)"),
+        ({"SLACK_SIGNING_SECRET": "a1b2c3d4e5f6g7h8i9j0k1l2"}, "Signing Secret, 32 hexadecimal characters"),
+        (
+            {"SLACK_APP_TOKEN": "xoxb-2"},
+            "SLACK_APP_TOKEN: is the bot token (SLACK_BOT_TOKEN), not an app-level",
+        ),
+        (
+            {"ANTHROPIC_API_KEY": "my-key"},
+            "ANTHROPIC_API_KEY: must be an Anthropic API key, which starts with sk-ant-",
+        ),
+        ({"ANTHROPIC_API_KEY": "'sk-ant-1'"}, "ANTHROPIC_API_KEY: has quotes around it"),
+    ],
+)
+def test_a_secret_of_the_wrong_shape_says_what_is_wrong_and_where_to_get_it(monkeypatch, env, said):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, **env}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        build_settings()
+    message = str(error.value)
+    assert said in message and "\n" not in message
+    assert "api.slack.com/apps" in message or "console.anthropic.com" in message
+    assert env.get("ANTHROPIC_API_KEY", "sk-ant-") == "sk-ant-" or "my-key" not in message  # no secret echoed
+
+
+def test_well_formed_secrets_are_accepted(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET.upper())
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-x")
+    assert build_settings().claude_enabled
+
+
+def test_a_refused_token_is_told_with_its_fix():
+    assert slack_token_refused("invalid_auth").startswith(
+        "SLACK_BOT_TOKEN was refused by Slack (invalid_auth): "
+    )
+    assert "Reinstall to Workspace" in slack_token_refused("token_revoked")
+    assert "OAuth & Permissions" in slack_token_refused("some_new_error")
