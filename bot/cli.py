@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from maestro.logs import configure_logging
 from maestro.settings import ConfigError, Settings, load_settings
@@ -170,6 +172,20 @@ def _wait_healthy(url: str, timeout: float, children: Sequence[subprocess.Popen]
     return False
 
 
+def _log_to_file(settings: Settings) -> Path:
+    """Send this process's log to ``<MAESTRO_DATA_DIR>/maestro.log`` and return its path.
+
+    ``maestro up`` does it when the sandbox console runs, and starts its children with their
+    output there too, so no log line (slack_bolt, rq, waitress, …) lands in the console's prompt.
+    """
+    settings.maestro_data_dir.mkdir(parents=True, exist_ok=True)
+    path = (settings.maestro_data_dir / "maestro.log").resolve()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setStream(path.open("a"))
+    return path
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Run web, worker and clock together; with no Slack credentials, on the local sandbox."""
     from maestro.redis_conn import ensure_embedded, stop_embedded
@@ -179,6 +195,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     server = None
     started_redis = False
+    log_path = _log_to_file(settings) if settings.sandbox_mode and not args.no_console else None
+    output = {"stdout": log_path.open("a"), "stderr": subprocess.STDOUT} if log_path else {}
     if not settings.redis_url:
         try:
             _, started_redis = ensure_embedded(settings.maestro_data_dir)
@@ -193,22 +211,23 @@ def cmd_up(args: argparse.Namespace) -> int:
     env["PORT"] = str(settings.port)
     exe = [sys.executable, "-m", "bot.cli"]
     children = [
-        subprocess.Popen([*exe, "web"], env=env),
-        *[subprocess.Popen([*exe, "worker"], env=env) for _ in range(args.workers)],
-        subprocess.Popen([*exe, "clock"], env=env),
+        subprocess.Popen([*exe, "web"], env=env, **output),
+        *[subprocess.Popen([*exe, "worker"], env=env, **output) for _ in range(args.workers)],
+        subprocess.Popen([*exe, "clock"], env=env, **output),
     ]
     app_url = f"http://127.0.0.1:{settings.port}"
     code = 0
     try:
         if not _wait_healthy(f"{app_url}/healthz", DEFAULT_WEB_READY_TIMEOUT, children):
-            print("maestro: the web process did not become healthy; see the log above", file=sys.stderr)
+            where = log_path or "the log above"
+            print(f"maestro: the web process did not become healthy; see {where}", file=sys.stderr)
             return 1
         mode = "the local Slack sandbox" if server else "Slack"
         print(f"maestro: up on {mode} — web {app_url}, {args.workers} worker(s), clock", file=sys.stderr)
         if server is not None and not args.no_console:
             from sandbox import SlackSender, run_console
 
-            run_console(SlackSender(app_url, server=server), server)
+            run_console(SlackSender(app_url, server=server), server, log_path=log_path)
         else:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
@@ -228,6 +247,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             server.stop()
         if started_redis:
             stop_embedded(settings.maestro_data_dir)
+        if output:
+            output["stdout"].close()
     return code
 
 

@@ -5,7 +5,11 @@ and it is sent signed to the app; plain text is sent as a mention of the bot in 
 channel; lines starting with ``:`` are console commands (``:help`` lists them). After each
 request the console waits briefly and prints what the bot did: new messages, thread replies,
 edits, deletions, ephemerals for the current user ("only visible to you"), modals opened and
-Home tabs published. Buttons are numbered; ``:press N`` presses one.
+Home tabs published. Buttons are numbered; ``:press N`` presses one, on a message, on your Home
+tab (after ``:home``) or in an open modal. A modal's inputs are numbered too: ``:fill N text``
+types into one and ``:submit`` sends the ``view_submission`` (``:submit text`` for a one-input
+modal). As in Slack's client, ``@bob`` typed for a known user becomes a mention (``<@U0BOB>``;
+``<@U0BOB|bob>`` in a slash command, which Maestro's manifest escapes).
 
 It reads lines until EOF, so it works with a pipe or an ``io.StringIO`` as well as a terminal.
 """
@@ -13,6 +17,8 @@ It reads lines until EOF, so it works with a pipe or an ``io.StringIO`` as well 
 from __future__ import annotations
 
 import io
+import json
+import re
 import sys
 import tempfile
 import threading
@@ -34,20 +40,29 @@ HELP = """\
 Type as you would in Slack:
   /command text        send a slash command (signed) as the current user
   any other text       mention the bot in the current channel (<@UMAESTRO> text)
+  @bob                 a known user's name becomes a mention, as Slack's client does
+                       (/task assign T-1 @bob sends <@U0BOB|bob>)
 Console commands:
   :help                this help
   :log [N]             the channel's last N messages (default 20), buttons numbered
   :thread N            the thread of message #N (or of a ts)
   :reply N text        mention the bot in the thread of message #N
-  :press N             press button [N] from the last listing
+  :press N             press button [N] from the last listing (messages, your Home tab, a modal)
   :example NAME        /orchestrate one of the seeds' requests: orders, milestones, tracks
-  :home                open the Maestro app's Home tab (your board) as the current user
+  :home                open the Maestro app's Home tab (your board); :press its buttons
+  :modal               show the open modal, its inputs numbered {1} {2} … and what you typed
+  :fill N text         type text into input {N} of the open modal (\\n starts a new line)
+  :submit [text]       submit the open modal (with text: fill its only input first)
+  :cancel              close the open modal without submitting it
   :files               the files uploaded to the channel (e.g. /report timeline's chart)
   :wait [S]            wait S seconds (default 3) for more bot activity
   :user U0BOB|bob      act as another user
   :channel C0GENERAL   switch channel (#general works too)
   :users               list the workspace's users
   :quit                leave (end of input works too)"""
+
+_AT_NAME = re.compile(r"(?<![\w<@|./:-])@([A-Za-z0-9][\w.-]*)")
+"""``@name`` typed in a message or command (not inside ``<@…>``, an e-mail address or a URL)."""
 
 
 @dataclass
@@ -61,12 +76,36 @@ class _Shown:
 
 @dataclass
 class _ShownButton:
-    """A button shown in the last listing."""
+    """A button shown in the last listing: on a message, or in a view (``view_id``)."""
 
-    message: _Shown
+    message: _Shown | None
     action_id: str
     label: str
     value: Any
+    view_id: str | None = None
+
+
+@dataclass
+class _Input:
+    """One input of an open modal, numbered in display order."""
+
+    block_id: str
+    action_id: str
+    label: str
+    kind: str
+    optional: bool
+    multiline: bool
+    min_length: int | None
+    max_length: int | None
+
+
+@dataclass
+class _Modal:
+    """The modal open for the person at the console, and what they typed into it."""
+
+    view: dict
+    inputs: list[_Input]
+    values: dict[int, str]
 
 
 class Console:
@@ -92,6 +131,7 @@ class Console:
         stdout: TextIO = sys.stdout,
         wait: float = 3.0,
         settle: float = 0.5,
+        log_path: Path | None = None,
     ) -> None:
         """Create a console.
 
@@ -104,6 +144,7 @@ class Console:
             stdout: Where output goes.
             wait: Seconds to wait at most for the bot after a request.
             settle: Seconds without new activity after which output is printed.
+            log_path: Where the app's processes log (said at start), if not to this terminal.
         """
         self.sender = sender
         self.server = server
@@ -115,8 +156,10 @@ class Console:
         self.wait = wait
         self.settle = settle
         self.seen = self.ws.journal_seq
+        self.log_path = log_path
         self.messages: dict[int, _Shown] = {}
         self.buttons: dict[int, _ShownButton] = {}
+        self.modals: dict[str, _Modal] = {}  # user id → the modal open for them
         self._io = threading.Lock()
         self._idle = False
         self._reset_pending = False
@@ -276,21 +319,165 @@ class Console:
             opened = [v for v in self.ws.views_opened() if v["view"]["id"] == entry.get("view_id")]
             if not opened or opened[0]["user"] not in (None, self.user):
                 return False
-            text, _ = render_view(opened[0]["view"])
-            self.say("[modal opened]")
-            for line in text.split("\n"):
-                self.say("  " + line)
+            self._open_modal(opened[0]["view"], "[modal opened]")
             return True
         if kind == "home" and entry.get("user") == self.user:
             view = self.ws.home_view(self.user)
             if view is None:
                 return False
-            text, _ = render_view(view)
-            self.say("[your Home tab was updated]")
-            for line in (text or "(empty)").split("\n"):
-                self.say("  " + line)
+            self._show_view(view, "[your Home tab was updated]")
             return True
         return False
+
+    def _show_view(self, view: dict, head: str) -> None:
+        """Print a Home tab or modal with its buttons numbered after the listing's."""
+        if self._reset_pending:
+            self._new_listing()
+            self._reset_pending = False
+        text, buttons = render_view(view, start=len(self.buttons) + 1)
+        self.say(head)
+        for line in (text or "(empty)").split("\n"):
+            self.say("  " + line)
+        for number, action_id, label, value in buttons:
+            self.buttons[number] = _ShownButton(None, action_id, label, value, view_id=view.get("id"))
+
+    # -------------------------------------------------------------- modals
+
+    def _open_modal(self, view: dict, head: str) -> None:
+        """Show a modal that opened for the current person and keep it open for ``:fill``/``:submit``."""
+        inputs = []
+        values: dict[int, str] = {}
+        for block in view.get("blocks") or []:
+            if not isinstance(block, dict) or block.get("type") != "input":
+                continue
+            element = block.get("element") if isinstance(block.get("element"), dict) else {}
+            label = block.get("label")
+            inputs.append(
+                _Input(
+                    block_id=str(block.get("block_id", "")),
+                    action_id=str(element.get("action_id", "")),
+                    label=str(label.get("text", "") if isinstance(label, dict) else label or ""),
+                    kind=str(element.get("type", "")),
+                    optional=bool(block.get("optional")),
+                    multiline=bool(element.get("multiline")),
+                    min_length=element.get("min_length"),
+                    max_length=element.get("max_length"),
+                )
+            )
+            if isinstance(element.get("initial_value"), str):
+                values[len(inputs)] = element["initial_value"]
+        self.modals[self.user] = _Modal(view=view, inputs=inputs, values=values)
+        self._show_view(view, head)
+        self._show_inputs()
+
+    def _modal(self) -> _Modal:
+        """The current person's open modal."""
+        modal = self.modals.get(self.user)
+        if modal is None:
+            raise ValueError(
+                "no modal is open (a command or button opens one, e.g. /orchestrate with no text)"
+            )
+        return modal
+
+    def _show_inputs(self) -> None:
+        """Print the open modal's inputs, numbered, with what was typed and how to fill them."""
+        modal = self._modal()
+        if not modal.inputs:
+            self.say("  (no inputs: :submit sends it, :cancel closes it)")
+            return
+        for number, field in enumerate(modal.inputs, 1):
+            notes = [
+                "optional" if field.optional else "required",
+                *(["several lines"] if field.multiline else []),
+                *([f"at most {field.max_length} characters"] if field.max_length else []),
+            ]
+            typed = modal.values.get(number)
+            shown = f" = {typed!r}" if typed else ""
+            self.say(f"  {{{number}}} {field.label} ({', '.join(notes)}){shown}")
+        if len(modal.inputs) == 1:
+            self.say("  → :submit TEXT fills {1} and submits; :cancel closes it")
+        else:
+            self.say("  → :fill N TEXT for each input, then :submit; :cancel closes it")
+
+    def show_modal(self) -> None:
+        """``:modal`` — show the open modal again, with what was typed."""
+        modal = self._modal()
+        self._new_listing()
+        self._show_view(modal.view, "[modal]")
+        self._show_inputs()
+
+    def fill(self, arg: str) -> None:
+        """``:fill N text`` — type into input ``{N}`` of the open modal."""
+        modal = self._modal()
+        number, _, text = arg.strip().partition(" ")
+        if not number.isdigit() or not 1 <= int(number) <= len(modal.inputs):
+            raise ValueError(f"usage: :fill N text, N from 1 to {len(modal.inputs)} (see :modal)")
+        field = modal.inputs[int(number) - 1]
+        if field.kind != "plain_text_input":
+            raise ValueError(f"input {{{number}}} is a {field.kind}; the console fills text inputs only")
+        value = text.strip().replace("\\n", "\n") if field.multiline else text.strip()
+        modal.values[int(number)] = value
+        self.say(f"{{{number}}} {field.label} = {value!r}")
+
+    def cancel(self) -> None:
+        """``:cancel`` — close the open modal without submitting it."""
+        self._modal()
+        del self.modals[self.user]
+        self.say("(modal closed; nothing was sent)")
+
+    def submit(self, arg: str) -> None:
+        """``:submit [text]`` — send the open modal's ``view_submission`` (what Slack's client would send)."""
+        modal = self._modal()
+        if arg.strip():
+            if len(modal.inputs) != 1:
+                raise ValueError(
+                    f"this modal has {len(modal.inputs)} inputs: :fill N TEXT each, then :submit (see :modal)"
+                )
+            self.fill(f"1 {arg.strip()}")
+        problems = []
+        for number, field in enumerate(modal.inputs, 1):
+            value = modal.values.get(number, "")
+            if not value and not field.optional:
+                problems.append(f"{{{number}}} {field.label}: please fill out this field")
+            elif value and field.max_length and len(value) > field.max_length:
+                problems.append(f"{{{number}}} {field.label}: at most {field.max_length} characters")
+            elif value and field.min_length and len(value) < field.min_length:
+                problems.append(f"{{{number}}} {field.label}: at least {field.min_length} characters")
+        if problems:  # Slack's client doesn't send these; it marks the input
+            for problem in problems:
+                self.say(f"! {problem}")
+            return
+        view = modal.view
+        values = {
+            field.block_id: {field.action_id: {"type": field.kind, "value": modal.values.get(number) or None}}
+            for number, field in enumerate(modal.inputs, 1)
+        }
+        sent = self.sender.submit_view(
+            str(view.get("callback_id", "")),
+            values,
+            user_id=self.user,
+            private_metadata=str(view.get("private_metadata", "")),
+            view_id=view.get("id"),
+            blocks=view.get("blocks"),
+        )
+        self._report(sent, "the modal")
+        if not sent.ok:
+            return
+        answer = _json_or_empty(sent.body)
+        action = answer.get("response_action")
+        if action == "errors":
+            by_block = {field.block_id: n for n, field in enumerate(modal.inputs, 1)}
+            for block_id, message in (answer.get("errors") or {}).items():
+                where = f"{{{by_block[block_id]}}} " if block_id in by_block else f"{block_id}: "
+                self.say(f"! {where}{message}")
+            self.say("  (the modal stays open: :fill and :submit again, or :cancel)")
+            return
+        del self.modals[self.user]
+        if action in ("update", "push") and isinstance(answer.get("view"), dict):
+            self._open_modal({"id": view.get("id"), **answer["view"]}, f"[modal {action}d]")
+        else:
+            self.say("(modal submitted and closed)")
+        self._await_activity()
 
     def _report(self, sent: SentRequest, what: str) -> None:
         """Print problems with the app's HTTP answer."""
@@ -312,9 +499,33 @@ class Console:
         if len(command) < 2:
             self.say("error: type a command name after the slash, e.g. /task help")
             return
-        sent = self.sender.command(command, text.strip(), user_id=self.user, channel_id=self.channel)
+        text = self.link_mentions(text.strip(), labelled=True)
+        sent = self.sender.command(command, text, user_id=self.user, channel_id=self.channel)
         self._report(sent, command)
         self._await_activity()
+
+    def link_mentions(self, text: str, *, labelled: bool = False) -> str:
+        """Turn ``@name`` of a known user into a mention, as Slack's client does when you pick them.
+
+        Args:
+            text: What the person typed.
+            labelled: ``<@U0BOB|bob>`` (a slash command whose text Slack escapes, as Maestro's
+                manifest asks) instead of ``<@U0BOB>`` (a message).
+
+        Returns:
+            str: The text with each known ``@name`` (or ``@U0BOB``) replaced; unknown names, and
+            ``@here`` and ``@channel``, are left as typed.
+        """
+
+        def mention(match: re.Match[str]) -> str:
+            name = match.group(1).rstrip(".-")
+            uid = self.ws.find_user(name)
+            if uid is None:
+                return match.group(0)
+            tail = match.group(1)[len(name) :]
+            return (f"<@{uid}|{user_name(uid)}>" if labelled else f"<@{uid}>") + tail
+
+        return _AT_NAME.sub(mention, text)
 
     def example(self, name: str) -> None:
         """``:example NAME`` — send ``/orchestrate`` with one of the seeds' multi-line requests."""
@@ -349,6 +560,7 @@ class Console:
 
     def mention(self, text: str, thread_ts: str | None = None) -> None:
         """Send ``text`` as an app_mention from the current user."""
+        text = self.link_mentions(text)
         event = payloads.app_mention(text, user=self.user, channel=self.channel, thread_ts=thread_ts)
         sent = self.sender.event(event)
         self._report(sent, "the mention")
@@ -423,6 +635,9 @@ class Console:
             known = ", ".join(f"[{n}] {b.label}" for n, b in sorted(self.buttons.items())) or "none"
             raise ValueError(f"no button [{number}] in the last listing (buttons: {known})")
         shown = button.message
+        if shown is None:
+            self._press_in_view(button)
+            return
         message = (
             self.ws.find_ephemeral(shown.ts)
             if shown.ephemeral
@@ -431,6 +646,20 @@ class Console:
         if message is None:
             raise ValueError("that message no longer exists")
         sent = self.sender.press(message, button.action_id, channel_id=shown.channel, user_id=self.user)
+        self._report(sent, f"the button {button.label!r}")
+        self._await_activity()
+
+    def _press_in_view(self, button: _ShownButton) -> None:
+        """Press a button of the current person's Home tab or open modal, as it is shown now."""
+        home = self.ws.home_view(self.user)
+        modal = self.modals.get(self.user)
+        if home is not None and home.get("id") == button.view_id:
+            view = home
+        elif modal is not None and modal.view.get("id") == button.view_id:
+            view = modal.view
+        else:
+            raise ValueError("that view is no longer shown (:home opens your Home tab again)")
+        sent = self.sender.press_in_view(view, button.action_id, user_id=self.user)
         self._report(sent, f"the button {button.label!r}")
         self._await_activity()
 
@@ -504,6 +733,10 @@ class Console:
                 "example": lambda: self.example(arg),
                 "home": self.home,
                 "files": self.files,
+                "modal": self.show_modal,
+                "fill": lambda: self.fill(arg),
+                "submit": lambda: self.submit(arg),
+                "cancel": self.cancel,
             }
             action = actions.get(name)
             if action is None:
@@ -528,6 +761,8 @@ class Console:
             f"Slack sandbox console: acting as {user_name(self.user)} in #{channel_name(self.channel)}, "
             f"app at {self.sender.events_url}. Type /command, text to mention the bot, :help."
         )
+        if self.log_path is not None:
+            self.say(f"The app's log (web, workers, clock, libraries) goes to {self.log_path}")
         stop = threading.Event()
         if interactive:
             threading.Thread(target=self._watch, args=(stop,), name="console-watch", daemon=True).start()
@@ -600,6 +835,7 @@ def run_console(
     stdout: TextIO = sys.stdout,
     wait: float = 3.0,
     settle: float = 0.5,
+    log_path: Path | None = None,
 ) -> int:
     """Run the interactive console until ``:quit`` or end of input.
 
@@ -612,6 +848,8 @@ def run_console(
         stdout: Output.
         wait: Seconds to wait at most for the bot after each request.
         settle: Seconds of quiet after which the bot's activity is printed.
+        log_path: Where the app's processes log, said at start (``maestro up`` sends the log
+            there, so no log line lands in the prompt).
 
     Returns:
         int: Exit status, 0.
@@ -619,8 +857,25 @@ def run_console(
     if sender.server is None:
         sender.server = server
     return Console(
-        sender, server, channel=channel, user=user, stdin=stdin, stdout=stdout, wait=wait, settle=settle
+        sender,
+        server,
+        channel=channel,
+        user=user,
+        stdin=stdin,
+        stdout=stdout,
+        wait=wait,
+        settle=settle,
+        log_path=log_path,
     ).run()
+
+
+def _json_or_empty(body: str) -> dict:
+    """The JSON object an app answered (a ``view_submission``'s ``response_action``), or ``{}``."""
+    try:
+        answer = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 __all__ = ["Console", "run_console", "HELP"]

@@ -164,6 +164,64 @@ def block_actions(
     return payload
 
 
+def view_block_actions(
+    action_id: str,
+    value: str | None,
+    *,
+    view: dict,
+    user_id: str = "U0ALICE",
+    block_id: str | None = None,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+) -> dict:
+    """Build the ``payload`` of a button pressed in a view: a Home tab or an open modal.
+
+    Unlike a press on a message, Slack sends no ``channel``, ``message`` or ``response_url``:
+    the ``container`` is ``{type: "view", view_id}`` and the payload carries the ``view`` as
+    shown (with its ``state``).
+
+    Args:
+        action_id: The pressed button's ``action_id``.
+        value: The button's ``value``.
+        view: The view record (from ``workspace.home_view(user)`` or ``views_opened()``).
+        user_id: Who pressed.
+        block_id: The button's block id; looked up in the view (or invented) if None.
+        trigger_id: A fresh one if None.
+        team_id: Workspace id.
+
+    Returns:
+        dict: ``{type: "block_actions", user, api_app_id, token, container{type: "view",
+        view_id}, trigger_id, team, enterprise, is_enterprise_install, view, actions[{action_id,
+        block_id, type: "button", value, text, action_ts}]}``.
+    """
+    found = find_element(view.get("blocks"), action_id)
+    if block_id is None:
+        block_id = found[0] if found and found[0] else ids.new_token(3)
+    label = element_label(found[1]) if found else action_id
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view.get("id", "")},
+        "trigger_id": trigger_id or ids.new_trigger_id(),
+        "team": _team(team_id),
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "type": "button",
+                "value": value,
+                "text": {"type": "plain_text", "text": label, "emoji": True},
+                "action_ts": ids.new_action_ts(),
+            }
+        ],
+    }
+
+
 def _state_value(value: Any) -> dict:
     """Normalise one ``state.values`` entry (plain strings become text-input values)."""
     if isinstance(value, dict) and "type" in value:

@@ -356,6 +356,44 @@ class SlackSender:
             response_url=response_url,
         )
 
+    def press_in_view(
+        self,
+        view: dict,
+        action_id: str,
+        *,
+        user_id: str = "U0ALICE",
+        value: Any = None,
+    ) -> SentRequest:
+        """Press a button of a Home tab or a modal (a ``block_actions`` request from a view).
+
+        Args:
+            view: The view as shown, e.g. ``workspace.home_view(user)``.
+            action_id: The button's ``action_id``.
+            user_id: Who presses.
+            value: Value to send instead of the button's own ``value``.
+
+        Returns:
+            SentRequest: The app's answer (``kind="block_actions"``; no response_url, as in Slack).
+
+        Raises:
+            LookupError: If the view has no element with that action_id.
+        """
+        found = find_element(view.get("blocks"), action_id)
+        if found is None:
+            available = [el.get("action_id") for _, el in iter_elements(view.get("blocks"))]
+            raise LookupError(f"no element with action_id {action_id!r} in the view; available: {available}")
+        block_id, element = found
+        payload = payloads.view_block_actions(
+            action_id,
+            element.get("value") if value is None else value,
+            view=view,
+            user_id=user_id,
+            block_id=block_id,
+        )
+        self._register_trigger(payload["trigger_id"], user_id)
+        body = payloads.interactive_body(payload)
+        return self._post(body, FORM, self._signed(body, None, None), kind="block_actions", payload=payload)
+
     def event(
         self,
         event: dict,
@@ -431,6 +469,7 @@ class SlackSender:
         view_id: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         timestamp: int | None = None,
+        blocks: list[dict] | None = None,
     ) -> SentRequest:
         """Submit a modal (a ``view_submission`` request).
 
@@ -443,13 +482,19 @@ class SlackSender:
             view_id: The view id (e.g. from ``workspace.views_opened()``); fresh if None.
             extra_headers: Extra request headers.
             timestamp: Signature timestamp; now if None.
+            blocks: The modal's blocks, sent back in ``view.blocks`` as Slack does.
 
         Returns:
             SentRequest: The app's answer (``kind="view_submission"``); its JSON body may hold
             a ``response_action``.
         """
         payload = payloads.view_submission(
-            callback_id, values, private_metadata=private_metadata, user_id=user_id, view_id=view_id
+            callback_id,
+            values,
+            private_metadata=private_metadata,
+            user_id=user_id,
+            view_id=view_id,
+            blocks=blocks,
         )
         self._register_trigger(payload["trigger_id"], user_id)
         body = payloads.interactive_body(payload)

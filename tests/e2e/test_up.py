@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ from maestro.redis_conn import socket_path
 from tests.e2e.harness import free_port
 
 pytestmark = pytest.mark.e2e
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR) ", re.MULTILINE)
 
 
 def run_up(cwd: Path, lines: list[str]) -> str:
@@ -33,6 +36,11 @@ def run_up(cwd: Path, lines: list[str]) -> str:
         command, input="\n".join(lines), env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    # the processes' log (rq, waitress, slack_bolt, …) goes to a file, never into the console
+    log = cwd / ".maestro" / "maestro.log"
+    assert f"The app's log (web, workers, clock, libraries) goes to {log.resolve()}" in result.stdout
+    assert not LOG_LINE.search(result.stdout + result.stderr), (result.stdout + result.stderr)[-3000:]
+    assert "INFO rq.worker" in log.read_text()
     return result.stdout
 
 
