@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -87,6 +87,27 @@ def slack_token_refused(error: str) -> str:
     return f"SLACK_BOT_TOKEN was refused by Slack ({error}): {fix}"
 
 
+SECRET_SHAPES: dict[str, tuple[str | None, str, str]] = {
+    "slack_bot_token": ("xoxb-", "a bot token", BOT_TOKEN_FIX),
+    "slack_signing_secret": (
+        None,
+        "the app's Signing Secret",
+        f"copy the Signing Secret from {SLACK_APPS_PAGE} → Basic Information → App Credentials",
+    ),
+    "slack_app_token": (
+        "xapp-",
+        "an app-level token",
+        f"create one with connections:write at {SLACK_APPS_PAGE} → Basic Information → App-Level Tokens",
+    ),
+    "anthropic_api_key": (
+        "sk-ant-",
+        "an Anthropic API key",
+        "create one at console.anthropic.com → API Keys, or unset it for the offline brain",
+    ),
+}
+"""Each secret setting: the prefix its value starts with (None: no prefix), what it is, and where
+to get a good one (said when the value has the wrong shape)."""
+
 _SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{32}")
 _TOKEN_PREFIXES = {
     "xoxb-": "the bot token (SLACK_BOT_TOKEN)",
@@ -100,7 +121,7 @@ def _shape_problem(value: str, prefix: str | None, what: str, fix: str) -> str |
     """Say what is wrong with a secret's shape (quotes, spaces, another kind of token), or None."""
     if value != value.strip() or any(c.isspace() for c in value):
         return f"has spaces or a line break in it; set the value alone ({fix})"
-    if value[:1] in "\"'" or value[-1:] in "\"'":
+    if value.startswith(("\"", "'")) or value.endswith(("\"", "'")):
         return f"has quotes around it; set the value without them ({fix})"
     if prefix is not None and value.startswith(prefix):
         return None
@@ -156,40 +177,17 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("slack_bot_token")
+    @field_validator(*SECRET_SHAPES)
     @classmethod
-    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        problem = value and _shape_problem(value.get_secret_value(), "xoxb-", "a bot token", BOT_TOKEN_FIX)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("slack_signing_secret")
-    @classmethod
-    def _signing_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        fix = f"copy the Signing Secret from {SLACK_APPS_PAGE} → Basic Information → App Credentials"
-        secret = value.get_secret_value() if value else None
-        problem = secret is not None and _shape_problem(secret, None, "the app's Signing Secret", fix)
-        if secret is not None and not problem and not _SIGNING_SECRET.fullmatch(secret):
-            problem = f"must be the app's Signing Secret, 32 hexadecimal characters: {fix}"
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        fix = f"create one with connections:write at {SLACK_APPS_PAGE} → Basic Information → App-Level Tokens"
-        problem = value and _shape_problem(value.get_secret_value(), "xapp-", "an app-level token", fix)
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("anthropic_api_key")
-    @classmethod
-    def _anthropic_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        fix = "create one at console.anthropic.com → API Keys, or unset it for the offline brain"
-        problem = value and _shape_problem(value.get_secret_value(), "sk-ant-", "an Anthropic API key", fix)
+    def _secret_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        prefix, what, fix = SECRET_SHAPES[str(info.field_name)]
+        secret = value.get_secret_value()
+        problem = _shape_problem(secret, prefix, what, fix)
+        hexadecimal = _SIGNING_SECRET.fullmatch(secret)
+        if not problem and info.field_name == "slack_signing_secret" and not hexadecimal:
+            problem = f"must be {what}, 32 hexadecimal characters: {fix}"
         if problem:
             raise ValueError(problem)
         return value

@@ -75,6 +75,18 @@ def slash_command(
     }
 
 
+def _button_action(action_id: str, block_id: str, value: str | None, label: str) -> dict:
+    """One entry of a ``block_actions`` payload's ``actions``: the button pressed."""
+    return {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": "button",
+        "value": value,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_ts": ids.new_action_ts(),
+    }
+
+
 def block_actions(
     action_id: str,
     value: str | None,
@@ -144,16 +156,7 @@ def block_actions(
         "channel": {"id": channel_id, "name": channel_name(channel_id)},
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "type": "button",
-                "value": value,
-                "text": {"type": "plain_text", "text": label, "emoji": True},
-                "action_ts": ids.new_action_ts(),
-            }
-        ],
+        "actions": [_button_action(action_id, block_id, value, label)],
     }
     if message is not None and not is_ephemeral:
         shown = {k: v for k, v in message.items() if k not in ("is_ephemeral", "source", "deleted")}
@@ -209,16 +212,7 @@ def view_block_actions(
         "enterprise": None,
         "is_enterprise_install": False,
         "view": view,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "type": "button",
-                "value": value,
-                "text": {"type": "plain_text", "text": label, "emoji": True},
-                "action_ts": ids.new_action_ts(),
-            }
-        ],
+        "actions": [_button_action(action_id, block_id, value, label)],
     }
 
 

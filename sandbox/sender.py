@@ -38,6 +38,15 @@ UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/no-sandbox-server"
 """response_url used when the sender has no server: a loopback port nothing listens on."""
 
 
+def _element(blocks: Any, action_id: str, where: str) -> tuple[str | None, dict]:
+    """``(block_id, element)`` of the element with ``action_id``; LookupError naming the ones there are."""
+    found = find_element(blocks, action_id)
+    if found is None:
+        available = [el.get("action_id") for _, el in iter_elements(blocks)]
+        raise LookupError(f"no element with action_id {action_id!r} in {where}; available: {available}")
+    return found
+
+
 @dataclass
 class SentRequest:
     """What was sent to the app and how it answered.
@@ -318,12 +327,7 @@ class SlackSender:
                 the available action_ids).
             ValueError: If no channel is known.
         """
-        found = find_element(message.get("blocks"), action_id)
-        if found is None:
-            available = [el.get("action_id") for _, el in iter_elements(message.get("blocks"))]
-            raise LookupError(
-                f"no element with action_id {action_id!r} in the message; available: {available}"
-            )
+        found = _element(message.get("blocks"), action_id, "the message")
         channel = channel_id or message.get("channel")
         if not channel:
             raise ValueError("press() needs channel_id for a message without a 'channel' field")
@@ -378,11 +382,7 @@ class SlackSender:
         Raises:
             LookupError: If the view has no element with that action_id.
         """
-        found = find_element(view.get("blocks"), action_id)
-        if found is None:
-            available = [el.get("action_id") for _, el in iter_elements(view.get("blocks"))]
-            raise LookupError(f"no element with action_id {action_id!r} in the view; available: {available}")
-        block_id, element = found
+        block_id, element = _element(view.get("blocks"), action_id, "the view")
         payload = payloads.view_block_actions(
             action_id,
             element.get("value") if value is None else value,
