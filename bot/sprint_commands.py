@@ -22,11 +22,11 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.escalations import is_admin
 from bot.observe import logged
 from bot.parsing import normalize, parse_due, parse_key, request_id, split_flags, unquote
 from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
+from jobs.slack import is_admin
 from jobs.sprints import announce_sprint_start, answer_milestones, answer_sprint_status, close_sprint
 from maestro.errors import UserError
 from maestro.escalations import EscalationStore

@@ -8,6 +8,7 @@ fails raises, and RQ's ``Retry`` on the job takes over.
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -47,3 +48,12 @@ def make_web_client(settings: Settings) -> WebClient:
 def make_response_client(response_url: str) -> WebhookClient:
     """Return a client for one ``response_url`` (at most 5 uses within 30 minutes, per Slack)."""
     return WebhookClient(response_url, timeout=DEFAULT_SLACK_TIMEOUT, retry_handlers=retry_handlers())
+
+
+def is_admin(client: WebClient, user_id: str) -> bool:
+    """Return True when ``user_id`` is a workspace admin or owner (``users.info``; False if unknown)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, OSError):  # refused, or Slack unreachable (URLError, timeout): not known to be
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))

@@ -18,7 +18,7 @@ Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,7 +27,17 @@ from redis.client import Pipeline
 
 from maestro.errors import NotFound, UserError
 from maestro.keys import TeamScoped
-from maestro.models import Assignee, AuditEvent, Priority, Project, Task, utcnow
+from maestro.models import (
+    Assignee,
+    AuditEvent,
+    CompletionEvidence,
+    CriterionFinding,
+    Priority,
+    Project,
+    ReviewBy,
+    Task,
+    utcnow,
+)
 from maestro.workflow import Action, apply_action
 
 DEFAULT_SEEN_TTL = 3600
@@ -354,10 +364,14 @@ class TaskStore(TeamScoped):
         percent: int | None = None,
         reason: str | None = None,
         assignee: Assignee | None = None,
+        evidence: CompletionEvidence | None = None,
+        findings: Sequence[CriterionFinding] | None = None,
+        review_by: ReviewBy | None = None,
     ) -> Change:
         """Apply a status-machine action to a task, with its audit event, atomically.
 
         Idempotent per ``source``: a re-run returns the first run's result and changes nothing.
+        The keyword arguments are :func:`maestro.workflow.apply_action`'s.
 
         Raises:
             NotFound: no task ``key`` in the channel.
@@ -384,6 +398,9 @@ class TaskStore(TeamScoped):
                         percent=percent,
                         reason=reason,
                         assignee=assignee,
+                        evidence=evidence,
+                        findings=findings,
+                        review_by=review_by,
                     )
                     pipe.multi()
                     pipe.set(task_key, updated.model_dump_json())

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from maestro.blocks import context, section
-from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS, text_input_modal
+from maestro.cards import (
+    ACTION_APPROVE,
+    ACTION_REQUEST_CHANGES,
+    MAX_SECTION_TEXT,
+    STATUS_SYMBOLS,
+    criteria_lines,
+    text_input_modal,
+)
 from maestro.models import Task
-from maestro.plans import Deliverable, ReviewVerdict
+from maestro.plans import Deliverable, GateChecklist, ReviewVerdict
 from maestro.text import escape, truncate
 
 ACTION_START_PLAN = "plan_start"
@@ -144,12 +151,17 @@ def build_review_blocks(
 ) -> list[dict]:
     """Return a review verdict for the task's thread: the verdict, must-fix and should-fix items."""
     mark = ":white_check_mark: APPROVED" if verdict.verdict == "APPROVED" else ":x: REJECTED"
+    met = sum(f.status == "met" for f in verdict.findings)
+    count = f" — {met}/{len(task.acceptance_criteria)} criteria met" if task.acceptance_criteria else ""
     blocks = [
         section(
-            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n"
+            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*{count}\n"
             f"{escape(verdict.summary)}"
         )
     ]
+    if task.acceptance_criteria:
+        lines = criteria_lines(task.acceptance_criteria, verdict.findings)
+        blocks.append(section("*Criteria, as the reviewer found them*\n" + "\n".join(lines)))
     if verdict.must_fix:
         blocks.append(section("*Must fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.must_fix)))
     if verdict.should_fix:
@@ -157,6 +169,55 @@ def build_review_blocks(
             section("*Should fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.should_fix))
         )
     blocks.append(context(note))
+    return blocks
+
+
+def build_person_review_blocks(
+    task: Task, author: str, reason: str, checklist: GateChecklist, deciders: Sequence[str]
+) -> list[dict]:
+    """Return the request for a person's review: why no model reviewed it, the gate checklist, buttons.
+
+    Args:
+        task: the task waiting in REVIEW.
+        author: who did the work (an agent's display name).
+        reason: why no model reviews it (plain text, escaped here).
+        checklist: seed 004's gate as items, and what the keyword checks flagged.
+        deciders: Slack user ids asked (approvers, or the requester); none: anyone but the author.
+    """
+    who = ", ".join(f"<@{d}>" for d in deciders) if deciders else "Anyone here"
+    blocks = [
+        section(
+            f":eyes: *{task.key} is waiting for a person's review.* {who}: please check "
+            f"{escape(author)}'s work above. {escape(reason)}; nothing is ticked until you approve."
+        )
+    ]
+    if checklist.flags:
+        flags = "\n".join(f"• :warning: {escape(f)}" for f in checklist.flags)
+        blocks.append(section(f"*Flagged by the automatic checks*\n{flags}"))
+    items = "\n".join(f"☐ {escape(item)}" for item in checklist.items)
+    blocks.append(section(f"*To check (seed 004's review gate)*\n{items}"))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"person_review:{task.key}",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "action_id": ACTION_APPROVE,
+                    "value": task.key,
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Request changes"},
+                    "action_id": ACTION_REQUEST_CHANGES,
+                    "value": task.key,
+                },
+            ],
+        }
+    )
+    blocks.append(context(f"Or type `/task done {task.key}` or `/task reject {task.key} what to change`."))
     return blocks
 
 

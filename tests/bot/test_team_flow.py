@@ -8,6 +8,7 @@ from rq import Queue
 from rq.registry import DeferredJobRegistry
 
 from jobs.queues import QUEUE_NAMES
+from maestro.cards import ACTION_APPROVE
 from maestro.models import TaskStatus
 from maestro.plan_store import PlanStore
 from maestro.store import TaskStore
@@ -65,15 +66,34 @@ def test_orchestrate_posts_the_plan_and_every_card_in_its_thread(sender, sandbox
     assert record.batches[0] == ["T-1"] and len(record.batches[2]) == 7
 
 
-def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jobs):
+def approve_waiting(sender, sandbox, redis, user="U0ALICE") -> list[str]:
+    """Press Approve on every task card waiting for a person's review; return their keys."""
+    waiting = [t for t in TaskStore(redis, TEAM).list_tasks(CHANNEL) if t.waits_for_person]
+    for task in waiting:
+        card = next(
+            m for m in sandbox.workspace.thread(CHANNEL, task.thread_root) if m["ts"] == task.message_ts
+        )
+        assert sender.press(card, ACTION_APPROVE, channel_id=CHANNEL, user_id=user).status == 200
+    return [t.key for t in waiting]
+
+
+def test_started_plan_runs_to_the_last_completion_each_approved_by_a_person(sender, sandbox, redis, run_jobs):
     plan = orchestrate(sender, sandbox, redis, run_jobs)
     assert sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
-    assert run_until_quiet(run_jobs, redis) == 0
+    approved: list[str] = []
+    for _ in range(12):
+        assert run_until_quiet(run_jobs, redis) == 0
+        batch = approve_waiting(sender, sandbox, redis)
+        if not batch:
+            break
+        approved += batch
     tasks = TaskStore(redis, TEAM).list_tasks(CHANNEL)
     assert [t.key for t in tasks if t.status is not TaskStatus.COMPLETED] == []
+    assert sorted(approved) == sorted(t.key for t in tasks)  # nothing completed without a person
+    assert {(t.completion.kind, t.completion.by) for t in tasks} == {("approval", "U0ALICE")}
     thread = json.dumps(sandbox.workspace.thread(CHANNEL, plan["ts"]), ensure_ascii=False)
-    assert thread.count("delivered") >= 12 and thread.count("APPROVED") >= 12
-    assert "no model wrote" in thread
+    assert thread.count("delivered") >= 12 and "APPROVED" not in thread
+    assert thread.count("is waiting for a person's review") == 12 and "no model wrote" in thread
     # the dependent started by itself once its dependency was approved
     events = TaskStore(redis, TEAM).events(next(t for t in tasks if t.key == "T-2").id)
     assert any(e.action == "started" and e.actor == "agent:master" for e in events)
@@ -84,6 +104,8 @@ def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jo
 def test_a_dependent_waits_for_all_its_dependencies(sender, sandbox, redis, run_jobs):
     orchestrate(sender, sandbox, redis, run_jobs)
     sender.command("/task", "start T-10")  # the security review; T-12 waits for it and for QA (T-11)
+    assert run_until_quiet(run_jobs, redis) == 0
+    assert approve_waiting(sender, sandbox, redis) == ["T-10"]
     assert run_until_quiet(run_jobs, redis) == 0
     statuses = {t.key: t.status for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
     assert statuses.pop("T-10") is TaskStatus.COMPLETED

@@ -17,6 +17,7 @@ from maestro.store import TaskStore
 from maestro.usage import UsageStore
 from sandbox.anthropic_stub import AnthropicStub
 from sandbox.claude_responder import offline_responder
+from tests.evidence import approved_by
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 
@@ -182,7 +183,8 @@ def test_blocked_mid_work_then_unblocked_runs_the_agent_again(sender, sandbox, r
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     sender.command("/task", "unblock T-1")
     drain(run_jobs, redis)
-    assert store.get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+    task = store.get(CHANNEL, "T-1")  # the agent worked it: offline, a draft waiting for a person
+    assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
 
 def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
@@ -211,7 +213,8 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
     run_jobs()
     sender.command("/task", "unblock T-1")
     drain(run_jobs, redis)
-    assert TaskStore(redis, TEAM).get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")  # worked again: a draft waiting for a person
+    assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
 
 def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, sandbox, redis):
@@ -232,7 +235,9 @@ def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, s
     )
     for key in ("T-1", "T-2"):
         store.apply(CHANNEL, key, "start", actor="U0ALICE", source=f"start-{key}")
-        store.apply(CHANNEL, key, "done", actor="U0ALICE", source=f"done-{key}")
+        store.apply(
+            CHANNEL, key, "done", actor="U0ALICE", evidence=approved_by("U0ALICE"), source=f"done-{key}"
+        )
     done = [store.get(CHANNEL, "T-1"), store.get(CHANNEL, "T-2")]
     started: list[list[str]] = []
     threads = [
