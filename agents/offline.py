@@ -744,9 +744,14 @@ def _finish(drafts: list[_Draft], issue_type: IssueType) -> list[PlannedTask]:
                 depends_on=list(dict.fromkeys(draft.depends_on)),
                 estimate_days=max(1, min(30, draft.estimate)),
                 requirement=text or None,
+                kind="code" if draft.kind == "implement" and draft.role in CODE_ROLES else "document",
             )
         )
     return tasks
+
+
+CODE_ROLES = frozenset({"backend", "frontend", "devops", "database-architect"})
+"""Roles whose implementation steps deliver code (a migration, a service, a deploy)."""
 
 
 def _fallback_plan(request: str) -> Plan:

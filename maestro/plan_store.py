@@ -135,6 +135,7 @@ class PlanStore:
                     plan_id=record.id,
                     thread_ts=message_ts,
                     estimate_days=t.estimate_days,
+                    kind=t.kind,
                 ),
             )
             for t in plan.tasks

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from maestro.models import AGENT_ROLES, CriterionFinding, Priority
+from maestro.models import AGENT_ROLES, CriterionFinding, Priority, TaskKind
 
 IssueType = Literal[
     "backend-feature",
@@ -65,6 +65,11 @@ class PlannedTask(BaseModel):
     )
     estimate_days: int = Field(default=2, ge=1, le=30, description="Working days of effort.")
     requirement: str | None = Field(default=None, description="The requirement of the request it serves.")
+    kind: TaskKind = Field(
+        default="document",
+        description="document: a design, API contract, investigation, test plan, threat model, post-mortem, "
+        "runbook or review; code: an implementation, migration or deploy.",
+    )
 
     @field_validator("role")
     @classmethod

@@ -36,6 +36,7 @@ from maestro.models import (
     Project,
     ReviewBy,
     Task,
+    TaskKind,
     utcnow,
 )
 from maestro.workflow import Action, apply_action
@@ -94,6 +95,7 @@ class NewTask:
     plan_id: str | None = None
     thread_ts: str | None = None
     estimate_days: int | None = None
+    kind: TaskKind | None = None
 
     def to_task(self, key: str, *, team_id: str, channel_id: str, actor: str, now: datetime) -> Task:
         """Return the task this asks for, under ``key``."""
@@ -114,6 +116,7 @@ class NewTask:
             plan_id=self.plan_id,
             thread_ts=self.thread_ts,
             estimate_days=self.estimate_days,
+            kind=self.kind,
             created_by=actor,
             created_at=now,
             updated_at=now,
