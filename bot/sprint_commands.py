@@ -358,19 +358,27 @@ def _list(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, sou
 
 
 def check_may_change(
-    context: BoltContext, channel_id: str, user_id: str, *, owner: str, owner_role: str, action: str
+    context: BoltContext,
+    channel_id: str,
+    user_id: str,
+    *,
+    owner: str | None = None,
+    owner_role: str = "",
+    action: str,
 ) -> None:
-    """Refuse a person who may not close a sprint or redefine a milestone (house rule).
+    """Refuse a person who may not change the project's controls (house rule).
 
-    When the project has approvers (``/maestro approvers``), only an approver, ``owner`` (the
-    sprint's starter, the milestone's author) or a workspace admin may; with none set, anyone in
-    the channel may. Redis answers first; ``users.info`` is called only when it can't say.
+    Closing a sprint, redefining a milestone, the token budget, model tiers and the roster:
+    when the project has approvers (``/maestro approvers``), only an approver, ``owner`` (the
+    sprint's starter, the milestone's author; none for the budget and the team) or a workspace
+    admin may; with none set, anyone in the channel may. Redis answers first; ``users.info`` is
+    called only when it can't say.
 
     Args:
         context: the listener's context (its ``deps``, ``client``, team and log fields).
         channel_id: the project.
         user_id: who asked.
-        owner: the user id who may always do it.
+        owner: the user id who may always do it, if anyone.
         owner_role: how the owner is named in the refusal (``who started it``).
         action: what was asked, as mrkdwn (``close *Sprint 7*``), escaped.
 
@@ -383,10 +391,9 @@ def check_may_change(
         return
     who = ", ".join(f"<@{u}>" for u in approvers)
     approver = f"an approver ({who})" if len(approvers) > 1 else f"the approver ({who})"
-    raise UserError(
-        f"Only {approver}, {actor_label(owner)} ({owner_role}) or a workspace admin can {action}. "
-        "Nothing was changed."
-    )
+    if owner:
+        approver = f"{approver}, {actor_label(owner)} ({owner_role})"
+    raise UserError(f"Only {approver} or a workspace admin can {action}. Nothing was changed.")
 
 
 def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from rq.job import Job, JobStatus
 
 from agents.brain import BrainResult, DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
 from agents.offline import gate_checklist
 from agents.roster import Agent, find_agent
+from agents.staffing import planner, restaff
 from jobs.approvals import hand_to_person
 from jobs.board import announce_change, post_in_thread, refresh_card
 from jobs.brains import roster, think
@@ -34,8 +36,9 @@ from jobs.posting import ensure_member, post_once
 from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
+from maestro.blocks import section
 from maestro.errors import UserError
-from maestro.models import CompletionEvidence, Task, TaskStatus
+from maestro.models import Assignee, CompletionEvidence, Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
 from maestro.plans import Deliverable, EscalationOption, GateChecklist, ReviewVerdict
 from maestro.store import TaskStore
@@ -44,10 +47,12 @@ from maestro.team_cards import (
     build_deliverable_blocks,
     build_plan_blocks,
     build_planning_blocks,
+    build_restaffed_lines,
     build_review_blocks,
 )
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.workflow import Action
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +84,9 @@ def plan_request(
         plans = PlanStore(tasks)
         existing = plans.plan_for_source(source)
         if existing is None:
+            team_roster = roster(runtime, team_id, channel_id)
             try:
+                master = planner(team_roster)  # a disabled Master plans nothing and posts nothing
                 ensure_member(runtime, tasks, channel_id)
             except UserError as refused:
                 tell_requester(
@@ -99,7 +106,6 @@ def plan_request(
             blocks=build_planning_blocks(request),
         )
         if existing is None:
-            master = find_agent(roster(runtime, team_id, channel_id), "master")
             result = think(
                 runtime,
                 team_id,
@@ -118,6 +124,7 @@ def plan_request(
                     fallback_reason=result.fallback_reason,
                     message_ts=placeholder,
                     model=result.model,
+                    restaffed=restaff(result.value, team_roster),
                 )
             except UserError as refused:
                 if placeholder:
@@ -171,6 +178,7 @@ def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
         requested_by=record.created_by,
         note=brain_note(record.brain, record.model, record.fallback_reason),
         startable=startable,
+        staffing=build_restaffed_lines(record.restaffed, record.keys, record.created_by),
     )
     runtime.slack.chat_update(
         channel=record.channel_id,
@@ -346,15 +354,9 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             log["outcome"] = "skipped"
             return None
         log["task_key"] = task.key
-        agent = find_agent(roster(runtime, team_id, channel_id), task.assignee.id if task.assignee else "")
-        if not agent.enabled:
-            _block(
-                runtime,
-                tasks,
-                task,
-                f"{agent.name} is disabled in this channel; assign someone else.",
-                source,
-            )
+        agent = _agent_at_work(runtime, tasks, task, source)
+        if agent is None:
+            log["outcome"] = "left to a person"
             return None
         plan_brief, dependencies, thread = _context_of(runtime, team_id, task)
         ctx = WorkContext(
@@ -430,6 +432,40 @@ def _no_model_reason(fallback_reason: str | None, what: str) -> str:
     if what == "drafted":
         return "The offline brain drafted this (no model is set up), so no model checked it"
     return "No model is set up to review, so the offline brain only lists what to check"
+
+
+def _agent_at_work(runtime: Runtime, tasks: TaskStore, task: Task, source: str) -> Agent | None:
+    """Return the task's agent when it is enabled here; otherwise leave the task to a person.
+
+    A task whose agent is disabled in the channel (or gone from its roster) is assigned to the
+    person who created it, and its thread says so, once; with no such person it is BLOCKED.
+    Returns None then, and when the task is no longer an agent's (nothing runs).
+    """
+    if task.assignee is None or task.assignee.kind != "agent":
+        return None
+    team_roster = roster(runtime, task.team_id, task.channel_id)
+    agent = next((a for a in team_roster if a.id == task.assignee.id), None)
+    if agent is not None and agent.enabled:
+        return agent
+    role = task.assignee.id  # an agent id: lowercase letters, digits and hyphens
+    off = f"{escape(agent.name)} is disabled" if agent else f"`{role}` isn't on the team"
+    try:
+        person = Assignee(kind="user", id=task.created_by)
+    except ValidationError:
+        name = agent.name if agent else role  # a block reason is stored raw and escaped when shown
+        _block(runtime, tasks, task, f"{name} is disabled in this channel; assign someone else.", source)
+        return None
+    back = f"`/agents enable {role}` then " if agent else ""
+    text = (
+        f"{task.key}: {off} in this channel, so no agent will work this task. "
+        f"<@{person.id}>, it's yours now. `/task assign {task.key} @someone` hands it on; "
+        f"{back}`/task assign {task.key} --agent {role}` gives it back."
+    )
+    post_in_thread(
+        runtime, tasks, task, f"to-person:{task.id}:{source}", text, [section(text)], who="agent:master"
+    )
+    _apply_as_master(runtime, tasks, task, "assign", f"{source}-to-person", note=False, assignee=person)
+    return None
 
 
 def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
@@ -618,18 +654,27 @@ def _escalate_rejections(runtime: Runtime, task: Task, reason: str, source: str)
 
 
 def _block(runtime: Runtime, tasks: TaskStore, task: Task, reason: str, source: str) -> None:
+    _apply_as_master(runtime, tasks, task, "block", f"{source}-block", reason=truncate(reason, 500))
+
+
+def _apply_as_master(
+    runtime: Runtime,
+    tasks: TaskStore,
+    task: Task,
+    action: Action,
+    source: str,
+    *,
+    note: bool = True,
+    **details,
+) -> None:
+    """Apply ``action`` to the task as the Master and announce it; nothing when the task moved meanwhile."""
     try:
         change = tasks.apply(
-            task.channel_id,
-            task.key,
-            "block",
-            actor="agent:master",
-            source=f"{source}-block",
-            reason=truncate(reason, 500),
+            task.channel_id, task.key, action, actor="agent:master", source=source, **details
         )
     except UserError:
         return
-    announce_change(runtime, tasks, change)
+    announce_change(runtime, tasks, change, note=note)
 
 
 def start_ready_dependents(runtime: Runtime, tasks: TaskStore, done: Task) -> list[str]:

@@ -20,6 +20,7 @@ from maestro.cards import (
     text_input_modal,
 )
 from maestro.models import Task
+from maestro.plan_store import Restaffed
 from maestro.plans import Deliverable, GateChecklist, ReviewVerdict
 from maestro.text import escape, truncate
 
@@ -50,6 +51,34 @@ def build_planning_blocks(request: str) -> list[dict]:
     ]
 
 
+def build_restaffed_lines(
+    restaffed: Sequence[Restaffed], keys: Mapping[str, str], requester: str
+) -> list[str]:
+    """Return one mrkdwn line per disabled role the plan named, saying where its tasks went.
+
+    Args:
+        restaffed: the plan record's restaffed tasks (names are escaped here).
+        keys: the plan's refs → task keys (``P4`` → ``T-4``).
+        requester: Slack user id of who asked for the plan (takes what no agent may).
+
+    Example: ``*Security Engineer* is disabled here: T-10 went to *Code Reviewer*.``
+    """
+    by_role: dict[str, list[Restaffed]] = {}
+    for move in restaffed:
+        by_role.setdefault(move.role, []).append(move)
+    lines = []
+    for moves in by_role.values():
+        first = moves[0]
+        listed = ", ".join(keys.get(m.ref, m.ref) for m in moves)
+        if first.to:
+            where = f"{listed} went to *{escape(first.to_name or first.to)}*"
+        else:
+            verb = "is" if len(moves) == 1 else "are"
+            where = f"no enabled agent does that work, so {listed} {verb} left to <@{requester}>, who asked"
+        lines.append(f"*{escape(first.role_name)}* is disabled here: {where}.")
+    return lines
+
+
 def build_plan_blocks(
     *,
     plan_id: str,
@@ -63,6 +92,7 @@ def build_plan_blocks(
     requested_by: str,
     note: str,
     startable: bool,
+    staffing: Sequence[str] = (),
 ) -> list[dict]:
     """Return the plan message: the request in brief, the workflow, the batches and critical path.
 
@@ -78,6 +108,7 @@ def build_plan_blocks(
         requested_by: Slack user id of the requester.
         note: :func:`brain_note` (mrkdwn, already escaped).
         startable: show the Start button (some first-batch task is not started yet).
+        staffing: :func:`build_restaffed_lines` (mrkdwn, already escaped), shown under the workflow.
     """
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
@@ -86,6 +117,8 @@ def build_plan_blocks(
             f"{escape(rationale)}\nRequested by <@{requested_by}>"
         ),
     ]
+    if staffing:
+        blocks.append(context("\n".join(f":twisted_rightwards_arrows: {line}" for line in staffing)))
     lines = []
     for number, batch in enumerate(batches, 1):
         entries = []
@@ -93,10 +126,14 @@ def build_plan_blocks(
             task = tasks.get(key)
             if task is None:
                 continue
-            who = task.assignee.id if task.assignee else "unassigned"
-            entries.append(
-                f"`{STATUS_SYMBOLS[task.status]}` *{key}* {escape(truncate(task.title, 70))} · {escape(who)}"
-            )
+            if task.assignee is None:
+                who = "unassigned"
+            elif task.assignee.kind == "user":
+                who = f"<@{task.assignee.id}>"
+            else:
+                who = escape(task.assignee.id)
+            title = escape(truncate(task.title, 70))
+            entries.append(f"`{STATUS_SYMBOLS[task.status]}` *{key}* {title} · {who}")
         parallel = " (in parallel)" if len(entries) > 1 else ""
         lines.append(f"*Batch {number}*{parallel}\n" + "\n".join(entries))
     text = "\n".join(lines)

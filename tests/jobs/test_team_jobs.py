@@ -266,13 +266,27 @@ def test_agent_names_are_escaped_in_posts(sender, sandbox, redis, run_jobs):
     assert "<!channel>" not in thread and "&lt;!channel&gt; team" in thread
 
 
-def test_a_disabled_agent_does_not_work_the_task(sender, sandbox, redis, run_jobs):
+def test_a_disabled_agent_does_not_work_the_task_it_is_left_to_a_person(sender, sandbox, redis, run_jobs):
+    from jobs.team import run_agent_on_task
+
+    agent_task(sender, run_jobs)  # planned while the agent was enabled
     sender.command("/agents", "disable backend")
-    agent_task(sender, run_jobs)
     sender.command("/task", "start T-1")
     drain(run_jobs, redis)
-    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
-    assert task.status is TaskStatus.BLOCKED and "disabled" in task.blocked_reason
+    store = TaskStore(redis, TEAM)
+    task = store.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.IN_PROGRESS  # not BLOCKED: a person has it now
+    assert task.assignee.kind == "user" and task.assignee.id == "U0ALICE"  # who created it
+    assert run_agent_on_task(TEAM, CHANNEL, task.id, 1) is None  # a re-run changes and posts nothing
+    thread = sandbox.workspace.thread(CHANNEL, task.message_ts)
+    said = [m["text"] for m in thread if "is disabled in this channel" in m["text"]]
+    assert said == [
+        "T-1: Backend Engineer is disabled in this channel, so no agent will work this task. "
+        "<@U0ALICE>, it's yours now. `/task assign T-1 @someone` hands it on; "
+        "`/agents enable backend` then `/task assign T-1 --agent backend` gives it back."
+    ]
+    assert not any("delivered" in m["text"] for m in thread)
+    assert [e.action for e in store.events(task.id)].count("assigned") == 1
 
 
 def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sender, sandbox, redis, run_jobs):
