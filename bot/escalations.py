@@ -18,6 +18,7 @@ from bot.observe import logged
 from bot.parsing import normalize, parse_key, parse_user
 from jobs.escalations import apply_decision, raise_escalation
 from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
+from jobs.slack import SetupError, log_setup_error
 from jobs.threads import answer_in_thread
 from maestro.errors import UserError
 from maestro.escalation_cards import (
@@ -220,7 +221,10 @@ def is_admin(client: WebClient, user_id: str) -> bool:
     """Return True when ``user_id`` is a workspace admin or owner (``users.info``; False if unknown)."""
     try:
         user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, OSError):  # refused, or Slack unreachable (URLError, timeout): not known to be
+    except (SlackApiError, OSError) as error:  # refused, or Slack unreachable (URLError, timeout): not known
+        setup = SetupError.from_api_error(error)
+        if setup is not None:  # users:read missing, or a bad token: logged once, with the fix
+            log_setup_error(setup)
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
 
