@@ -18,6 +18,7 @@ from maestro.usage import UsageStore
 from sandbox.anthropic_stub import AnthropicStub
 from sandbox.claude_responder import offline_responder
 from tests.evidence import approved_by
+from tests.rq_worker import InProcessWorker
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 
@@ -175,9 +176,9 @@ def test_blocked_mid_work_then_unblocked_runs_the_agent_again(sender, sandbox, r
     sender.command("/task", "start T-1")
     store = TaskStore(redis, TEAM)
     sender.command("/task", "block T-1 waiting for the contract")
-    from rq import SimpleWorker
-
-    SimpleWorker(["high"], connection=redis).work(burst=True)  # start and block apply before the agent runs
+    InProcessWorker(["high"], connection=redis).work(
+        burst=True
+    )  # start and block apply before the agent runs
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     run_jobs()  # the agent's jobs find the task blocked and do nothing
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
@@ -196,9 +197,7 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
 
     agent_task(sender, run_jobs)
     sender.command("/task", "start T-1")
-    from rq import SimpleWorker
-
-    SimpleWorker(["high"], connection=redis).work(burst=True)
+    InProcessWorker(["high"], connection=redis).work(burst=True)
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     work = Job.fetch(job_id_for("work", TEAM, task.id, "1"), connection=redis)
     work.retries_left = 0
