@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from agents.roster import Agent
 from maestro.models import Task
-from maestro.plans import AgentReply, Deliverable, Plan, ReviewVerdict
+from maestro.plans import AgentReply, Deliverable, GateChecklist, Plan, ReviewVerdict
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -117,8 +117,12 @@ class Brain(Protocol):
         """Work a task and return the deliverable."""
         ...
 
-    def review(self, ctx: ReviewContext) -> BrainResult[ReviewVerdict]:
-        """Review a deliverable by the review gate."""
+    def review(self, ctx: ReviewContext) -> BrainResult[ReviewVerdict] | BrainResult[GateChecklist]:
+        """Review a deliverable by the review gate, with a finding per acceptance criterion.
+
+        A brain that can't review (the offline brain, or a fallback to it) returns the gate as
+        a :class:`~maestro.plans.GateChecklist` for a person instead: never a verdict.
+        """
         ...
 
     def answer(self, ctx: ThreadContext) -> BrainResult[AgentReply]:

@@ -537,12 +537,12 @@ def render_body(
         lines = ["*Acceptance criteria mapping*", "| criterion | test |", "| --- | --- |"]
         lines += [f"| {c} | test_{_slug(c, 40)} (happy + failure path) |" for c in criteria]
         blocks.append(lines)
-    criteria_block = ["*Acceptance criteria*"]
-    criteria_block += [f"• [x] {c} — planned in the sections above" for c in criteria] or ["• (none given)"]
+    criteria_block = ["*Acceptance criteria — for the reviewer to check; nothing here is verified*"]
+    criteria_block += [f"• [ ] {c} — addressed in the sections above" for c in criteria] or ["• (none given)"]
     for item in feedback:
         for quoted in re.findall(r"“([^”]{3,})”", item):
             if quoted not in criteria:
-                criteria_block.append(f"• [x] {quoted} — added after review")
+                criteria_block.append(f"• [ ] {quoted} — raised in review")
     tail = [criteria_block]
     if outputs:
         tail.append(["*Expected outputs*", *(f"• {o}" for o in outputs)])

@@ -30,7 +30,15 @@ from agents.brain import (
     WorkContext,
 )
 from agents.roster import Agent
-from maestro.plans import AgentReply, CycleError, Deliverable, Plan, ReviewVerdict, validate_plan
+from maestro.plans import (
+    AgentReply,
+    CycleError,
+    Deliverable,
+    GateChecklist,
+    Plan,
+    ReviewVerdict,
+    validate_plan,
+)
 from maestro.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -129,14 +137,28 @@ class ClaudeBrain:
             ctx.agent, Deliverable, instruction, ctx.model_dump(mode="json"), lambda: self.offline.work(ctx)
         )
 
-    def review(self, ctx: ReviewContext) -> BrainResult[ReviewVerdict]:
-        """Ask the reviewer for a verdict on a deliverable."""
+    def review(self, ctx: ReviewContext) -> BrainResult[ReviewVerdict] | BrainResult[GateChecklist]:
+        """Ask the reviewer for a verdict with one finding per acceptance criterion.
+
+        A verdict whose findings don't go through the task's criteria one by one gets the repair
+        round; when Claude can't answer, the offline brain's checklist for a person comes back.
+        """
+        criteria = ctx.task.acceptance_criteria
+
+        def check(verdict: ReviewVerdict) -> None:
+            try:
+                verdict.check_findings(criteria)
+            except ValueError as error:
+                raise InvalidAnswer(str(error)) from None
+
         return self._ask(
             ctx.reviewer,
             ReviewVerdict,
-            f"Review the deliverable of task {ctx.task.key} against the review gate.",
+            f"Review the deliverable of task {ctx.task.key} against the review gate: check each "
+            "acceptance criterion against the deliverable itself and give one finding per criterion.",
             ctx.model_dump(mode="json", exclude={"reviewer": {"system_prompt"}}),
             lambda: self.offline.review(ctx),
+            check=check,
         )
 
     def answer(self, ctx: ThreadContext) -> BrainResult[AgentReply]:

@@ -7,8 +7,8 @@ rename, add or disable agents (see :func:`apply_overrides`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
@@ -291,10 +291,35 @@ def load_overrides_yaml(text: str) -> list[AgentOverride]:
         try:
             overrides.append(AgentOverride.model_validate(entry))
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "entry"
-            raise UserError(f"Agent #{index}: {escape(where)}: {escape(first['msg'])}.") from None
+            raise UserError(f"Agent #{index}: {explain_invalid(error)}") from None
     return overrides
+
+
+FIELD_RULES: Mapping[str, str] = {
+    "": "each agent is a mapping with at least an `id`, e.g. `- id: backend` / `  name: Bea`.",
+    "id": "an agent id is 2–40 characters: lowercase letters, digits and hyphens, starting with a "
+    "letter, e.g. `data-eng`.",
+    "name": "a name is 1–60 characters, e.g. `Data Engineer`.",
+    "role": "a role is at most 40 characters, e.g. `Implementer`.",
+    "specialty": "a specialty is at most 200 characters, e.g. `ETL pipelines`.",
+    "tier": "a tier is `haiku`, `sonnet` or `opus`, e.g. `/agents tier backend opus`.",
+    "enabled": "`enabled` is `true` or `false`.",
+    "based_on": "`based_on` is the id of an agent on the team, e.g. `backend`.",
+}
+"""Field of :class:`AgentOverride` → the rule a person is told when a value breaks it (mrkdwn)."""
+
+
+def explain_invalid(error: ValidationError) -> str:
+    """Return a sentence for the first field of an agent that didn't validate: its rule and an example.
+
+    The field is one of :data:`FIELD_RULES`; an unknown one gets pydantic's own words, escaped.
+    """
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    rule = FIELD_RULES.get(field)
+    if rule is None:
+        return f"`{escape(field)}`: {escape(first['msg'])}."
+    return rule[0].upper() + rule[1:]
 
 
 def find_agent(roster: Iterable[Agent], agent_id: str) -> Agent:
@@ -312,3 +337,58 @@ def find_agent(roster: Iterable[Agent], agent_id: str) -> Agent:
 def roster_for(overrides: Iterable[Mapping[str, object]]) -> list[Agent]:
     """Return a project's roster: the default team with its stored overrides applied."""
     return apply_overrides(DEFAULT_ROSTER, [AgentOverride.model_validate(o) for o in overrides])
+
+
+RosterChangeKind = Literal["added", "removed", "renamed", "tier", "disabled", "enabled", "described"]
+"""What one roster change did to an agent."""
+
+
+class RosterChange(NamedTuple):
+    """One change between two rosters, said for a person.
+
+    Attributes:
+        agent_id: the agent changed.
+        kind: what changed.
+        sentence: what changed, mrkdwn with names escaped (``Disabled *Security Engineer*``).
+        undo: how to revert it, one mrkdwn sentence ("`/agents enable security` undoes it."), or None.
+    """
+
+    agent_id: str
+    kind: RosterChangeKind
+    sentence: str
+    undo: str | None
+
+
+def roster_changes(before: Sequence[Agent], after: Sequence[Agent]) -> list[RosterChange]:
+    """Return what changed from one roster to the other, in roster order (empty: nothing did).
+
+    Each agent added, removed, renamed, re-tiered, disabled, enabled, or given another role or
+    specialty is one change (an agent changed in two ways gives two).
+    """
+    old = {agent.id: agent for agent in before}
+    new_ids = {agent.id for agent in after}
+    changes: list[RosterChange] = []
+    for agent in after:
+        was, key, name = old.get(agent.id), agent.id, f"*{escape(agent.name)}*"
+        if was is None:
+            added = f"Added {name} (`{key}`, {agent.tier})"
+            changes.append(RosterChange(key, "added", added, f"`/agents disable {key}` turns it off."))
+            continue
+        if was.name != agent.name:
+            undo = f"`/agents rename {key} {escape(was.name)}` undoes it."
+            changes.append(RosterChange(key, "renamed", f"Renamed *{escape(was.name)}* to {name}", undo))
+        if was.tier != agent.tier:
+            undo = f"`/agents tier {key} {was.tier}` undoes it."
+            changes.append(RosterChange(key, "tier", f"Moved {name} from {was.tier} to {agent.tier}", undo))
+        if was.enabled != agent.enabled:
+            kind, verb, back = (
+                ("enabled", "Enabled", "disable") if agent.enabled else ("disabled", "Disabled", "enable")
+            )
+            changes.append(RosterChange(key, kind, f"{verb} {name}", f"`/agents {back} {key}` undoes it."))
+        if (was.role, was.specialty) != (agent.role, agent.specialty):
+            changes.append(RosterChange(key, "described", f"Changed {name}'s role or specialty", None))
+    for agent in before:
+        if agent.id not in new_ids:
+            removed = f"Removed *{escape(agent.name)}* (`{agent.id}`)"
+            changes.append(RosterChange(agent.id, "removed", removed, None))
+    return changes

@@ -2,7 +2,9 @@
 
 Runs ``maestro web`` and W ``maestro worker`` processes (embedded Redis in a temp dir, the local
 Slack sandbox), sends ``/orchestrate`` with seed 002's request (12 tasks, a batch of 7 in
-parallel), presses the plan's Start button and waits until every task is COMPLETED. Prints the
+parallel), presses the plan's Start button and waits until every task is COMPLETED (with the
+offline brain every draft waits for a person: the bench presses Approve as the requester at once,
+so that run measures the machinery around a person's approvals). Prints the
 time to the plan being posted (all cards in its thread) and to the last completion, for 1 and 4
 workers, with the offline brain and with the Claude brain pointed at the local Anthropic stub
 answering after a fixed latency (a stand-in for a model's think time).
@@ -26,6 +28,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Worker
 
+from maestro.cards import ACTION_APPROVE
 from maestro.models import TaskStatus
 from maestro.redis_conn import socket_path, stop_embedded
 from maestro.store import TaskStore
@@ -118,8 +121,18 @@ def one_run(workers: int, latency_ms: int | None, logs: Path | None = None) -> t
         sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL)
         store = TaskStore(redis, "T0SANDBOX")
 
+        approved: set[str] = set()
+
         def all_done():
             tasks = store.list_tasks(CHANNEL)
+            for task in tasks:  # offline drafts wait for a person: the requester approves at once
+                if task.waits_for_person and task.key not in approved and task.message_ts:
+                    card = next(
+                        (m for m in ws.thread(CHANNEL, plan["ts"]) if m["ts"] == task.message_ts), None
+                    )
+                    if card is not None:
+                        sender.press(card, ACTION_APPROVE, channel_id=CHANNEL, user_id="U0ALICE")
+                        approved.add(task.key)
             return tasks and all(t.status is TaskStatus.COMPLETED for t in tasks)
 
         try:

@@ -1,10 +1,14 @@
-"""Button listeners of task cards: Start, Done, Unblock (enqueue), Block (opens a modal).
+"""Button listeners of task cards: Start, Done, Approve, Unblock (enqueue); Block, Request changes.
+
+Block and Request changes open a modal.
 
 A button's value (the task key) is never trusted: it is parsed, and the task is looked up in
 the channel the press came from, within the team the request came from.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -13,11 +17,21 @@ from bot.commands import enqueue_task_command_once
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_key
-from maestro.cards import ACTION_BLOCK, ACTION_DONE, ACTION_START, ACTION_UNBLOCK, build_block_reason_modal
+from maestro.cards import (
+    ACTION_APPROVE,
+    ACTION_BLOCK,
+    ACTION_DONE,
+    ACTION_REQUEST_CHANGES,
+    ACTION_START,
+    ACTION_UNBLOCK,
+    build_block_reason_modal,
+    build_request_changes_modal,
+)
 from maestro.commands import TaskCommand
 from maestro.errors import UserError
+from maestro.models import Task
 
-BUTTON_VERBS = {ACTION_START: "start", ACTION_DONE: "done", ACTION_UNBLOCK: "unblock"}
+BUTTON_VERBS = {ACTION_START: "start", ACTION_DONE: "done", ACTION_APPROVE: "done", ACTION_UNBLOCK: "unblock"}
 """What each card button does, as a ``/task`` verb."""
 
 
@@ -26,6 +40,7 @@ def register(app: App) -> None:
     for action_id in BUTTON_VERBS:
         app.action(action_id)(logged(handle_task_button))
     app.action(ACTION_BLOCK)(logged(handle_block_button))
+    app.action(ACTION_REQUEST_CHANGES)(logged(handle_request_changes_button))
 
 
 def _pressed(body: dict) -> tuple[dict, str]:
@@ -66,15 +81,36 @@ def handle_block_button(
     ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     """Open the modal that asks why the task is blocked (``trigger_id`` lives 3 s: done here)."""
+    _open_modal(ack, body, context, client, respond, "/task block T-1 REASON", build_block_reason_modal)
+
+
+def handle_request_changes_button(
+    ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Open the modal asking what must change (who may send work back is checked by the job)."""
+    _open_modal(
+        ack, body, context, client, respond, "/task reject T-1 what must change", build_request_changes_modal
+    )
+
+
+def _open_modal(
+    ack: Ack,
+    body: dict,
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+    usage: str,
+    build: Callable[[str, Task], dict],
+) -> None:
     ack()
     deps: Deps = context["deps"]
     action, channel_id = _pressed(body)
     try:
-        key = parse_key(str(action.get("value", "")), "/task block T-1 REASON")
+        key = parse_key(str(action.get("value", "")), usage)
         task = deps.store(context.team_id).get(channel_id, key)
     except UserError as error:
         context["log"]["outcome"] = "refused"
         respond(text=f":warning: {error.message}", replace_original=False)
         return
-    context["log"].update(action=ACTION_BLOCK, task_key=key)
-    client.views_open(trigger_id=body["trigger_id"], view=build_block_reason_modal(channel_id, task))
+    context["log"].update(action=action["action_id"], task_key=key)
+    client.views_open(trigger_id=body["trigger_id"], view=build(channel_id, task))

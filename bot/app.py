@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import actions, commands, events, views
 from bot.deps import Deps
-from jobs.slack import make_web_client
+from jobs.slack import SetupError, log_setup_error, make_web_client
 from maestro.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -58,12 +58,22 @@ def create_app(
 
     @app.error
     def handle_errors(error: Exception, body: dict, respond: Callable | None = None) -> None:
+        setup = SetupError.from_api_error(error)
+        if setup is not None:  # Maestro isn't set up right: logged once with the fix, told in one line
+            log_setup_error(setup, redis)
+            _apologise(respond, body, setup.told())
+            return
         ref = uuid.uuid4().hex[:8]
         logger.exception("listener failed", exc_info=error, extra={"ref": ref})
-        if respond is not None and body.get("response_url"):
-            try:
-                respond(text=f":warning: Sorry, something went wrong on our side. Reference: `{ref}`.")
-            except Exception:  # noqa: BLE001 - the apology is best effort; the failure is logged above
-                logger.warning("could not apologise", extra={"ref": ref})
+        _apologise(respond, body, f":warning: Sorry, something went wrong on our side. Reference: `{ref}`.")
 
     return app
+
+
+def _apologise(respond: Callable | None, body: dict, text: str) -> None:
+    """Tell the person through the request's response_url, when it has one (best effort)."""
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(text=text)
+        except Exception:  # noqa: BLE001 - the apology is best effort; the failure is logged already
+            logger.warning("could not apologise")

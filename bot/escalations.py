@@ -11,13 +11,13 @@ import re
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import normalize, parse_key, parse_user
 from jobs.escalations import apply_decision, raise_escalation
 from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
+from jobs.slack import is_admin
 from jobs.threads import answer_in_thread
 from maestro.errors import UserError
 from maestro.escalation_cards import (
@@ -214,15 +214,6 @@ def handle_thresholds(
         f"(critical after {2 * blocked_days:g}), "
         f"and deciders are reminded after {reminder_hours:g} working hours."
     )
-
-
-def is_admin(client: WebClient, user_id: str) -> bool:
-    """Return True when ``user_id`` is a workspace admin or owner (``users.info``; False if unknown)."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, OSError):  # refused, or Slack unreachable (URLError, timeout): not known to be
-        return False
-    return bool(user.get("is_admin") or user.get("is_owner"))
 
 
 def handle_decide_button(

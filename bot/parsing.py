@@ -54,6 +54,7 @@ TASK_USAGE = {
     "progress": "/task progress T-1 60",
     "review": "/task review T-1",
     "done": "/task done T-1",
+    "reject": "/task reject T-1 what must change",
     "block": "/task block T-1 waiting for the API contract",
     "unblock": "/task unblock T-1",
     "assign": "/task assign T-1 @person   (or --agent backend)",
@@ -310,6 +311,11 @@ def _parse_keyed(verb: str, rest: str) -> TaskCommand:
         if not reason:
             raise UserError(f"Say why it's blocked: `/task block {key} waiting for the API contract`.")
         return TaskCommand(verb="block", key=key, reason=reason)
+    if verb == "reject":
+        reason = unquote(arg.removeprefix(":").strip())
+        if not reason:
+            raise UserError(f"Say what must change: `/task reject {key} the refund flow needs a test`.")
+        return TaskCommand(verb="reject", key=key, reason=reason)
     if verb == "assign":
         if not arg:
             raise UserError(f"Who should take {key}? `/task assign {key} @person` or `--agent backend`.")
@@ -349,7 +355,7 @@ def parse_task_command(text: str) -> TaskCommand:
         return _parse_new(rest)
     if verb in ("list", "ls", "board"):
         return _parse_list(rest)
-    if verb in ("show", "start", "progress", "review", "done", "block", "unblock", "assign"):
+    if verb in ("show", "start", "progress", "review", "done", "reject", "block", "unblock", "assign"):
         return _parse_keyed(verb, rest)
     raise UserError(
         f"`/task {escape(verb)}` isn't a command. Try `/task new Write the login API --agent backend`, "

@@ -22,11 +22,11 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.escalations import is_admin
 from bot.observe import logged
 from bot.parsing import normalize, parse_due, parse_key, request_id, split_flags, unquote
 from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
+from jobs.slack import is_admin
 from jobs.sprints import announce_sprint_start, answer_milestones, answer_sprint_status, close_sprint
 from maestro.errors import UserError
 from maestro.escalations import EscalationStore
@@ -358,19 +358,27 @@ def _list(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, sou
 
 
 def check_may_change(
-    context: BoltContext, channel_id: str, user_id: str, *, owner: str, owner_role: str, action: str
+    context: BoltContext,
+    channel_id: str,
+    user_id: str,
+    *,
+    owner: str | None = None,
+    owner_role: str = "",
+    action: str,
 ) -> None:
-    """Refuse a person who may not close a sprint or redefine a milestone (house rule).
+    """Refuse a person who may not change the project's controls (house rule).
 
-    When the project has approvers (``/maestro approvers``), only an approver, ``owner`` (the
-    sprint's starter, the milestone's author) or a workspace admin may; with none set, anyone in
-    the channel may. Redis answers first; ``users.info`` is called only when it can't say.
+    Closing a sprint, redefining a milestone, the token budget, model tiers and the roster:
+    when the project has approvers (``/maestro approvers``), only an approver, ``owner`` (the
+    sprint's starter, the milestone's author; none for the budget and the team) or a workspace
+    admin may; with none set, anyone in the channel may. Redis answers first; ``users.info`` is
+    called only when it can't say.
 
     Args:
         context: the listener's context (its ``deps``, ``client``, team and log fields).
         channel_id: the project.
         user_id: who asked.
-        owner: the user id who may always do it.
+        owner: the user id who may always do it, if anyone.
         owner_role: how the owner is named in the refusal (``who started it``).
         action: what was asked, as mrkdwn (``close *Sprint 7*``), escaped.
 
@@ -383,10 +391,9 @@ def check_may_change(
         return
     who = ", ".join(f"<@{u}>" for u in approvers)
     approver = f"an approver ({who})" if len(approvers) > 1 else f"the approver ({who})"
-    raise UserError(
-        f"Only {approver}, {actor_label(owner)} ({owner_role}) or a workspace admin can {action}. "
-        "Nothing was changed."
-    )
+    if owner:
+        approver = f"{approver}, {actor_label(owner)} ({owner_role})"
+    raise UserError(f"Only {approver} or a workspace admin can {action}. Nothing was changed.")
 
 
 def _close(ack: Ack, cmd: SprintCommand, command: dict, context: BoltContext, source_id: str) -> None:

@@ -4,7 +4,9 @@
 answered here too.
 
 ``/orchestrate`` persists nothing itself: it dedupes, enqueues the Master's job and acks. Roster
-and budget changes are single small Redis writes, done here and confirmed in the ack.
+and budget changes are single small Redis writes, done here and confirmed in the ack with what
+changed; once the project has approvers only they and workspace admins may make them
+(:func:`bot.sprint_commands.check_may_change`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,21 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 from slack_sdk import WebClient
 
-from agents.roster import AgentOverride, find_agent, load_overrides_yaml, roster_for
+from agents.roster import (
+    Agent,
+    AgentOverride,
+    RosterChange,
+    explain_invalid,
+    find_agent,
+    load_overrides_yaml,
+    roster_changes,
+    roster_for,
+)
+from agents.staffing import after_disabling
 from bot.deps import Deps
 from bot.observe import logged
-from bot.parsing import normalize, request_id, split_flags
+from bot.parsing import normalize, request_id, split_flags, unquote
+from bot.sprint_commands import check_may_change
 from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.team import plan_request, start_plan
 from maestro.errors import UserError
@@ -194,6 +207,13 @@ def handle_start_plan_button(ack: Ack, body: dict, context: BoltContext, respond
     context["log"]["job_id"] = job.id
 
 
+AGENTS_CHANGES = ("rename", "disable", "enable", "tier", "add", "load", "reset")
+"""``/agents`` verbs that change the team (limited to approvers and admins once approvers are set)."""
+
+TIER_RULE = "A tier is `haiku`, `sonnet` or `opus`, e.g. `/agents tier backend opus`."
+"""What a bad tier is told."""
+
+
 def handle_agents_command(ack: Ack, command: dict, context: BoltContext) -> None:
     """Show the roster, or change it for this channel (rename, disable, enable, tier, add, load, reset)."""
     deps: Deps = context["deps"]
@@ -209,18 +229,53 @@ def handle_agents_command(ack: Ack, command: dict, context: BoltContext) -> None
             roster = roster_for(overrides)
             ack(text="The team", blocks=build_roster_blocks([a.model_dump() for a in roster]))
             return
-        new = _agents_change(verb, rest, overrides)
-        roster = roster_for(new)  # validates the whole roster before it is stored
+        if verb not in AGENTS_CHANGES:
+            raise UserError(f"I can't do `/agents {escape(verb)}`. Try: {AGENTS_USAGE}")
+        check_may_change(
+            context,
+            channel_id,
+            command["user_id"],
+            action="change model tiers" if verb == "tier" else "change the team's agents",
+        )
+        before = roster_for(overrides)
+        new = _agents_change(verb, rest, overrides, before)
+        after = roster_for(new)  # validates the whole roster before it is stored
     except UserError as error:
         context["log"]["outcome"] = "refused"
         ack(text=f":warning: {error.message}")
         return
-    team.set_roster_overrides(channel_id, new)
-    ack(text="The team, changed", blocks=build_roster_blocks([a.model_dump() for a in roster]))
+    changes = roster_changes(before, after)
+    if changes:
+        team.set_roster_overrides(channel_id, new)
+    ack(text=_changed_text(changes, channel_id, after))
 
 
-def _agents_change(verb: str, rest: str, overrides: list[dict]) -> list[dict]:
-    """Return the overrides after one ``/agents`` change (pure; raises UserError on bad input)."""
+def _changed_text(changes: list[RosterChange], channel_id: str, after: list[Agent]) -> str:
+    """Say what an ``/agents`` change did in the channel, and how to undo it (mrkdwn, escaped)."""
+    where = f"<#{channel_id}>"
+    if not changes:
+        return f"Nothing changed: the team in {where} is already like that. `/agents` shows it."
+    if len(changes) > 1:
+        listed = "\n".join(f"• {change.sentence}" for change in changes[:20])
+        more = f"\n…and {len(changes) - 20} more." if len(changes) > 20 else ""
+        return f"Changed the team in {where}:\n{listed}{more}\n`/agents reset` goes back to the default team."
+    change = changes[0]
+    undo = f" {change.undo}" if change.undo else ""
+    effect = ""
+    if change.kind == "disabled":
+        effect = " " + after_disabling(change.agent_id, after)
+    return f"{change.sentence} in {where}.{effect}{undo}"
+
+
+def _agents_change(verb: str, rest: str, overrides: list[dict], roster: list[Agent]) -> list[dict]:
+    """Return the overrides after one ``/agents`` change (pure; raises UserError on bad input).
+
+    Args:
+        verb: one of :data:`AGENTS_CHANGES`.
+        rest: the text after the verb.
+        overrides: the channel's stored overrides.
+        roster: the channel's roster now (``roster_for(overrides)``).
+    """
     if verb == "reset":
         return []
     if verb == "load":
@@ -229,33 +284,53 @@ def _agents_change(verb: str, rest: str, overrides: list[dict]) -> list[dict]:
         return [o.model_dump(exclude_none=True) for o in load_overrides_yaml(rest)]
     words = normalize(rest).split(" ", 1)
     agent_id = words[0].lower() if words and words[0] else ""
-    arg = words[1].strip().strip('"') if len(words) > 1 else ""
+    arg = unquote(words[1]) if len(words) > 1 else ""
     if not agent_id:
         raise UserError(f"Which agent? {AGENTS_USAGE}")
-    if verb != "add":
-        find_agent(roster_for(overrides), agent_id)  # an unknown agent is refused by name
+    if verb == "add":
+        existing = next((a for a in roster if a.id == agent_id), None)
+        try:
+            AgentOverride(id=agent_id)
+        except ValidationError as error:
+            raise UserError(explain_invalid(error)) from None
+        if existing is not None:
+            raise UserError(
+                f"There's already an agent `{escape(agent_id)}` ({escape(existing.name)}). Pick a new id, "
+                f"e.g. `data-eng`, or change this one: `/agents rename {escape(agent_id)} NAME`."
+            )
+    else:
+        find_agent(roster, agent_id)  # an unknown agent is refused by name
     change: dict[str, object] = {"id": agent_id}
-    if verb == "rename" and arg:
-        change["name"] = arg[:60]
-    elif verb in ("disable", "enable") and not arg:
+    if verb == "rename":
+        if not arg:
+            raise UserError(f"Say the new name, e.g. `/agents rename {escape(agent_id)} Bea`.")
+        change["name"] = arg
+    elif verb in ("disable", "enable"):
+        if arg:
+            raise UserError(
+                f"`/agents {verb}` takes only the agent's id, e.g. `/agents {verb} {escape(agent_id)}`."
+            )
         change["enabled"] = verb == "enable"
-    elif verb == "tier" and arg.lower() in ("haiku", "sonnet", "opus"):
+    elif verb == "tier":
+        if arg.lower() not in ("haiku", "sonnet", "opus"):
+            raise UserError(TIER_RULE)
         change["tier"] = arg.lower()
-    elif verb == "add":
+    else:  # add
         _, flags = split_flags(arg and f"x {arg}", ("name", "specialty", "based-on", "tier"))
-        change.update(
-            name=flags.get("name"), specialty=flags.get("specialty"), based_on=flags.get("based-on")
-        )
+        based_on = str(flags.get("based-on") or "").lower()
+        if not (flags.get("name") and flags.get("specialty") and any(a.id == based_on for a in roster)):
+            raise UserError(
+                "A new agent needs a name, a specialty and an agent to start from, e.g. "
+                '`/agents add data-eng --name "Data Engineer" --specialty ETL --based-on backend` '
+                f"(`--based-on` one of: {', '.join(a.id for a in roster)})."
+            )
+        change.update(name=flags["name"], specialty=flags["specialty"], based_on=based_on)
         if flags.get("tier"):
             change["tier"] = flags["tier"].lower()
-    else:
-        raise UserError(f"I can't do `/agents {escape(verb)}` like that. Try: {AGENTS_USAGE}")
     try:
         AgentOverride.model_validate(change)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise UserError(f"That change isn't valid: {escape(where)}: {escape(first['msg'])}.") from None
+        raise UserError(explain_invalid(error)) from None
     merged = [o for o in overrides if o.get("id") != agent_id]
     previous = next((o for o in overrides if o.get("id") == agent_id), {})
     merged.append({**previous, **{k: v for k, v in change.items() if v is not None}})
@@ -276,7 +351,7 @@ def handle_usage(ack: Ack, context: BoltContext, channel_id: str) -> None:
 
 
 def handle_budget(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
-    """Answer ``/maestro budget [TOKENS|off]``: show or set the monthly token budget."""
+    """Answer ``/maestro budget [TOKENS|off]``: show, or (approvers, admins) set, the monthly token budget."""
     deps: Deps = context["deps"]
     usage = UsageStore(deps.redis, context.team_id)
     value = text.strip().lower().replace(",", "").replace("_", "")
@@ -287,6 +362,12 @@ def handle_budget(ack: Ack, context: BoltContext, channel_id: str, text: str) ->
             if budget
             else "No monthly token budget. Set one: `/maestro budget 2000000`."
         )
+        return
+    try:
+        check_may_change(context, channel_id, context.user_id or "", action="change the token budget")
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
         return
     if value in ("off", "none", "0"):
         usage.set_budget(channel_id, None)

@@ -131,3 +131,28 @@ def refresh_cards(team_id: str, channel_id: str, keys: list[str]) -> int:
                 done += 1
         log["outcome"] = f"{done} cards"
         return done
+
+
+def post_in_thread(
+    runtime: Runtime, tasks: TaskStore, task: Task, claim: str, text: str, blocks: list[dict], *, who: str
+) -> str | None:
+    """Post once (per ``claim``) in the task's thread, posting its card first if it has none yet.
+
+    The post is remembered as the thread's history (``who``: a Slack user id or ``agent:<role>``),
+    which agents read as context.
+
+    Returns:
+        The post's ``ts``, or None when the task still has no thread (its card couldn't be posted).
+    """
+    fresh = tasks.get_by_id(task.id) or task
+    if not fresh.thread_root:
+        refresh_card(runtime, tasks, fresh.channel_id, fresh.key)
+        fresh = tasks.get_by_id(task.id) or fresh
+    if not fresh.thread_root:
+        return None
+    ts = post_once(
+        runtime, tasks, claim, channel=fresh.channel_id, thread_ts=fresh.thread_root, text=text, blocks=blocks
+    )
+    if ts:
+        TeamStore(runtime.redis, tasks.team_id).remember(fresh.channel_id, fresh.thread_root, who, text, ts)
+    return ts

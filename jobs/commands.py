@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobs.approvals import apply_person_change
 from jobs.board import announce_change, refresh_card
 from jobs.observe import job_log
 from jobs.posting import ensure_member
@@ -62,11 +63,13 @@ def run_task_command(
                 return change.task.key
             if cmd.verb not in STATE_VERBS:
                 raise ValueError(f"not a state-changing verb: {cmd.verb}")
-            change = store.apply(
+            change = apply_person_change(
+                runtime,
+                store,
                 channel_id,
                 cmd.key or "",
                 cmd.verb,  # type: ignore[arg-type]
-                actor=user_id,
+                user_id=user_id,
                 source=source,
                 percent=cmd.percent,
                 reason=cmd.reason,

@@ -10,12 +10,17 @@ from typing import Any
 
 from rq import get_current_job
 
+from jobs.slack import SetupError
+
 logger = logging.getLogger("maestro.jobs")
 
 
 @contextmanager
 def job_log(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
     """Log one line when the block ends: ``name``, ``fields``, ``job_id``, ``duration_ms``, ``outcome``.
+
+    ``outcome`` is ``ok``, ``error``, ``setup_error`` (Slack says Maestro isn't set up right) or
+    what the job set.
 
     Yields:
         The fields dict; the job may add to it (e.g. ``task_key`` once known).
@@ -26,8 +31,8 @@ def job_log(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
     outcome = "ok"
     try:
         yield fields
-    except Exception:
-        outcome = "error"
+    except Exception as error:
+        outcome = "setup_error" if SetupError.from_api_error(error) else "error"
         raise
     finally:
         fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -18,6 +18,12 @@ NOT_IN_CHANNEL = (
 )
 """What the requester is told when the bot can't post in the channel."""
 
+NOT_IN_GROUP_DMS = (
+    "I don't work in group DMs. Use me in a channel (public or private, after `/invite @maestro`) "
+    "or in a direct message with me."
+)
+"""What the requester is told in a group DM: the app asks for no ``mpim:*`` scope (see manifest.yml)."""
+
 DEFAULT_MEMBER_CACHE = 600
 """Seconds a confirmed channel membership is remembered."""
 
@@ -26,7 +32,8 @@ def ensure_member(runtime: Runtime, store: TaskStore, channel_id: str) -> None:
     """Check the bot can post in the channel before changing anything (``conversations.info``, cached).
 
     Raises:
-        UserError: the bot isn't a member (the message says how to invite it).
+        UserError: the bot isn't a member (the message says how to invite it), or it's a group DM.
+        jobs.slack.SetupError: Slack says Maestro isn't set up right (a scope, the token).
     """
     key = f"maestro:{store.team_id}:member:{channel_id}"
     if runtime.redis.get(key):
@@ -34,6 +41,8 @@ def ensure_member(runtime: Runtime, store: TaskStore, channel_id: str) -> None:
     try:
         channel = runtime.slack.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as error:
+        if error.response.get("error") == "missing_scope" and error.response.get("needed") == "mpim:read":
+            raise UserError(NOT_IN_GROUP_DMS) from None
         if error.response.get("error") in CHANNEL_ERRORS:
             raise UserError(NOT_IN_CHANNEL) from None
         raise

@@ -7,7 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from jobs.runtime import Runtime
-from jobs.slack import make_response_client
+from jobs.slack import SetupError, log_setup_error, make_response_client
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ def tell_requester(
         runtime.slack.chat_postEphemeral(
             channel=channel_id, user=user_id, text=text, blocks=blocks, thread_ts=thread_ts
         )
+    except SetupError as error:  # Slack refuses everything of this kind: logged once, with the fix
+        log_setup_error(error, runtime.redis)
     except (SlackApiError, OSError):
         logger.warning(
             "could not tell the requester", exc_info=True, extra={"channel": channel_id, "user": user_id}

@@ -17,6 +17,7 @@ from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
+from jobs.slack import SetupError, log_setup_error
 from maestro.errors import UserError
 from maestro.models import new_id, utcnow
 from maestro.standup_cards import (
@@ -256,6 +257,9 @@ def _cache_zones(runtime: Runtime, standups: StandupStore, users: list[str]) -> 
     for user in users:
         try:
             info = runtime.slack.users_info(user=user)["user"]
+        except SetupError as error:  # users:read missing, or a bad token: logged once, with the fix
+            log_setup_error(error, runtime.redis)
+            standups.keep_zone(user)
         except SlackApiError as error:
             logger.warning(
                 "users.info failed (%s); the last known timezone is kept, else the project's is used",

@@ -5,10 +5,14 @@ The flow (seed 004's DESIGN → IMPLEMENT → REVIEW gate, seed 002's parallel b
 - ``plan_request`` posts a placeholder, asks the Master for a plan, creates every task in one
   transaction, turns the placeholder into the plan message and posts each card in its thread.
 - Starting a task assigned to an agent enqueues ``run_agent_on_task``; the agent posts its
-  deliverable in the task's thread, moves the task to REVIEW and enqueues ``review_task``; the
-  reviewer approves (COMPLETED, then every dependent whose dependencies are
-  all completed starts by itself) or rejects (back to the author with the must-fix items; after
-  :data:`MAX_REJECTIONS` the task is BLOCKED).
+  deliverable in the task's thread, moves the task to REVIEW and enqueues ``review_task``; a
+  model-backed reviewer checks each acceptance criterion and approves (COMPLETED with that
+  evidence, then every dependent whose dependencies are all completed starts by itself) or
+  rejects (back to the author with the must-fix items; after :data:`MAX_REJECTIONS` the task
+  is BLOCKED).
+- When no model can review (the offline brain drafted the work, Claude fell back, or the
+  reviewer is disabled), the task waits in REVIEW for a person, asked once in its thread
+  (:mod:`jobs.approvals`). The board never says more than it knows.
 
 Every job is idempotent: state changes are keyed by task, attempt and step; posts are claimed.
 """
@@ -17,31 +21,38 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from rq.job import Job, JobStatus
 
 from agents.brain import BrainResult, DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
+from agents.offline import gate_checklist
 from agents.roster import Agent, find_agent
-from jobs.board import announce_change, refresh_card
+from agents.staffing import planner, restaff
+from jobs.approvals import hand_to_person
+from jobs.board import announce_change, post_in_thread, refresh_card
 from jobs.brains import roster, think
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
 from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
+from maestro.blocks import section
 from maestro.errors import UserError
-from maestro.models import Task, TaskStatus
+from maestro.models import Assignee, CompletionEvidence, Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
-from maestro.plans import Deliverable, EscalationOption, ReviewVerdict
+from maestro.plans import Deliverable, EscalationOption, GateChecklist, ReviewVerdict
 from maestro.store import TaskStore
 from maestro.team_cards import (
     brain_note,
     build_deliverable_blocks,
     build_plan_blocks,
     build_planning_blocks,
+    build_restaffed_lines,
     build_review_blocks,
 )
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.workflow import Action
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +84,9 @@ def plan_request(
         plans = PlanStore(tasks)
         existing = plans.plan_for_source(source)
         if existing is None:
+            team_roster = roster(runtime, team_id, channel_id)
             try:
+                master = planner(team_roster)  # a disabled Master plans nothing and posts nothing
                 ensure_member(runtime, tasks, channel_id)
             except UserError as refused:
                 tell_requester(
@@ -93,7 +106,6 @@ def plan_request(
             blocks=build_planning_blocks(request),
         )
         if existing is None:
-            master = find_agent(roster(runtime, team_id, channel_id), "master")
             result = think(
                 runtime,
                 team_id,
@@ -112,6 +124,7 @@ def plan_request(
                     fallback_reason=result.fallback_reason,
                     message_ts=placeholder,
                     model=result.model,
+                    restaffed=restaff(result.value, team_roster),
                 )
             except UserError as refused:
                 if placeholder:
@@ -166,6 +179,7 @@ def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
         requested_by=record.created_by,
         note=brain_note(record.brain, record.model, record.fallback_reason),
         startable=startable,
+        staffing=build_restaffed_lines(record.restaffed, record.keys, record.created_by),
     )
     runtime.slack.chat_update(
         channel=record.channel_id,
@@ -269,7 +283,7 @@ def start_review(runtime: Runtime, task: Task) -> bool:
     Returns:
         True when this call enqueued the review.
     """
-    if task.status is not TaskStatus.REVIEW:
+    if task.status is not TaskStatus.REVIEW or task.waits_for_person:
         return False
     attempt = task.review_rejections + 1
     review_id = job_id_for("review", task.team_id, task.id, str(attempt))
@@ -312,7 +326,9 @@ def _answer_once(
     team = TeamStore(runtime.redis, team_id)
     kept = team.answer(kind, task.id, attempt)
     if kept is not None:
-        return BrainResult[Deliverable if kind == "work" else ReviewVerdict].model_validate(kept)
+        if kind == "work":
+            return BrainResult[Deliverable].model_validate(kept)
+        return BrainResult[ReviewVerdict | GateChecklist].model_validate(kept)
     result = think(runtime, team_id, channel_id, agent, ask)
     team.save_answer(kind, task.id, attempt, result.model_dump(mode="json"))
     return result
@@ -333,21 +349,15 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             return None
         if tasks.change_for_source(source) is not None:  # a re-run after the work was handed in
             log["outcome"] = "done before"
-            start_review(runtime, task)
+            _after_work(runtime, tasks, task, attempt)
             return task.key
         if task.status is not TaskStatus.IN_PROGRESS or task.review_rejections + 1 != attempt:
             log["outcome"] = "skipped"
             return None
         log["task_key"] = task.key
-        agent = find_agent(roster(runtime, team_id, channel_id), task.assignee.id if task.assignee else "")
-        if not agent.enabled:
-            _block(
-                runtime,
-                tasks,
-                task,
-                f"{agent.name} is disabled in this channel; assign someone else.",
-                source,
-            )
+        agent = _agent_at_work(runtime, tasks, task, source)
+        if agent is None:
+            log["outcome"] = "left to a person"
             return None
         plan_brief, dependencies, thread = _context_of(runtime, team_id, task)
         ctx = WorkContext(
@@ -364,7 +374,7 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
         )
         team.save_deliverable(task.id, result.value)
         note = brain_note(result.brain, result.model, result.fallback_reason)
-        _post_in_thread(
+        post_in_thread(
             runtime,
             tasks,
             task,
@@ -373,24 +383,105 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             build_deliverable_blocks(task, agent.name, result.value, note, attempt),
             who=f"agent:{agent.id}",
         )
+        draft = result.brain != "claude"  # the offline brain's work is a draft: a person reviews it
         try:
-            change = tasks.apply(channel_id, task.key, "review", actor=f"agent:{agent.id}", source=source)
+            change = tasks.apply(
+                channel_id,
+                task.key,
+                "review",
+                actor=f"agent:{agent.id}",
+                source=source,
+                review_by="person" if draft else "agent",
+            )
         except UserError:
             log["outcome"] = "moved meanwhile"  # e.g. blocked while the agent worked; unblocking re-runs it
             return None
         announce_change(runtime, tasks, change, note=False)
-        start_review(runtime, change.task)
+        _after_work(runtime, tasks, change.task, attempt)
         return task.key
+
+
+def _after_work(runtime: Runtime, tasks: TaskStore, task: Task, attempt: int) -> None:
+    """Once the work is handed in: a person is asked to review a draft, else the reviewer reviews."""
+    if not task.waits_for_person:
+        start_review(runtime, task)
+        return
+    team = TeamStore(runtime.redis, task.team_id)
+    deliverable = team.deliverable(task.id)
+    kept = team.answer("work", task.id, attempt) or {}
+    if deliverable is None:
+        return
+    agent = find_agent(
+        roster(runtime, task.team_id, task.channel_id), task.assignee.id if task.assignee else ""
+    )
+    hand_to_person(
+        runtime,
+        tasks,
+        task,
+        attempt,
+        reason=_no_model_reason(kept.get("fallback_reason"), "drafted"),
+        checklist=gate_checklist(task, deliverable),
+        author=agent.name,
+        source=f"work-{task.id}-{attempt}",
+    )
+
+
+def _no_model_reason(fallback_reason: str | None, what: str) -> str:
+    """Why a person must review, in one sentence (plain text)."""
+    if fallback_reason:
+        return f"{fallback_reason}, so the offline brain {what} it and no model checked it"
+    if what == "drafted":
+        return "The offline brain drafted this (no model is set up), so no model checked it"
+    return "No model is set up to review, so the offline brain only lists what to check"
+
+
+def _agent_at_work(runtime: Runtime, tasks: TaskStore, task: Task, source: str) -> Agent | None:
+    """Return the task's agent when it is enabled here; otherwise leave the task to a person.
+
+    A task whose agent is disabled in the channel (or gone from its roster) is assigned to the
+    person who created it, and its thread says so, once; with no such person it is BLOCKED.
+    Returns None then, and when the task is no longer an agent's (nothing runs).
+    """
+    if task.assignee is None or task.assignee.kind != "agent":
+        return None
+    team_roster = roster(runtime, task.team_id, task.channel_id)
+    agent = next((a for a in team_roster if a.id == task.assignee.id), None)
+    if agent is not None and agent.enabled:
+        return agent
+    role = task.assignee.id  # an agent id: lowercase letters, digits and hyphens
+    off = f"{escape(agent.name)} is disabled" if agent else f"`{role}` isn't on the team"
+    try:
+        person = Assignee(kind="user", id=task.created_by)
+    except ValidationError:
+        name = agent.name if agent else role  # a block reason is stored raw and escaped when shown
+        _block(runtime, tasks, task, f"{name} is disabled in this channel; assign someone else.", source)
+        return None
+    back = f"`/agents enable {role}` then " if agent else ""
+    text = (
+        f"{task.key}: {off} in this channel, so no agent will work this task. "
+        f"<@{person.id}>, it's yours now. `/task assign {task.key} @someone` hands it on; "
+        f"{back}`/task assign {task.key} --agent {role}` gives it back."
+    )
+    post_in_thread(
+        runtime, tasks, task, f"to-person:{task.id}:{source}", text, [section(text)], who="agent:master"
+    )
+    _apply_as_master(runtime, tasks, task, "assign", f"{source}-to-person", note=False, assignee=person)
+    return None
 
 
 def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> str | None:
     """The reviewer reviews the deliverable: APPROVED completes the task, REJECTED sends it back.
 
-    A re-run whose verdict was already applied redoes only the follow-ups (start what the task
-    unblocked, or the next attempt, or block after :data:`MAX_REJECTIONS`), which are idempotent.
+    Only a model-backed review with a finding per acceptance criterion completes a task (the
+    evidence names the reviewer, the model and the criteria met). When no model can review (the
+    reviewer is disabled, no key is set, or Claude fell back), the task waits for a person, who
+    gets seed 004's gate as a checklist. A re-run whose verdict was already applied redoes only
+    the follow-ups (start what the task unblocked, or the next attempt, or block after
+    :data:`MAX_REJECTIONS`), which are idempotent.
 
     Returns:
-        ``APPROVED`` or ``REJECTED``, or None when the task isn't in review (nothing to do).
+        ``APPROVED``, ``REJECTED`` or ``PERSON`` (handed to a person), or None when the task
+        isn't waiting for this review (nothing to do).
     """
     runtime = get_runtime()
     with job_log("review_task", team=team_id, channel=channel_id) as log:
@@ -411,14 +502,52 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
                 log["outcome"] = "skipped"
                 return None
             log["task_key"] = task.key
-            reviewer = _reviewer(roster(runtime, team_id, channel_id), record, task)
+            team_roster = roster(runtime, team_id, channel_id)
+            reviewer = _reviewer(team_roster, record, task)
+            author = _author_name(team_roster, task)
+            if task.waits_for_person or not reviewer.enabled:
+                reason = (
+                    f"{reviewer.name} is disabled in this channel"
+                    if not reviewer.enabled
+                    else _no_model_reason(None, "reviewed")
+                )
+                hand_to_person(
+                    runtime,
+                    tasks,
+                    task,
+                    attempt,
+                    reason=reason,
+                    checklist=gate_checklist(task, deliverable),
+                    author=author,
+                    source=source,
+                )
+                log["outcome"] = "PERSON"
+                return log["outcome"]
             ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=deliverable, attempt=attempt)
             result = _answer_once(
                 runtime, team_id, channel_id, "review", task, attempt, reviewer, lambda b: b.review(ctx)
             )
+            if not isinstance(result.value, ReviewVerdict) or result.brain != "claude":
+                checklist = (
+                    result.value
+                    if isinstance(result.value, GateChecklist)
+                    else gate_checklist(task, deliverable)
+                )
+                hand_to_person(
+                    runtime,
+                    tasks,
+                    task,
+                    attempt,
+                    reason=_no_model_reason(result.fallback_reason, "reviewed"),
+                    checklist=checklist,
+                    author=author,
+                    source=source,
+                )
+                log["outcome"] = "PERSON"
+                return log["outcome"]
             verdict = result.value
             note = brain_note(result.brain, result.model, result.fallback_reason)
-            _post_in_thread(
+            post_in_thread(
                 runtime,
                 tasks,
                 task,
@@ -430,11 +559,33 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
             actor = f"agent:{reviewer.id}"
             try:
                 if verdict.verdict == "APPROVED":
-                    change = tasks.apply(channel_id, task.key, "done", actor=actor, source=source)
+                    evidence = CompletionEvidence(
+                        kind="review",
+                        by=actor,
+                        by_name=reviewer.name,
+                        model=result.model,
+                        criteria_met=sum(f.status == "met" for f in verdict.findings),
+                        criteria_total=len(task.acceptance_criteria),
+                    )
+                    change = tasks.apply(
+                        channel_id,
+                        task.key,
+                        "done",
+                        actor=actor,
+                        source=source,
+                        evidence=evidence,
+                        findings=verdict.findings,
+                    )
                 else:
                     reason = truncate("; ".join(verdict.must_fix) or verdict.summary, 480)
                     change = tasks.apply(
-                        channel_id, task.key, "reject", actor=actor, source=source, reason=reason
+                        channel_id,
+                        task.key,
+                        "reject",
+                        actor=actor,
+                        source=source,
+                        reason=reason,
+                        findings=verdict.findings,
                     )
             except UserError:
                 log["outcome"] = "moved meanwhile"
@@ -461,6 +612,17 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
         else:
             start_agent_if_any(runtime, tasks, task)
         return log["outcome"]
+
+
+def _author_name(team_roster: list[Agent], task: Task) -> str:
+    if task.assignee is None:
+        return "the author"
+    if task.assignee.kind == "user":
+        return f"<@{task.assignee.id}>"
+    try:
+        return find_agent(team_roster, task.assignee.id).name
+    except UserError:
+        return task.assignee.id
 
 
 def _escalate_rejections(runtime: Runtime, task: Task, reason: str, source: str) -> None:
@@ -493,22 +655,31 @@ def _escalate_rejections(runtime: Runtime, task: Task, reason: str, source: str)
 
 
 def _block(runtime: Runtime, tasks: TaskStore, task: Task, reason: str, source: str) -> None:
+    _apply_as_master(runtime, tasks, task, "block", f"{source}-block", reason=truncate(reason, 500))
+
+
+def _apply_as_master(
+    runtime: Runtime,
+    tasks: TaskStore,
+    task: Task,
+    action: Action,
+    source: str,
+    *,
+    note: bool = True,
+    **details,
+) -> None:
+    """Apply ``action`` to the task as the Master and announce it; nothing when the task moved meanwhile."""
     try:
         change = tasks.apply(
-            task.channel_id,
-            task.key,
-            "block",
-            actor="agent:master",
-            source=f"{source}-block",
-            reason=truncate(reason, 500),
+            task.channel_id, task.key, action, actor="agent:master", source=source, **details
         )
     except UserError:
         return
-    announce_change(runtime, tasks, change)
+    announce_change(runtime, tasks, change, note=note)
 
 
 def start_ready_dependents(runtime: Runtime, tasks: TaskStore, done: Task) -> list[str]:
-    """Start every agent task that waited for ``done`` and whose dependencies are now all completed.
+    """Start every agent task that waited for ``done`` and whose dependencies are all completed on evidence.
 
     Idempotent, and safe when two dependencies complete at once: the start is keyed by the
     dependent, and :func:`start_agent_if_any` runs the agent once.
@@ -521,8 +692,10 @@ def start_ready_dependents(runtime: Runtime, tasks: TaskStore, done: Task) -> li
         if dependent.assignee is None or dependent.assignee.kind != "agent":
             continue
         deps = tasks.tasks_by_keys(dependent.channel_id, dependent.depends_on)
-        if len(deps) != len(dependent.depends_on) or any(d.status is not TaskStatus.COMPLETED for d in deps):
-            continue
+        if len(deps) != len(dependent.depends_on) or any(
+            d.status is not TaskStatus.COMPLETED or d.completion is None for d in deps
+        ):
+            continue  # a dependency completed before evidence was kept is started by a person
         if dependent.status is TaskStatus.ASSIGNED:
             try:
                 change = tasks.apply(
@@ -558,27 +731,17 @@ def _last_feedback(tasks: TaskStore, task: Task) -> list[str]:
     return []
 
 
-def _post_in_thread(
-    runtime: Runtime, tasks: TaskStore, task: Task, claim: str, text: str, blocks: list[dict], *, who: str
-) -> None:
-    fresh = tasks.get_by_id(task.id) or task
-    if not fresh.thread_root:
-        refresh_card(runtime, tasks, fresh.channel_id, fresh.key)
-        fresh = tasks.get_by_id(task.id) or fresh
-    if not fresh.thread_root:
-        return
-    ts = post_once(
-        runtime, tasks, claim, channel=fresh.channel_id, thread_ts=fresh.thread_root, text=text, blocks=blocks
-    )
-    if ts:
-        TeamStore(runtime.redis, tasks.team_id).remember(fresh.channel_id, fresh.thread_root, who, text, ts)
-
-
 def follow_up(runtime: Runtime, tasks: TaskStore, task: Task) -> None:
-    """After a person changed a task: its agent starts, its reviewer reviews, or its dependents start."""
+    """After a person changed a task: its agent starts, its reviewer reviews, or its dependents start.
+
+    A task of a plan also redraws the plan message (a person's approval completes plan tasks).
+    """
     if task.status is TaskStatus.IN_PROGRESS:
         start_agent_if_any(runtime, tasks, task)
     elif task.status is TaskStatus.REVIEW and task.assignee is not None and task.assignee.kind == "agent":
         start_review(runtime, task)
     elif task.status is TaskStatus.COMPLETED:
         start_ready_dependents(runtime, tasks, task)
+    record = PlanStore(tasks).get(task.plan_id) if task.plan_id else None
+    if record is not None:
+        show_plan(runtime, tasks, record)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agents.brain import ThreadContext, ThreadMessage
 from agents.roster import find_agent
+from jobs.approvals import apply_person_change
 from jobs.board import announce_change
 from jobs.brains import roster, think
 from jobs.observe import job_log
@@ -176,11 +177,13 @@ def _apply_quick_action(
     try:
         if key is None:
             raise UserError("Which task? Say it with its key, e.g. `T-3 done` or `T-3 progress 60`.")
-        change = tasks.apply(
+        change = apply_person_change(
+            runtime,
+            tasks,
             channel_id,
             key,
-            action.verb,
-            actor=user_id,
+            action.verb,  # type: ignore[arg-type]
+            user_id=user_id,
             source=f"event-{event_id}",
             percent=action.percent,
             reason=action.reason,

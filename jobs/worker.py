@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 from rq import Worker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 
 from jobs.failures import notify_final_failure
 from jobs.queues import QUEUE_NAMES
 from jobs.runtime import Runtime, set_runtime
+from jobs.slack import SetupError
 
 
-def build_worker(runtime: Runtime, *, name: str | None = None, worker_class: type[Worker] = Worker) -> Worker:
+class SetupErrorsOnce:
+    """Worker mixin: a job refused for a set-up error gets no traceback in the log.
+
+    RQ logs every failed job with its traceback before the exception handlers run; a
+    :class:`~jobs.slack.SetupError` (a missing scope, a revoked token) would then fill the log
+    with one traceback per job. Its handler, :func:`~jobs.failures.notify_final_failure`, logs it
+    once with the fix instead.
+    """
+
+    def handle_exception(self, job: Job, *exc_info) -> None:
+        """Run the exception handlers; log the traceback (RQ's way) unless it is a set-up error."""
+        if SetupError.from_api_error(exc_info[1]) is None:
+            super().handle_exception(job, *exc_info)  # type: ignore[misc]
+            return
+        call_exception_handlers(self._exc_handlers, job, *exc_info)  # type: ignore[attr-defined]
+
+
+class MaestroWorker(SetupErrorsOnce, Worker):
+    """RQ's forking ``Worker``, logging set-up errors once (:class:`SetupErrorsOnce`)."""
+
+
+def build_worker(
+    runtime: Runtime, *, name: str | None = None, worker_class: type[Worker] = MaestroWorker
+) -> Worker:
     """Return a worker on every queue, in priority order, with Maestro's failure handler.
 
     The runtime is installed for the jobs this process (and its forked work horses) run, and the

@@ -12,14 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from maestro.blocks import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, section
-from maestro.models import AGENT_ROLES, Task, TaskStatus, actor_label
+from maestro.models import AGENT_ROLES, CriterionFinding, Task, TaskStatus, actor_label
 from maestro.text import escape, truncate
-from maestro.workflow import STATUS_LABELS, allowed_actions
+from maestro.workflow import STATUS_LABELS, allowed_actions, evidence_text, review_state
 
 ACTION_START = "task_start"
 """``action_id`` of a card's Start button (value: the task key)."""
 ACTION_DONE = "task_done"
 """``action_id`` of a card's Done button (value: the task key)."""
+ACTION_APPROVE = "task_approve"
+"""``action_id`` of Approve on a task waiting for a person's review (value: the task key)."""
+ACTION_REQUEST_CHANGES = "task_request_changes"
+"""``action_id`` of Request changes on a task in review; opens the modal asking what to change."""
+VIEW_REQUEST_CHANGES = "task_request_changes"
+"""``callback_id`` of the request-changes modal (``private_metadata``: ``channel_id|task key``)."""
+CHANGES_INPUT = "changes"
+"""``block_id`` and ``action_id`` of the input in the request-changes modal."""
 ACTION_BLOCK = "task_block"
 """``action_id`` of a card's Block button; opens the block-reason modal."""
 ACTION_UNBLOCK = "task_unblock"
@@ -51,7 +59,31 @@ def status_text(task: Task) -> str:
         return f"{symbol} In progress · {task.percent}%"
     if task.status is TaskStatus.BLOCKED:
         return f"{symbol} *BLOCKED* — {escape(task.blocked_reason or '')}"
+    if task.waits_for_person:
+        return f"{symbol} In review · _{review_state(task)}_"
     return f"{symbol} {STATUS_LABELS[task.status]}"
+
+
+FINDING_MARKS = {"met": "☑", "not_met": "☒", "not_checkable": "◻"}
+"""How a reviewer's finding on a criterion shows on a card; ☐ where no reviewer has looked."""
+
+
+def criteria_lines(criteria: Sequence[str], findings: Sequence[CriterionFinding]) -> list[str]:
+    """Return one mrkdwn line per acceptance criterion, ticked only where a reviewer found it met.
+
+    ``findings`` are the last review's, matched by position (a criterion without one is ☐);
+    each finding's reason follows in italics.
+    """
+    lines = []
+    for index, criterion in enumerate(criteria):
+        finding = findings[index] if index < len(findings) else None
+        if finding is None:
+            lines.append(f"☐ {escape(criterion)}")
+            continue
+        reason = f" — _{escape(truncate(finding.reason, 160))}_" if finding.reason else ""
+        label = {"met": "", "not_met": " (not met)", "not_checkable": " (not checkable)"}[finding.status]
+        lines.append(f"{FINDING_MARKS[finding.status]} {escape(criterion)}{label}{reason}")
+    return lines
 
 
 def _field(label: str, value: str) -> dict:
@@ -98,8 +130,7 @@ def build_task_card_blocks(
     if task.description:
         blocks.append(section(f"*Description*\n{escape(task.description)}"))
     if task.acceptance_criteria:
-        box = "☑" if task.status is TaskStatus.COMPLETED else "☐"
-        lines = "\n".join(f"{box} {escape(c)}" for c in task.acceptance_criteria)
+        lines = "\n".join(criteria_lines(task.acceptance_criteria, task.criteria_findings))
         blocks.append(section(f"*Acceptance criteria*\n{lines}"))
     blocks.append(
         {
@@ -111,6 +142,9 @@ def build_task_card_blocks(
     fallback = f"{task.updated_at:%Y-%m-%d %H:%M} UTC"
     updated = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
     context = f"Created by {actor_label(task.created_by)} · updated {updated}"
+    done_by = evidence_text(task)
+    if done_by:
+        context = f"{done_by} · {context}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     buttons = _card_buttons(task)
     if buttons:
@@ -135,7 +169,10 @@ def _card_buttons(task: Task) -> list[dict]:
     buttons = []
     if "start" in allowed:
         buttons.append(_button("Start", ACTION_START, task.key, "primary"))
-    if "done" in allowed:
+    if task.status is TaskStatus.REVIEW:
+        buttons.append(_button("Approve", ACTION_APPROVE, task.key, "primary"))
+        buttons.append(_button("Request changes", ACTION_REQUEST_CHANGES, task.key))
+    elif "done" in allowed:
         buttons.append(_button("Done", ACTION_DONE, task.key, "primary" if "start" not in allowed else None))
     if "block" in allowed:
         buttons.append(_button("Block", ACTION_BLOCK, task.key, "danger"))
@@ -153,7 +190,7 @@ def task_line(task: Task) -> str:
     elif task.status is TaskStatus.BLOCKED:
         parts.append(f"BLOCKED — {escape(truncate(task.blocked_reason or '', 80))}")
     elif task.status is TaskStatus.REVIEW:
-        parts.append("in review")
+        parts.append(review_state(task) or "in review")
     if task.due and task.is_open:
         parts.append(f"due {task.due.isoformat()}")
     return " · ".join(parts)
@@ -280,6 +317,21 @@ def build_block_reason_modal(channel_id: str, task: Task) -> dict:
     )
 
 
+def build_request_changes_modal(channel_id: str, task: Task) -> dict:
+    """Return the modal that asks a reviewer what to change (opened by Request changes)."""
+    return text_input_modal(
+        callback_id=VIEW_REQUEST_CHANGES,
+        private_metadata=f"{channel_id}|{task.key}",
+        title=f"Changes to {task.key}",
+        submit="Send back",
+        input_id=CHANGES_INPUT,
+        label="What must change?",
+        max_length=500,
+        placeholder="e.g. the refund flow misses partial refunds; add a test for it",
+        intro=f"*{task.key} · {escape(truncate(task.title, 200))}* goes back to its author with this.",
+    )
+
+
 HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Have the AI team plan and build",
@@ -324,6 +376,8 @@ HELP_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Move it along",
         (
             "`/task start T-1` · `/task progress T-1 60` · `/task review T-1` · `/task done T-1`",
+            "Approve work in review with `/task done T-1` (or *Approve*), or send it back with "
+            "`/task reject T-1 what to change`; nobody approves their own work.",
             "`/task block T-1 waiting for the API contract` · `/task unblock T-1`",
             "`/task assign T-1 @bob` or `/task assign T-1 --agent qa`",
         ),

@@ -11,11 +11,24 @@ from maestro.models import Assignee, Priority
 from maestro.store import NewTask
 
 TaskVerb = Literal[
-    "new", "list", "show", "start", "progress", "review", "done", "block", "unblock", "assign", "help"
+    "new",
+    "list",
+    "show",
+    "start",
+    "progress",
+    "review",
+    "done",
+    "reject",
+    "block",
+    "unblock",
+    "assign",
+    "help",
 ]
 """The sub-commands of ``/task``."""
 
-STATE_VERBS: frozenset[str] = frozenset({"start", "progress", "review", "done", "block", "unblock", "assign"})
+STATE_VERBS: frozenset[str] = frozenset(
+    {"start", "progress", "review", "done", "reject", "block", "unblock", "assign"}
+)
 """Sub-commands that change a task through the status machine."""
 
 ListFilter = Literal["open", "all", "mine", "blocked", "status", "agent", "user"]

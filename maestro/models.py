@@ -155,6 +155,10 @@ class CompletionEvidence(BaseModel):
     at: datetime = Field(default_factory=utcnow)
 
 
+TaskKind = Literal["document", "code"]
+"""What a task delivers: a ``document`` (design, API contract, investigation, test plan, threat
+model, post-mortem, runbook, review) or ``code`` (implementation, migration, deploy)."""
+
 ReviewBy = Literal["person", "agent"]
 """Who a task in REVIEW waits for: a person (approve or request changes) or a model-backed reviewer."""
 
@@ -179,6 +183,8 @@ class Task(BaseModel):
         criteria_findings: the last review's finding per acceptance criterion (a card ticks a
             criterion only when a reviewer found it met).
         completion: what made the task COMPLETED (None while open).
+        kind: what the task delivers, a ``document`` or ``code`` (None: not said; a person's
+            task created by hand).
         version: incremented on every change (optimistic concurrency and audit order).
     """
 
@@ -208,6 +214,7 @@ class Task(BaseModel):
     review_by: ReviewBy | None = None
     criteria_findings: list[CriterionFinding] = Field(default_factory=list)
     completion: CompletionEvidence | None = None
+    kind: TaskKind | None = None
     estimate_days: int | None = Field(default=None, ge=1, le=365)
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)

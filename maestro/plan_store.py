@@ -6,6 +6,7 @@ with it in one MULTI/EXEC (all or none), idempotently per source.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -22,6 +23,23 @@ MAX_REQUEST_STORED = 4000
 """Characters of the original request kept on the plan record."""
 
 
+class Restaffed(BaseModel):
+    """A planned task whose role is disabled in the channel, and who took it instead.
+
+    Attributes:
+        ref: the task's ref in the plan (``P4``).
+        role: the disabled role the plan named; ``role_name`` its display name then.
+        to: the enabled role that works it instead, or None: it is left to the requester.
+        to_name: that role's display name when the plan was made.
+    """
+
+    ref: str
+    role: str
+    role_name: str
+    to: str | None = None
+    to_name: str | None = None
+
+
 class PlanRecord(BaseModel):
     """A plan as stored: the request, the Master's plan, and the board keys it created.
 
@@ -32,6 +50,7 @@ class PlanRecord(BaseModel):
         brain: ``offline`` or ``claude``; ``fallback_reason`` when Claude was asked but not used.
         message_ts: the plan message; its thread holds the cards.
         not_planned: what of the request the plan leaves out (shown at the top of the plan), or "".
+        restaffed: tasks whose planned role is disabled here, and who took each instead.
     """
 
     id: str = Field(default_factory=new_id)
@@ -53,6 +72,7 @@ class PlanRecord(BaseModel):
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
     message_ts: str | None = None
+    restaffed: list[Restaffed] = Field(default_factory=list)
 
 
 class PlanStore:
@@ -78,12 +98,14 @@ class PlanStore:
         fallback_reason: str | None = None,
         message_ts: str | None = None,
         model: str | None = None,
+        restaffed: Sequence[Restaffed] = (),
     ) -> tuple[PlanRecord, list[Task], bool]:
         """Create the plan's tasks and its record in one transaction.
 
         Each task is assigned to its agent role and depends on the keys of its plan dependencies.
         With ``message_ts`` (the plan's message, posted first as a placeholder), the tasks' cards
-        belong in its thread.
+        belong in its thread. A task in ``restaffed`` goes to its ``to`` role instead, or to
+        ``actor`` (the requester, a Slack user id) when ``to`` is None.
 
         Returns:
             ``(record, tasks, new)``; ``new`` is False when ``source`` already created it.
@@ -123,14 +145,23 @@ class PlanStore:
             fallback_reason=fallback_reason,
             created_by=actor,
             message_ts=message_ts,
+            restaffed=list(restaffed),
         )
+        moved = {r.ref: r for r in restaffed}
+
+        def assignee_for(ref: str, role: str) -> Assignee:
+            if ref not in moved:
+                return Assignee(kind="agent", id=role)
+            to = moved[ref].to
+            return Assignee(kind="agent", id=to) if to else Assignee(kind="user", id=actor)
+
         items = [
             (
                 keys[t.ref],
                 NewTask(
                     title=t.title,
                     description=t.description,
-                    assignee=Assignee(kind="agent", id=t.role),
+                    assignee=assignee_for(t.ref, t.role),
                     priority=t.priority,
                     depends_on=tuple(keys[d] for d in t.depends_on),
                     acceptance_criteria=tuple(t.acceptance_criteria),
@@ -138,6 +169,7 @@ class PlanStore:
                     plan_id=record.id,
                     thread_ts=message_ts,
                     estimate_days=t.estimate_days,
+                    kind=t.kind,
                 ),
             )
             for t in plan.tasks

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from maestro.models import AGENT_ROLES, Priority
+from maestro.models import AGENT_ROLES, CriterionFinding, Priority, TaskKind
 
 IssueType = Literal[
     "backend-feature",
@@ -65,6 +65,11 @@ class PlannedTask(BaseModel):
     )
     estimate_days: int = Field(default=2, ge=1, le=30, description="Working days of effort.")
     requirement: str | None = Field(default=None, description="The requirement of the request it serves.")
+    kind: TaskKind = Field(
+        default="document",
+        description="document: a design, API contract, investigation, test plan, threat model, post-mortem, "
+        "runbook or review; code: an implementation, migration or deploy.",
+    )
 
     @field_validator("role")
     @classmethod
@@ -134,14 +139,21 @@ class Deliverable(BaseModel):
 class ReviewVerdict(BaseModel):
     """The reviewer's verdict on a deliverable, by seed 004's review gate.
 
-    REJECTED when any MUST PASS item fails (no exposed secrets; input validation on external
-    inputs; proper error handling; no OWASP Top 10 vulnerability; tests for new functionality)
-    or a rejection trigger applies. SHOULD PASS items (readability, duplication, performance,
-    docs) are listed but don't reject alone.
+    Check every acceptance criterion of the task against the deliverable itself (not against
+    what its author claims) and give one finding per criterion, in the task's order: ``met``
+    (quote the evidence), ``not_met`` (say what is missing) or ``not_checkable`` (the deliverable
+    can't show it, e.g. "tests pass" for a design). REJECTED when any criterion is not met, any
+    MUST PASS item fails (no exposed secrets; input validation on external inputs; proper error
+    handling; no OWASP Top 10 vulnerability; tests for new functionality) or a rejection trigger
+    applies. SHOULD PASS items (readability, duplication, performance, docs) are listed but
+    don't reject alone.
     """
 
     verdict: Literal["APPROVED", "REJECTED"]
     summary: str = Field(min_length=3, max_length=500)
+    findings: list[CriterionFinding] = Field(
+        default_factory=list, max_length=20, description="One finding per acceptance criterion, in order."
+    )
     must_fix: list[str] = Field(default_factory=list, max_length=15, description="Failed MUST PASS items.")
     should_fix: list[str] = Field(default_factory=list, max_length=15, description="SHOULD PASS remarks.")
 
@@ -151,9 +163,47 @@ class ReviewVerdict(BaseModel):
             raise ValueError(
                 "an APPROVED verdict has no must_fix items; REJECT it or move them to should_fix"
             )
+        if self.verdict == "APPROVED" and any(f.status == "not_met" for f in self.findings):
+            raise ValueError("an APPROVED verdict has no not_met finding; REJECT it")
         if self.verdict == "REJECTED" and not self.must_fix:
             raise ValueError("a REJECTED verdict lists at least one must_fix item")
         return self
+
+    def check_findings(self, criteria: Sequence[str]) -> None:
+        """Check there is one finding per acceptance criterion, in order.
+
+        Raises:
+            ValueError: a criterion has no finding, or the findings name other criteria; the
+                message lists the criteria to go through.
+        """
+        if len(self.findings) == len(criteria) and all(
+            _same_criterion(f.criterion, c) for f, c in zip(self.findings, criteria, strict=True)
+        ):
+            return
+        wanted = "; ".join(f"{i}. {c}" for i, c in enumerate(criteria, 1)) or "(none)"
+        raise ValueError(
+            f"give exactly one finding per acceptance criterion, in order ({len(criteria)}): {wanted}"
+        )
+
+
+def _same_criterion(found: str, criterion: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    return norm(found)[:200] == norm(criterion)[:200]
+
+
+class GateChecklist(BaseModel):
+    """The review gate as a checklist for a person: what to check, never a verdict.
+
+    What the offline brain gives instead of a review (no model read the work): one item per
+    acceptance criterion and per MUST PASS check of seed 004's gate, plus the problems its
+    deterministic checks found (``flags``: a secret-looking string, string-built SQL, …).
+    """
+
+    kind: Literal["checklist"] = "checklist"
+    items: list[str] = Field(default_factory=list, max_length=30)
+    flags: list[str] = Field(default_factory=list, max_length=15)
 
 
 class EscalationOption(BaseModel):

@@ -121,7 +121,7 @@ def _shape_problem(value: str, prefix: str | None, what: str, fix: str) -> str |
     """Say what is wrong with a secret's shape (quotes, spaces, another kind of token), or None."""
     if value != value.strip() or any(c.isspace() for c in value):
         return f"has spaces or a line break in it; set the value alone ({fix})"
-    if value.startswith(("\"", "'")) or value.endswith(("\"", "'")):
+    if value.startswith(('"', "'")) or value.endswith(('"', "'")):
         return f"has quotes around it; set the value without them ({fix})"
     if prefix is not None and value.startswith(prefix):
         return None

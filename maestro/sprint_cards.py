@@ -21,6 +21,7 @@ from maestro.retro import RETRO_HEADINGS, RetroAnswer, RetroKind
 from maestro.sprint_store import CloseResult
 from maestro.sprints import Milestone, Sprint, SprintStatus, progress_of
 from maestro.text import escape, truncate
+from maestro.workflow import WAITING_FOR_PERSON
 
 ACTION_CLOSE_NEXT = "sprint_close_next"
 """``action_id`` of "Move unfinished to the next sprint" (value: :func:`close_button_value`)."""
@@ -118,6 +119,8 @@ def sprint_task_line(task: Task) -> str:
         status = f"IN_PROGRESS ({task.percent}%)"
     elif task.status is TaskStatus.BLOCKED:
         status = f"*BLOCKED* — {escape(truncate(task.blocked_reason or '', 80))}"
+    elif task.waits_for_person:
+        status = f"REVIEW ({WAITING_FOR_PERSON})"
     title = escape(truncate(task.title, 60))
     return f"`{STATUS_SYMBOLS[task.status]}` *{task.key}* | {_who(task)} | {title} | {status}"
 

@@ -18,7 +18,7 @@ Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,7 +27,18 @@ from redis.client import Pipeline
 
 from maestro.errors import NotFound, UserError
 from maestro.keys import TeamScoped
-from maestro.models import Assignee, AuditEvent, Priority, Project, Task, utcnow
+from maestro.models import (
+    Assignee,
+    AuditEvent,
+    CompletionEvidence,
+    CriterionFinding,
+    Priority,
+    Project,
+    ReviewBy,
+    Task,
+    TaskKind,
+    utcnow,
+)
 from maestro.workflow import Action, apply_action
 
 DEFAULT_SEEN_TTL = 3600
@@ -84,6 +95,7 @@ class NewTask:
     plan_id: str | None = None
     thread_ts: str | None = None
     estimate_days: int | None = None
+    kind: TaskKind | None = None
 
     def to_task(self, key: str, *, team_id: str, channel_id: str, actor: str, now: datetime) -> Task:
         """Return the task this asks for, under ``key``."""
@@ -104,6 +116,7 @@ class NewTask:
             plan_id=self.plan_id,
             thread_ts=self.thread_ts,
             estimate_days=self.estimate_days,
+            kind=self.kind,
             created_by=actor,
             created_at=now,
             updated_at=now,
@@ -354,10 +367,14 @@ class TaskStore(TeamScoped):
         percent: int | None = None,
         reason: str | None = None,
         assignee: Assignee | None = None,
+        evidence: CompletionEvidence | None = None,
+        findings: Sequence[CriterionFinding] | None = None,
+        review_by: ReviewBy | None = None,
     ) -> Change:
         """Apply a status-machine action to a task, with its audit event, atomically.
 
         Idempotent per ``source``: a re-run returns the first run's result and changes nothing.
+        The keyword arguments are :func:`maestro.workflow.apply_action`'s.
 
         Raises:
             NotFound: no task ``key`` in the channel.
@@ -384,6 +401,9 @@ class TaskStore(TeamScoped):
                         percent=percent,
                         reason=reason,
                         assignee=assignee,
+                        evidence=evidence,
+                        findings=findings,
+                        review_by=review_by,
                     )
                     pipe.multi()
                     pipe.set(task_key, updated.model_dump_json())

@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from maestro.blocks import context, section
-from maestro.cards import MAX_SECTION_TEXT, STATUS_SYMBOLS, text_input_modal
+from maestro.cards import (
+    ACTION_APPROVE,
+    ACTION_REQUEST_CHANGES,
+    MAX_SECTION_TEXT,
+    STATUS_SYMBOLS,
+    criteria_lines,
+    text_input_modal,
+)
 from maestro.models import Task
-from maestro.plans import Deliverable, ReviewVerdict
+from maestro.plan_store import Restaffed
+from maestro.plans import Deliverable, GateChecklist, ReviewVerdict
 from maestro.text import escape, truncate
 
 ACTION_START_PLAN = "plan_start"
@@ -43,6 +51,34 @@ def build_planning_blocks(request: str) -> list[dict]:
     ]
 
 
+def build_restaffed_lines(
+    restaffed: Sequence[Restaffed], keys: Mapping[str, str], requester: str
+) -> list[str]:
+    """Return one mrkdwn line per disabled role the plan named, saying where its tasks went.
+
+    Args:
+        restaffed: the plan record's restaffed tasks (names are escaped here).
+        keys: the plan's refs → task keys (``P4`` → ``T-4``).
+        requester: Slack user id of who asked for the plan (takes what no agent may).
+
+    Example: ``*Security Engineer* is disabled here: T-10 went to *Code Reviewer*.``
+    """
+    by_role: dict[str, list[Restaffed]] = {}
+    for move in restaffed:
+        by_role.setdefault(move.role, []).append(move)
+    lines = []
+    for moves in by_role.values():
+        first = moves[0]
+        listed = ", ".join(keys.get(m.ref, m.ref) for m in moves)
+        if first.to:
+            where = f"{listed} went to *{escape(first.to_name or first.to)}*"
+        else:
+            verb = "is" if len(moves) == 1 else "are"
+            where = f"no enabled agent does that work, so {listed} {verb} left to <@{requester}>, who asked"
+        lines.append(f"*{escape(first.role_name)}* is disabled here: {where}.")
+    return lines
+
+
 def build_plan_blocks(
     *,
     plan_id: str,
@@ -57,6 +93,7 @@ def build_plan_blocks(
     note: str,
     startable: bool,
     not_planned: str = "",
+    staffing: Sequence[str] = (),
 ) -> list[dict]:
     """Return the plan message: the request in brief, the workflow, the batches and critical path.
 
@@ -74,6 +111,7 @@ def build_plan_blocks(
         startable: show the Start button (some first-batch task is not started yet).
         not_planned: what of the request the plan leaves out (escaped here); shown first, under
             the title, so nobody takes the plan for the whole request.
+        staffing: :func:`build_restaffed_lines` (mrkdwn, already escaped), shown under the workflow.
     """
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
@@ -86,6 +124,8 @@ def build_plan_blocks(
             f"{escape(rationale)}\nRequested by <@{requested_by}>"
         ),
     ]
+    if staffing:
+        blocks.append(context("\n".join(f":twisted_rightwards_arrows: {line}" for line in staffing)))
     lines = []
     for number, batch in enumerate(batches, 1):
         entries = []
@@ -93,10 +133,14 @@ def build_plan_blocks(
             task = tasks.get(key)
             if task is None:
                 continue
-            who = task.assignee.id if task.assignee else "unassigned"
-            entries.append(
-                f"`{STATUS_SYMBOLS[task.status]}` *{key}* {escape(truncate(task.title, 70))} · {escape(who)}"
-            )
+            if task.assignee is None:
+                who = "unassigned"
+            elif task.assignee.kind == "user":
+                who = f"<@{task.assignee.id}>"
+            else:
+                who = escape(task.assignee.id)
+            title = escape(truncate(task.title, 70))
+            entries.append(f"`{STATUS_SYMBOLS[task.status]}` *{key}* {title} · {who}")
         parallel = " (in parallel)" if len(entries) > 1 else ""
         lines.append(f"*Batch {number}*{parallel}\n" + "\n".join(entries))
     text = "\n".join(lines)
@@ -151,12 +195,17 @@ def build_review_blocks(
 ) -> list[dict]:
     """Return a review verdict for the task's thread: the verdict, must-fix and should-fix items."""
     mark = ":white_check_mark: APPROVED" if verdict.verdict == "APPROVED" else ":x: REJECTED"
+    met = sum(f.status == "met" for f in verdict.findings)
+    count = f" — {met}/{len(task.acceptance_criteria)} criteria met" if task.acceptance_criteria else ""
     blocks = [
         section(
-            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*\n"
+            f"*{task.key} · review by {escape(reviewer_name)} (round {attempt}): {mark}*{count}\n"
             f"{escape(verdict.summary)}"
         )
     ]
+    if task.acceptance_criteria:
+        lines = criteria_lines(task.acceptance_criteria, verdict.findings)
+        blocks.append(section("*Criteria, as the reviewer found them*\n" + "\n".join(lines)))
     if verdict.must_fix:
         blocks.append(section("*Must fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.must_fix)))
     if verdict.should_fix:
@@ -164,6 +213,55 @@ def build_review_blocks(
             section("*Should fix*\n" + "\n".join(f"• {escape(item)}" for item in verdict.should_fix))
         )
     blocks.append(context(note))
+    return blocks
+
+
+def build_person_review_blocks(
+    task: Task, author: str, reason: str, checklist: GateChecklist, deciders: Sequence[str]
+) -> list[dict]:
+    """Return the request for a person's review: why no model reviewed it, the gate checklist, buttons.
+
+    Args:
+        task: the task waiting in REVIEW.
+        author: who did the work (an agent's display name).
+        reason: why no model reviews it (plain text, escaped here).
+        checklist: seed 004's gate as items, and what the keyword checks flagged.
+        deciders: Slack user ids asked (approvers, or the requester); none: anyone but the author.
+    """
+    who = ", ".join(f"<@{d}>" for d in deciders) if deciders else "Anyone here"
+    blocks = [
+        section(
+            f":eyes: *{task.key} is waiting for a person's review.* {who}: please check "
+            f"{escape(author)}'s work above. {escape(reason)}; nothing is ticked until you approve."
+        )
+    ]
+    if checklist.flags:
+        flags = "\n".join(f"• :warning: {escape(f)}" for f in checklist.flags)
+        blocks.append(section(f"*Flagged by the automatic checks*\n{flags}"))
+    items = "\n".join(f"☐ {escape(item)}" for item in checklist.items)
+    blocks.append(section(f"*To check (seed 004's review gate)*\n{items}"))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"person_review:{task.key}",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                    "action_id": ACTION_APPROVE,
+                    "value": task.key,
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Request changes"},
+                    "action_id": ACTION_REQUEST_CHANGES,
+                    "value": task.key,
+                },
+            ],
+        }
+    )
+    blocks.append(context(f"Or type `/task done {task.key}` or `/task reject {task.key} what to change`."))
     return blocks
 
 

@@ -6,17 +6,40 @@ status and back to the status it was blocked from (seed 000's sprint tracking st
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
 from maestro.errors import UserError
-from maestro.models import Assignee, AuditEvent, Task, TaskStatus, actor_label
+from maestro.models import (
+    Assignee,
+    AuditEvent,
+    CompletionEvidence,
+    CriterionFinding,
+    ReviewBy,
+    Task,
+    TaskStatus,
+    actor_label,
+)
 from maestro.text import escape
 
-Action = Literal["start", "progress", "review", "done", "block", "unblock", "assign", "reject"]
-"""A change a person, a button or an agent can ask of a task."""
+Action = Literal[
+    "start", "progress", "review", "done", "block", "unblock", "assign", "reject", "await_person"
+]
+"""A change a person, a button or an agent can ask of a task (``await_person``: a review only a
+person can do, e.g. of an offline draft)."""
 
-ACTIONS: tuple[Action, ...] = ("start", "progress", "review", "done", "reject", "block", "unblock", "assign")
+ACTIONS: tuple[Action, ...] = (
+    "start",
+    "progress",
+    "review",
+    "done",
+    "reject",
+    "block",
+    "unblock",
+    "assign",
+    "await_person",
+)
 
 MAX_REASON_LENGTH = 500
 """Longest accepted block reason, in characters."""
@@ -49,6 +72,7 @@ TRANSITIONS: dict[TaskStatus, dict[Action, TaskStatus]] = {
         "done": TaskStatus.COMPLETED,
         "reject": TaskStatus.IN_PROGRESS,
         "block": TaskStatus.BLOCKED,
+        "await_person": TaskStatus.REVIEW,
     },
     TaskStatus.BLOCKED: {},
     TaskStatus.COMPLETED: {},
@@ -63,6 +87,7 @@ _USAGE: dict[Action, str] = {
     "block": "/task block {key} REASON",
     "unblock": "/task unblock {key}",
     "assign": "/task assign {key} @person",
+    "await_person": "/task done {key}",
 }
 
 _PAST: dict[Action, str] = {
@@ -74,6 +99,7 @@ _PAST: dict[Action, str] = {
     "block": "blocked",
     "unblock": "unblocked",
     "assign": "reassigned",
+    "await_person": "handed to a person for review",
 }
 
 
@@ -90,7 +116,7 @@ def allowed_actions(task: Task) -> list[Action]:
 def refusal(task: Task, action: Action) -> str:
     """Return the message for an action the task's status does not allow, naming the allowed ones."""
     label = STATUS_LABELS[task.status]
-    allowed = allowed_actions(task)
+    allowed = [a for a in allowed_actions(task) if a != "await_person"]
     if not allowed:
         options = "nothing more: it's finished"
     else:
@@ -108,6 +134,9 @@ def apply_action(
     percent: int | None = None,
     reason: str | None = None,
     assignee: Assignee | None = None,
+    evidence: CompletionEvidence | None = None,
+    findings: Sequence[CriterionFinding] | None = None,
+    review_by: ReviewBy | None = None,
 ) -> tuple[Task, AuditEvent]:
     """Apply one action to a task and describe it.
 
@@ -120,6 +149,10 @@ def apply_action(
         percent: 0–100, for ``progress``.
         reason: why, for ``block`` and ``reject`` (at most :data:`MAX_REASON_LENGTH` characters).
         assignee: the new assignee, for ``assign``.
+        evidence: what completes the task, for ``done`` (required: nothing completes without it).
+        findings: the reviewer's finding per acceptance criterion, for ``done`` and ``reject``.
+        review_by: who the review waits for, for ``review`` (default: a person when a person
+            works the task, else the reviewer agent).
 
     Returns:
         The changed copy of the task (``version`` + 1, ``updated_at`` = now) and its audit event.
@@ -127,7 +160,10 @@ def apply_action(
     Raises:
         UserError: the status does not allow the action (the message names the allowed ones),
             or an argument is missing or out of range.
+        ValueError: ``done`` without ``evidence`` (a programming error, never a person's).
     """
+    if action == "done" and evidence is None:
+        raise ValueError("a task is completed only with evidence (a CompletionEvidence)")
     if action not in allowed_actions(task):
         raise UserError(refusal(task, action))
     changes: dict[str, object] = {}
@@ -171,7 +207,21 @@ def apply_action(
             detail["rejections"] = task.review_rejections + 1
         detail["reason"] = reason
     elif action == "done":
-        changes.update(percent=100, completed_at=now)
+        assert evidence is not None
+        changes.update(percent=100, completed_at=now, completion=evidence, review_by=None)
+        detail["evidence"] = evidence.model_dump(mode="json")
+    elif action == "review":
+        person = task.assignee is None or task.assignee.kind == "user"
+        changes["review_by"] = review_by or ("person" if person else "agent")
+    elif action == "await_person":
+        changes["review_by"] = "person"
+        detail["reason"] = reason or ""
+    if findings is not None and action in ("done", "reject"):
+        changes["criteria_findings"] = list(findings)
+        detail["criteria_met"] = sum(f.status == "met" for f in findings)
+        detail["criteria_total"] = len(findings)
+    if target is not TaskStatus.REVIEW:
+        changes.setdefault("review_by", None)
     changes.update(status=target, updated_at=now, version=task.version + 1)
     updated = task.model_copy(update=changes)
     event = AuditEvent(
@@ -199,6 +249,7 @@ _EVENT_NAMES: dict[Action, str] = {
     "block": "blocked",
     "unblock": "unblocked",
     "assign": "assigned",
+    "await_person": "awaiting_person",
 }
 
 
@@ -217,6 +268,18 @@ def describe_event(event: AuditEvent) -> str:
         return f"{who} sent {event.task_key} back from review: {escape(str(detail.get('reason', '')))}"
     if event.action == "assigned":
         return f"{who} assigned {event.task_key} to {Assignee.model_validate(detail['assignee']).label()}."
+    if event.action == "awaiting_person":
+        why = escape(str(detail.get("reason", "")))
+        return f"{event.task_key} is {WAITING_FOR_PERSON}" + (f": {why}" if why else ".")
+    if event.action == "done" and detail.get("evidence"):
+        evidence = CompletionEvidence.model_validate(detail["evidence"])
+        if evidence.kind == "review":
+            counted = f"{evidence.criteria_met}/{evidence.criteria_total} criteria met"
+            return f"{who} reviewed {event.task_key}: {counted}, so it is *Completed*."
+        if evidence.kind == "pull_request":
+            return f"{event.task_key} is *Completed*: {evidence_line(evidence)}."
+        if event.from_status is TaskStatus.REVIEW:
+            return f"{who} approved {event.task_key}: it is *Completed*."
     if event.action == "created":
         return f"{who} created {event.task_key}."
     if event.action == "sprint":
@@ -256,15 +319,64 @@ def evidence_text(task: Task) -> str | None:
     """
     if task.status is not TaskStatus.COMPLETED:
         return None
-    evidence = task.completion
-    if evidence is None:
+    if task.completion is None:
         return "Completed (no evidence recorded)"
+    evidence = task.completion
+    if (
+        evidence.kind == "approval"
+        and task.assignee is not None
+        and task.assignee.kind == "user"
+        and task.assignee.id == evidence.by
+    ):
+        return f"Done by {actor_label(evidence.by)}, who worked it"
+    return evidence_line(evidence)
+
+
+def evidence_line(evidence: CompletionEvidence) -> str:
+    """Return mrkdwn for one piece of completion evidence (see :func:`evidence_text`)."""
     if evidence.kind == "approval":
         return f"Approved by {actor_label(evidence.by)}"
     if evidence.kind == "pull_request":
         return f"Merged in {escape(evidence.reference or 'a pull request')}"
     name = escape(evidence.by_name or evidence.by.removeprefix("agent:"))
     model = " (Claude)" if evidence.model else ""
-    return (
-        f"Reviewed by {name}{model} — {evidence.criteria_met}/{evidence.criteria_total} criteria met"
-    )
+    return f"Reviewed by {name}{model} — {evidence.criteria_met}/{evidence.criteria_total} criteria met"
+
+
+def approval_refusal(
+    task: Task, user_id: str, *, approvers: Sequence[str], is_admin: Callable[[], bool]
+) -> str | None:
+    """Say why this person may not complete (or send back) the task, or None when they may.
+
+    A person's Done is evidence (design.md): on their own task while they work it, or as the
+    approval of someone else's work (an agent's, or a person's in review). Nobody approves their
+    own work in review. When the project has approvers, only they and workspace admins approve
+    others' work; otherwise any person but the task's assignee may.
+
+    Args:
+        task: the task as stored.
+        user_id: the Slack user asking.
+        approvers: the project's approvers (Slack user ids), maybe empty.
+        is_admin: answers whether the person is a workspace admin (called only when needed:
+            it may cost a ``users.info`` call).
+
+    Returns:
+        None, or the refusal in mrkdwn, naming who may approve.
+    """
+    own = task.assignee is not None and task.assignee.kind == "user" and task.assignee.id == user_id
+    if own and task.status is not TaskStatus.REVIEW:
+        return None
+    if approvers:
+        if (user_id in approvers and not own) or is_admin():
+            return None
+        who = (
+            "this channel's approvers (" + ", ".join(f"<@{a}>" for a in approvers) + ") or a workspace admin"
+        )
+        if own:
+            return f"{task.key} is your own work in review: {who} can approve it."
+        return f"Only {who} can approve {task.key} or send it back."
+    if own:
+        creator = task.created_by if task.created_by != user_id and task.created_by[:1] in "UW" else None
+        ask = f"<@{creator}> or anyone else here" if creator else "anyone else here"
+        return f"{task.key} is your own work in review, so someone else approves it: ask {ask}."
+    return None

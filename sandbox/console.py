@@ -481,6 +481,9 @@ class Console:
 
     def _report(self, sent: SentRequest, what: str) -> None:
         """Print problems with the app's HTTP answer."""
+        if not sent.delivered:
+            self.say(f"! Slack would not send {what} to the app: {sent.body.removeprefix('not delivered: ')}")
+            return
         if not sent.ok:
             self.say(f"! the app answered HTTP {sent.status} to {what}: {sent.body[:300]}")
             if sent.kind == "command":

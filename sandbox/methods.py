@@ -15,6 +15,7 @@ from typing import Any
 
 from .constants import BOT_NAME
 from .ids import TS_PATTERN
+from .scopes import IM, MPIM, needed_scope
 from .validation import MAX_VIEW_BLOCKS, block_errors, message_error
 from .workspace import Workspace
 
@@ -102,6 +103,34 @@ def _thread_ts_error(thread_ts: str | None) -> dict | None:
     if thread_ts is not None and not TS_PATTERN.match(thread_ts):
         return error("invalid_thread_ts")
     return None
+
+
+def _conversation_kind(ws: Workspace, method: str, args: dict) -> str | None:
+    """The kind of conversation a call acts on, for the methods whose scope depends on it."""
+    if method == "conversations.open" and not str_arg(args, "channel"):
+        raw = args.get("users")
+        users = raw if isinstance(raw, list) else [u for u in str(raw or "").split(",") if u.strip()]
+        return MPIM if len(users) > 1 else IM
+    return ws.conversation_kind(str_arg(args, "channel"))
+
+
+def scope_error(ws: Workspace, method: str, args: dict) -> dict | None:
+    """Refuse a call whose scope the app wasn't granted, exactly as Slack does.
+
+    Args:
+        ws: The workspace (its :attr:`~sandbox.workspace.Workspace.grant` is the token's scopes).
+        method: The method called, one of :data:`METHODS`.
+        args: Its arguments (the conversation decides the scope of ``conversations.*``).
+
+    Returns:
+        dict | None: ``{"ok": False, "error": "missing_scope", "needed": "groups:read",
+        "provided": "chat:write,commands,..."}``, or None when the call may go on.
+    """
+    scope = needed_scope(method, _conversation_kind(ws, method, args))
+    granted = ws.grant.scopes
+    if scope is None or scope in granted:
+        return None
+    return error("missing_scope", needed=scope, provided=",".join(granted))
 
 
 # ---------------------------------------------------------------------- methods
@@ -246,7 +275,7 @@ def conversations_info(ws: Workspace, args: dict, base_url: str) -> dict:
 def conversations_open(ws: Workspace, args: dict, base_url: str) -> dict:
     """``conversations.open``: arg users (comma-separated ids) or channel.
 
-    One user gives the bot's IM with them (``D…``); several give a group id (``G…``).
+    One user gives the bot's IM with them (``D…``); several give a group DM (``G…``, ``is_mpim``).
 
     Returns:
         dict: ``{ok, channel{id}}``; errors ``users_list_not_supplied``, ``user_not_found``,
@@ -264,9 +293,7 @@ def conversations_open(ws: Workspace, args: dict, base_url: str) -> dict:
         return error("user_not_found")
     if len(users) == 1:
         return {"ok": True, "channel": {"id": ws.open_im(users[0])}}
-    group = "G" + "".join(u[1:4] for u in sorted(users)).upper()
-    ws.resolve_channel(group)
-    return {"ok": True, "channel": {"id": group}}
+    return {"ok": True, "channel": {"id": ws.open_mpim(users)}}
 
 
 def users_info(ws: Workspace, args: dict, base_url: str) -> dict:
@@ -409,4 +436,4 @@ METHODS: dict[str, Handler] = {
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
 }
-"""Every emulated method by its Slack name."""
+"""Every emulated method by its Slack name (each has its scopes in :data:`sandbox.scopes.METHOD_SCOPES`)."""

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import payloads
 from .blocks import find_element, iter_elements
 from .constants import SANDBOX_SIGNING_SECRET
+from .scopes import CHANNEL_TYPES, Grant, manifest_grant, undelivered_reason
 from .signing import sign_request
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class SentRequest:
             ``"raw"``.
         payload: The fields, payload or envelope that was encoded, if any.
         request_headers: The headers sent (signature included).
+        delivered: False for an event Slack would not send (the app isn't subscribed to it, or
+            lacks its scope); nothing was sent then, ``status`` is 0 and ``body`` says why.
     """
 
     status: int
@@ -75,6 +78,7 @@ class SentRequest:
     kind: str = "raw"
     payload: dict | None = None
     request_headers: dict[str, str] = field(default_factory=dict)
+    delivered: bool = True
 
     @property
     def ok(self) -> bool:
@@ -414,8 +418,13 @@ class SlackSender:
                 channel (so the bot's thread replies have a parent).
 
         Returns:
-            SentRequest: The app's answer (``kind="event"``, ``payload`` = the envelope).
+            SentRequest: The app's answer (``kind="event"``, ``payload`` = the envelope); with
+            ``delivered=False`` (and nothing sent) when Slack would not send it: the app isn't
+            subscribed to the event (``message.groups`` for a private channel's messages,
+            ``message.im`` for DMs, ...) or lacks the scope the subscription needs. The grant is
+            the server's workspace's, else ``manifest.yml``'s.
         """
+        event = self._with_channel_type(event)
         if (
             record
             and self.server is not None
@@ -434,9 +443,37 @@ class SlackSender:
             )
         envelope = payloads.event_callback(event, event_id=event_id)
         body = payloads.json_body(envelope)
+        refusal = undelivered_reason(event, self._grant())
+        if refusal is not None:
+            return SentRequest(
+                status=0,
+                body=f"not delivered: {refusal}",
+                headers={},
+                elapsed=0.0,
+                response_url=None,
+                raw_body=body,
+                content_type=JSON,
+                kind="event",
+                payload=envelope,
+                delivered=False,
+            )
         return self._post(
             body, JSON, self._signed(body, extra_headers, timestamp), kind="event", payload=envelope
         )
+
+    def _grant(self) -> Grant:
+        """The installed app's scopes and subscriptions: the workspace's, else the manifest's."""
+        return self.server.workspace.grant if self.server is not None else manifest_grant()
+
+    def _with_channel_type(self, event: dict) -> dict:
+        """Give a ``message`` event the ``channel_type`` of its conversation in the workspace."""
+        if self.server is None or event.get("type") != "message" or not event.get("channel"):
+            return event
+        kind = self.server.workspace.conversation_kind(event["channel"])
+        channel_type = CHANNEL_TYPES.get(kind or "")
+        if channel_type is None or channel_type == event.get("channel_type"):
+            return event
+        return {**event, "channel_type": channel_type}
 
     def mention(
         self,

@@ -6,7 +6,9 @@ Routes served by :class:`SandboxServer` (all on 127.0.0.1):
   ``application/x-www-form-urlencoded`` (JSON-valued fields ``blocks``, ``attachments``,
   ``view``, ``metadata`` are decoded), ``application/json`` or ``multipart/form-data``; query
   strings are merged in. The token comes from ``Authorization: Bearer …`` or a ``token``
-  argument. Unknown methods answer HTTP 200 ``{"ok": false, "error": "unknown_method"}``.
+  argument. Unknown methods answer HTTP 200 ``{"ok": false, "error": "unknown_method"}``; a
+  method whose scope the app lacks (``Workspace.grant``, from ``manifest.yml``) answers
+  ``{"ok": false, "error": "missing_scope", "needed": …, "provided": …}`` as Slack does.
 - ``POST /response/<token>`` — a response_url (JSON body); answers ``ok`` or an error text.
 - ``POST /upload/<file_id>`` — the upload URL handed out by ``files.getUploadURLExternal``.
 - ``GET /sandbox/state`` — :meth:`Workspace.snapshot` as JSON.
@@ -26,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .methods import METHODS, error
+from .methods import METHODS, error, scope_error
 from .workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -197,6 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
                 body = error("not_authed")
             elif token != ws.bot_token:
                 body = error("invalid_auth")
+            elif (refusal := scope_error(ws, method, args)) is not None:
+                body = refusal
             else:
                 try:
                     body = handler(ws, args, self.server.base_url)

@@ -15,7 +15,7 @@ import copy
 import json
 import mimetypes
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from threading import RLock
 from typing import Any
@@ -36,7 +36,8 @@ from .constants import (
     TEAM_NAME,
     TRIGGER_TTL_SECONDS,
 )
-from .directory import CHANNEL_PREFIXES, FAKE_CHANNELS, FAKE_USERS, channel_name, im_channel_id
+from .directory import CHANNEL_PREFIXES, FAKE_CHANNELS, FAKE_USERS, channel_name, im_channel_id, user_name
+from .scopes import IM, MPIM, PRIVATE, PUBLIC, Grant, manifest_grant
 from .validation import message_error
 
 
@@ -62,13 +63,18 @@ class Workspace:
         signing_secret: The secret requests to the app are signed with.
         response_url_ttl: Lifetime of a response_url in seconds (1,800).
         trigger_ttl: Lifetime of a trigger_id in seconds (3).
+        grant: The installed app's bot scopes and event subscriptions (:class:`sandbox.scopes.Grant`,
+            from ``manifest.yml`` unless given): a method whose scope is missing answers
+            ``missing_scope``, and an event the app isn't subscribed to is not sent.
         lock: The one ``RLock`` guarding all state; hold it to read several things atomically.
 
     Channels: ``C0GENERAL`` and ``C0PROJECT`` exist from the start. A conversation id that
     starts with ``C``, ``D`` or ``G`` is created on first use (real Slack would answer
     ``channel_not_found``; the sandbox is permissive so tests need no setup). Other ids are
     rejected with ``channel_not_found``, except a known user id, which (as in Slack) means the
-    bot's direct-message channel with that user.
+    bot's direct-message channel with that user. ``C…`` ids are public channels, ``G…`` ids
+    private channels (group DMs opened with ``conversations.open`` are ``G…`` too, marked
+    ``is_mpim``), ``D…`` ids direct messages.
     """
 
     def __init__(
@@ -78,6 +84,8 @@ class Workspace:
         signing_secret: str = SANDBOX_SIGNING_SECRET,
         response_url_ttl: float = RESPONSE_URL_TTL_SECONDS,
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
+        scopes: Iterable[str] | None = None,
+        bot_events: Iterable[str] | None = None,
     ) -> None:
         """Create a workspace seeded with the fixed users and channels.
 
@@ -87,6 +95,11 @@ class Workspace:
             response_url_ttl: Seconds a response_url stays usable.
             trigger_ttl: Seconds a trigger_id registered with :meth:`register_trigger` stays
                 usable for ``views.open``.
+            scopes: Bot scopes the token has; those of the repository's ``manifest.yml`` if None.
+            bot_events: Event subscriptions; the manifest's if None.
+
+        Raises:
+            FileNotFoundError: ``scopes`` or ``bot_events`` is None and there is no manifest.
         """
         self.team_id = TEAM_ID
         self.domain = TEAM_DOMAIN
@@ -98,6 +111,8 @@ class Workspace:
         self.response_url_ttl = response_url_ttl
         self.trigger_ttl = trigger_ttl
         self.lock = RLock()
+        self.grant = Grant(scopes=(), bot_events=())
+        self.set_grant(scopes, bot_events)
         self.reset()
 
     # ------------------------------------------------------------------ lifecycle
@@ -123,6 +138,23 @@ class Workspace:
             self._calls: list[dict] = []
             self._faults: dict[str, list[dict]] = {}
             self._journal: list[dict] = []
+
+    def set_grant(self, scopes: Iterable[str] | None = None, bot_events: Iterable[str] | None = None) -> None:
+        """Install the app with other scopes or event subscriptions (None: the manifest's).
+
+        Args:
+            scopes: Bot scopes, e.g. ``["chat:write", "commands"]``.
+            bot_events: Event subscriptions, e.g. ``["app_mention", "message.channels"]``.
+
+        Raises:
+            FileNotFoundError: A None argument and no manifest to read it from.
+        """
+        if scopes is None or bot_events is None:
+            manifest = manifest_grant()
+            scopes = manifest.scopes if scopes is None else scopes
+            bot_events = manifest.bot_events if bot_events is None else bot_events
+        with self.lock:
+            self.grant = Grant.of(scopes, bot_events)
 
     # ------------------------------------------------------------------ journal
 
@@ -155,15 +187,18 @@ class Workspace:
 
     # ------------------------------------------------------------------ directory
 
-    def _channel_record(self, channel_id: str, name: str | None = None, user: str | None = None) -> dict:
+    def _channel_record(
+        self, channel_id: str, name: str | None = None, user: str | None = None, *, mpim: bool = False
+    ) -> dict:
         """Build a conversations.info-shaped channel record."""
         is_im = channel_id.startswith("D")
         record = {
             "id": channel_id,
             "name": name or channel_name(channel_id),
             "is_channel": channel_id.startswith("C"),
-            "is_group": channel_id.startswith("G"),
+            "is_group": channel_id.startswith("G") and not mpim,
             "is_im": is_im,
+            "is_mpim": mpim,
             "is_private": not channel_id.startswith("C"),
             "is_member": True,
             "is_archived": False,
@@ -290,6 +325,30 @@ class Workspace:
                 return None
             return copy.deepcopy(self._channels[resolved])
 
+    def conversation_kind(self, channel: str | None) -> str | None:
+        """Return the kind of a conversation without creating it, for Slack's per-kind scopes.
+
+        Args:
+            channel: A conversation id, or a known user id (the bot's DM with them).
+
+        Returns:
+            str | None: ``"public"``, ``"private"``, ``"im"`` or ``"mpim"`` (see
+            :mod:`sandbox.scopes`); None for an id Slack would answer ``channel_not_found`` for.
+        """
+        if not channel or not isinstance(channel, str):
+            return None
+        with self.lock:
+            if channel in self._users:
+                return IM
+            record = self._channels.get(channel)
+            if record is None:
+                return {"C": PUBLIC, "G": PRIVATE, "D": IM}.get(channel[:1])
+            if record["is_im"]:
+                return IM
+            if record.get("is_mpim"):
+                return MPIM
+            return PRIVATE if record["is_private"] else PUBLIC
+
     def channels(self) -> list[dict]:
         """Return every known conversation (see :meth:`channel`), seeded ones first.
 
@@ -312,6 +371,23 @@ class Workspace:
             cid = im_channel_id(user_id)
             if cid not in self._channels:
                 self._channels[cid] = self._channel_record(cid, user=user_id)
+            return cid
+
+    def open_mpim(self, user_ids: Iterable[str]) -> str:
+        """Return (creating if needed) the group DM of the bot with several users.
+
+        Args:
+            user_ids: Two or more user ids.
+
+        Returns:
+            str: A stable ``G…`` id, the same for the same people in any order.
+        """
+        with self.lock:
+            members = sorted(set(user_ids))
+            cid = "G" + "".join(u[1:4] for u in members).upper()
+            if cid not in self._channels:
+                name = "mpdm-" + "--".join(user_name(u) for u in members) + "-1"
+                self._channels[cid] = self._channel_record(cid, name, mpim=True)
             return cid
 
     # ------------------------------------------------------------------ messages
@@ -1199,7 +1275,7 @@ class Workspace:
         """Return the whole state as JSON-serialisable data (for ``GET /sandbox/state``).
 
         Returns:
-            dict: ``{team{id, domain, name}, bot{user_id, bot_id}, users, channels,
+            dict: ``{team{id, domain, name}, bot{user_id, bot_id}, grant{scopes, bot_events}, users, channels,
             messages{channel: [every message incl. replies]}, ephemerals, response_posts,
             views_opened, home_views{user: view}, files (content replaced by size), calls}``.
         """
@@ -1213,6 +1289,7 @@ class Workspace:
                 {
                     "team": {"id": self.team_id, "domain": self.domain, "name": self.team_name},
                     "bot": {"user_id": self.bot_user_id, "bot_id": self.bot_id},
+                    "grant": {"scopes": list(self.grant.scopes), "bot_events": list(self.grant.bot_events)},
                     "users": self.users(),
                     "channels": list(self._channels.values()),
                     "messages": self._messages,

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bot.app import create_app
@@ -21,6 +20,7 @@ from jobs.runtime import Runtime, build_runtime, set_runtime
 from maestro.redis_conn import ensure_embedded, stop_embedded
 from maestro.settings import Settings, build_settings
 from sandbox import SandboxServer, SlackSender
+from tests.rq_worker import InProcessWorker
 
 _CLEARED_PREFIXES = ("SLACK_", "ANTHROPIC_", "REDIS_", "MAESTRO_", "PORT")
 
@@ -117,7 +117,7 @@ def run_jobs(runtime: Runtime):
 
     def run() -> int:
         before = failing()
-        worker = SimpleWorker(
+        worker = InProcessWorker(
             list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure]
         )
         worker.work(burst=True)

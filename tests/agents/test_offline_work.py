@@ -1,14 +1,14 @@
-"""The offline brain's deliverables and its review gate."""
+"""The offline brain's drafts, and its review gate as a checklist for a person (never a verdict)."""
 
 from __future__ import annotations
 
 import pytest
 
 from agents.brain import DependencyWork, ReviewContext, WorkContext
-from agents.offline import OFFLINE_NOTICE, OfflineBrain, build_plan, find_secrets, review_deliverable
+from agents.offline import OFFLINE_NOTICE, OfflineBrain, build_plan, find_secrets, gate_checklist
 from agents.roster import DEFAULT_ROSTER
 from maestro.models import Assignee, Task
-from maestro.plans import Deliverable, FileSnippet, PlannedTask
+from maestro.plans import Deliverable, FileSnippet, GateChecklist, PlannedTask
 
 ROSTER = {agent.id: agent for agent in DEFAULT_ROSTER}
 REQUEST = """\
@@ -75,19 +75,21 @@ def test_the_plan_has_every_kind_of_task():
 
 
 @pytest.mark.parametrize("planned", PLAN.tasks, ids=lambda t: f"{t.ref}-{t.role}")
-def test_every_deliverable_says_no_model_wrote_it_and_covers_every_criterion(planned):
+def test_every_deliverable_is_a_labelled_draft_that_ticks_nothing(planned):
     task = as_task(planned)
     deliverable = work(task)
     assert deliverable.body.splitlines()[0] == OFFLINE_NOTICE
-    assert "not written by a model" in OFFLINE_NOTICE
-    assert deliverable.criteria_met == task.acceptance_criteria
+    assert "DRAFT" in OFFLINE_NOTICE and "not written by a model" in OFFLINE_NOTICE
+    assert deliverable.criteria_met == [], "nobody checked the criteria: the draft claims none"
+    assert "[x]" not in deliverable.body
     for criterion in task.acceptance_criteria:
-        assert criterion in deliverable.body
-    assert task.key in deliverable.summary and len(deliverable.summary) <= 500
+        assert f"[ ] {criterion}" in deliverable.body
+    assert deliverable.summary.startswith("Draft ") and task.key in deliverable.summary
     assert len(deliverable.body) <= 8000
-    verdict = review(task, deliverable)
-    assert verdict.verdict == "APPROVED", verdict.must_fix
-    assert verdict.must_fix == []
+    checklist = review(task, deliverable)
+    assert isinstance(checklist, GateChecklist), "the offline brain never gives a verdict"
+    assert checklist.items[: len(task.acceptance_criteria)] == task.acceptance_criteria
+    assert checklist.flags == []
 
 
 def test_deliverables_differ_by_role():
@@ -153,31 +155,17 @@ def test_attempt_two_addresses_each_review_item():
         assert f"Must fix: {item} →" in second.body
     assert "read from the environment" in second.body
     assert "answers 3 review items" in second.summary
-    assert review(task, second, attempt=2).verdict == "APPROVED"
+    assert review(task, second, attempt=2).flags == []
 
 
-def test_review_rejects_a_missing_criterion():
+def test_checklist_flags_a_criterion_the_work_never_mentions():
     task = task_for("backend")
     deliverable = work(task)
     dropped = task.acceptance_criteria[1]
-    broken = deliverable.model_copy(
-        update={
-            "criteria_met": [c for c in deliverable.criteria_met if c != dropped],
-            "body": deliverable.body.replace(dropped, "(left out)"),
-        }
-    )
-    verdict = review(task, broken)
-    assert verdict.verdict == "REJECTED"
-    assert verdict.must_fix == [
-        f"Cover acceptance criterion “{dropped}”: it is neither met nor addressed in the body"
-    ]
-    assert verdict.summary.startswith("Rejected (offline review gate): 1 MUST PASS item")
-
-
-def test_review_accepts_a_criterion_quoted_in_the_body_only():
-    task = task_for("backend")
-    deliverable = work(task).model_copy(update={"criteria_met": []})
-    assert review(task, deliverable).verdict == "APPROVED"
+    broken = deliverable.model_copy(update={"body": deliverable.body.replace(dropped, "(left out)")})
+    checklist = review(task, broken)
+    assert checklist.flags == [f"The work never mentions criterion “{dropped}”"]
+    assert dropped in checklist.items, "the person still checks every criterion"
 
 
 @pytest.mark.parametrize(
@@ -190,28 +178,23 @@ def test_review_accepts_a_criterion_quoted_in_the_body_only():
         ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n", "a private key"),
     ],
 )
-def test_review_rejects_secret_looking_strings(content, what):
+def test_checklist_flags_secret_looking_strings(content, what):
     task = task_for("devops")
     deliverable = work(task)
     leaky = deliverable.model_copy(update={"files": [FileSnippet(name="deploy/config.yml", content=content)]})
-    verdict = review(task, leaky)
-    assert verdict.verdict == "REJECTED"
-    assert any(item.startswith(f"Remove {what} from deploy/config.yml") for item in verdict.must_fix), (
-        verdict.must_fix
+    checklist = review(task, leaky)
+    assert any(item.startswith(f"deploy/config.yml holds {what}") for item in checklist.flags), (
+        checklist.flags
     )
-    assert (
-        "hunter2hunter2" not in verdict.model_dump_json()
-        and "abcdefghijklmnop" not in verdict.model_dump_json()
-    )
+    dumped = checklist.model_dump_json()
+    assert "hunter2hunter2" not in dumped and "abcdefghijklmnop" not in dumped
 
 
-def test_review_rejects_a_secret_in_the_body():
+def test_checklist_flags_a_secret_in_the_body():
     task = task_for("backend")
     deliverable = work(task)
     leaky = deliverable.model_copy(update={"body": deliverable.body + "\nUse api_key=live1234abcd for now."})
-    verdict = review(task, leaky)
-    assert verdict.verdict == "REJECTED"
-    assert any("from the body" in item for item in verdict.must_fix)
+    assert any(item.startswith("The body holds") for item in review(task, leaky).flags)
 
 
 @pytest.mark.parametrize(
@@ -227,35 +210,21 @@ def test_references_to_secrets_are_not_secrets(content):
     assert find_secrets(content) == []
 
 
-def test_review_rejects_other_must_pass_failures():
+def test_checklist_flags_other_must_pass_failures():
     task = task_for("backend")
     deliverable = work(task)
     sql = FileSnippet(name="repo.py", content='cursor.execute(f"SELECT * FROM orders WHERE id = {order_id}")')
     drop = FileSnippet(name="migrations/002.sql", content="ALTER TABLE orders DROP COLUMN note;")
-    verdict = review(task, deliverable.model_copy(update={"files": [sql, drop]}))
-    assert verdict.verdict == "REJECTED"
-    assert any(item.startswith("Use parameterised queries in repo.py") for item in verdict.must_fix)
-    assert any(item.startswith("Give migrations/002.sql a migration path") for item in verdict.must_fix)
+    flags = review(task, deliverable.model_copy(update={"files": [sql, drop]})).flags
+    assert "repo.py builds SQL from strings (injection risk)" in flags
+    assert "migrations/002.sql drops data with no down or rollback step" in flags
 
-    no_tests = Deliverable(
-        summary="Did it.", body="Implemented the thing as asked.", criteria_met=task.acceptance_criteria
-    )
-    verdict = review(task, no_tests)
-    assert verdict.must_fix == ["Add tests for the new functionality: the deliverable names none"]
-    assert "Say more: the body is too short to review in depth" in verdict.should_fix
+    no_tests = Deliverable(summary="Did it.", body="Implemented the thing as asked.")
+    assert "Implementation work that names no tests" in review(task, no_tests).flags
 
 
-def test_third_rejection_says_to_escalate():
-    task = task_for("backend")
-    empty = Deliverable(summary="Nothing yet.", body="Nothing yet, no tests.")
-    assert "escalate" not in review(task, empty, attempt=2).summary
-    verdict = review(task, empty, attempt=3)
-    assert verdict.verdict == "REJECTED" and "the Master should escalate to a human" in verdict.summary
-    assert len(verdict.must_fix) == len(task.acceptance_criteria)
-
-
-def test_review_deliverable_is_pure_and_deterministic():
+def test_gate_checklist_is_pure_and_deterministic():
     task = task_for("qa")
     deliverable = work(task)
-    assert review_deliverable(task, deliverable) == review_deliverable(task, deliverable)
+    assert gate_checklist(task, deliverable) == gate_checklist(task, deliverable)
     assert work(task) == work(task)

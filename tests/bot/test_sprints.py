@@ -19,6 +19,7 @@ from maestro.sprint_cards import ACTION_CLOSE_BACKLOG, ACTION_CLOSE_NEXT
 from maestro.sprint_store import SprintStore
 from maestro.store import NewTask, TaskStore
 from sandbox import payloads
+from tests.evidence import approved_by
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"  # Alice is a workspace admin
@@ -99,7 +100,7 @@ def test_start_add_and_status_show_seed_000s_tracking_format(sender, sandbox, re
     tasks.apply(CHANNEL, "T-1", "progress", actor=ALICE, source="p", percent=60)
     tasks.apply(CHANNEL, "T-2", "block", actor=ALICE, source="b", reason="waiting for the API contract")
     tasks.apply(CHANNEL, "T-3", "start", actor=ALICE, source="s3")
-    tasks.apply(CHANNEL, "T-3", "done", actor=ALICE, source="d3")
+    tasks.apply(CHANNEL, "T-3", "done", actor=ALICE, evidence=approved_by(ALICE), source="d3")
     tasks.apply(CHANNEL, "T-4", "start", actor=ALICE, source="s4")
     tasks.apply(CHANNEL, "T-4", "review", actor=ALICE, source="r4")
 
@@ -146,7 +147,7 @@ def test_close_to_the_backlog_posts_the_summary_and_the_retro_and_enqueues_the_r
 ):
     tasks = board(redis, "One", "Two", "Three")
     tasks.apply(CHANNEL, "T-1", "start", actor=ALICE, source="s1")
-    tasks.apply(CHANNEL, "T-1", "done", actor=ALICE, source="d1")
+    tasks.apply(CHANNEL, "T-1", "done", actor=ALICE, evidence=approved_by(ALICE), source="d1")
     sender.command("/sprint", "start")
     sender.command("/sprint", "add T-1 T-2 T-3")
     sprint = SprintStore(redis, TEAM).current(CHANNEL)
@@ -268,7 +269,7 @@ def test_unicode_digits_are_refused_not_a_server_error(sender, redis):
 def test_milestones_are_counted_from_their_task_indexes_by_a_job(sender, sandbox, redis, run_jobs):
     tasks = board(redis, "One", "Two", "Three", "Unattached")
     tasks.apply(CHANNEL, "T-1", "start", actor=ALICE, source="s1")
-    tasks.apply(CHANNEL, "T-1", "done", actor=ALICE, source="d1")
+    tasks.apply(CHANNEL, "T-1", "done", actor=ALICE, evidence=approved_by(ALICE), source="d1")
     sender.command("/sprint", 'milestone add M1.1 Shared <b> --gate "Tests pass"')
     sender.command("/sprint", "milestone add M1.2 Gateway --after M1.1")
     sender.command("/sprint", "milestone attach M1.1 T-1 T-2")

@@ -77,6 +77,7 @@ def test_buttons_move_the_card_and_say_so_in_its_thread(sender, sandbox, redis, 
         "<@U0BOB> moved T-1 from Assigned to *In progress*.",
         "<@U0BOB> moved T-1 from In progress to *Completed*.",
     ]
+    assert "Done by <@U0BOB>, who worked it" in json.dumps(card["blocks"])
     assert len(cards(sandbox)) == 1  # updated in place, never reposted
     assert TaskStore(redis, TEAM).get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
 

@@ -9,6 +9,7 @@ from rq.registry import DeferredJobRegistry
 
 from jobs.queues import QUEUE_NAMES
 from jobs.threads import answer_in_thread
+from maestro.cards import ACTION_APPROVE
 from maestro.models import TaskStatus
 from maestro.plan_store import PlanStore
 from maestro.store import TaskStore
@@ -76,15 +77,34 @@ def test_a_plan_of_part_of_the_request_says_so_at_the_top(sender, sandbox, redis
     assert "not planned" not in json.dumps(rest)  # said once, at the top
 
 
-def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jobs):
+def approve_waiting(sender, sandbox, redis, user="U0ALICE") -> list[str]:
+    """Press Approve on every task card waiting for a person's review; return their keys."""
+    waiting = [t for t in TaskStore(redis, TEAM).list_tasks(CHANNEL) if t.waits_for_person]
+    for task in waiting:
+        card = next(
+            m for m in sandbox.workspace.thread(CHANNEL, task.thread_root) if m["ts"] == task.message_ts
+        )
+        assert sender.press(card, ACTION_APPROVE, channel_id=CHANNEL, user_id=user).status == 200
+    return [t.key for t in waiting]
+
+
+def test_started_plan_runs_to_the_last_completion_each_approved_by_a_person(sender, sandbox, redis, run_jobs):
     plan = orchestrate(sender, sandbox, redis, run_jobs)
     assert sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
-    assert run_until_quiet(run_jobs, redis) == 0
+    approved: list[str] = []
+    for _ in range(12):
+        assert run_until_quiet(run_jobs, redis) == 0
+        batch = approve_waiting(sender, sandbox, redis)
+        if not batch:
+            break
+        approved += batch
     tasks = TaskStore(redis, TEAM).list_tasks(CHANNEL)
     assert [t.key for t in tasks if t.status is not TaskStatus.COMPLETED] == []
+    assert sorted(approved) == sorted(t.key for t in tasks)  # nothing completed without a person
+    assert {(t.completion.kind, t.completion.by) for t in tasks} == {("approval", "U0ALICE")}
     thread = json.dumps(sandbox.workspace.thread(CHANNEL, plan["ts"]), ensure_ascii=False)
-    assert thread.count("delivered") >= 12 and thread.count("APPROVED") >= 12
-    assert "no model wrote" in thread
+    assert thread.count("delivered") >= 12 and "APPROVED" not in thread
+    assert thread.count("is waiting for a person's review") == 12 and "no model wrote" in thread
     # the dependent started by itself once its dependency was approved
     events = TaskStore(redis, TEAM).events(next(t for t in tasks if t.key == "T-2").id)
     assert any(e.action == "started" and e.actor == "agent:master" for e in events)
@@ -95,6 +115,8 @@ def test_started_plan_runs_to_the_last_completion(sender, sandbox, redis, run_jo
 def test_a_dependent_waits_for_all_its_dependencies(sender, sandbox, redis, run_jobs):
     orchestrate(sender, sandbox, redis, run_jobs)
     sender.command("/task", "start T-10")  # the security review; T-12 waits for it and for QA (T-11)
+    assert run_until_quiet(run_jobs, redis) == 0
+    assert approve_waiting(sender, sandbox, redis) == ["T-10"]
     assert run_until_quiet(run_jobs, redis) == 0
     statuses = {t.key: t.status for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
     assert statuses.pop("T-10") is TaskStatus.COMPLETED
@@ -285,14 +307,101 @@ def test_orchestrate_without_text_opens_the_modal(sender, sandbox, redis, run_jo
 
 def test_agents_roster_and_changes(sender, redis):
     assert "Backend Engineer" in sender.command("/agents", "").body
-    assert "Bea" in sender.command("/agents", "rename backend Bea").body
-    assert "_disabled_" in sender.command("/agents", "disable security").body
+    renamed = sender.command("/agents", "rename backend Bea").body
+    assert renamed == (
+        "Renamed *Backend Engineer* to *Bea* in <#C0PROJECT>. "
+        "`/agents rename backend Backend Engineer` undoes it."
+    )
+    disabled = sender.command("/agents", "disable security").body
+    assert disabled.startswith("Disabled *Security Engineer* in <#C0PROJECT>. ")
+    assert "New plans give its tasks to *Code Reviewer*" in disabled
+    assert disabled.endswith("`/agents enable security` undoes it.")
+    assert "Bea" not in disabled  # what changed, not the whole roster
+    assert "Nothing changed" in sender.command("/agents", "disable security").body
+    assert "_disabled_" in sender.command("/agents", "list").body  # the roster still shows it
     assert "There's no agent `ghost`" in sender.command("/agents", "tier ghost opus").body
-    assert "I can't do" in sender.command("/agents", "tier backend wizard").body
     assert "needs a name" in sender.command("/agents", "add ghost --name Ghost").body
     refused = sender.command("/agents", "frobnicate backend").body
     assert "I can't do" in refused
     assert "Bea" in sender.command("/maestro", "agents").body
+
+
+def test_agents_refuses_bad_input_with_a_sentence_and_changes_nothing(sender, redis):
+    from maestro.team_store import TeamStore
+
+    answers = {
+        "add backend --name Twin --specialty APIs --based-on backend": "There's already an agent `backend`",
+        "add Data_Eng --name D --specialty ETL --based-on backend": "lowercase letters, digits and hyphens",
+        "tier backend wizard": "A tier is `haiku`, `sonnet` or `opus`, e.g. `/agents tier backend opus`",
+        "tier backend": "A tier is `haiku`, `sonnet` or `opus`",
+        "add data-eng --name D --specialty ETL --based-on backend --tier huge": "A tier is",
+        "rename backend " + "B" * 61: "A name is 1–60 characters",
+        "rename backend": "Say the new name, e.g. `/agents rename backend Bea`",
+        "add data-eng --name D --specialty ETL --based-on ghost": "`--based-on` one of: master, tpm",
+        "disable security now": "takes only the agent's id",
+        "load - id: Bad Id": "Agent #1: An agent id is 2–40 characters",
+    }
+    for text, expected in answers.items():
+        body = sender.command("/agents", text).body
+        assert expected in body, (text, body)
+        assert "pattern" not in body and "^[a-z" not in body and "String should" not in body
+    assert TeamStore(redis, TEAM).roster_overrides(CHANNEL) == []
+
+
+def test_agents_replies_say_what_changed(sender, redis):
+    tier = sender.command("/agents", "tier backend opus").body
+    assert tier == (
+        "Moved *Backend Engineer* from sonnet to opus in <#C0PROJECT>. "
+        "`/agents tier backend sonnet` undoes it."
+    )
+    master = sender.command("/agents", "disable master").body
+    assert "`/orchestrate` is refused here until it's enabled again" in master
+    added = sender.command(
+        "/agents", 'add data-eng --name "Data <!channel>" --specialty ETL --based-on backend'
+    ).body
+    assert added == (
+        "Added *Data &lt;!channel&gt;* (`data-eng`, opus) in <#C0PROJECT>. "  # as backend, its template
+        "`/agents disable data-eng` turns it off."
+    )
+    reset = sender.command("/agents", "reset").body
+    assert reset.startswith("Changed the team in <#C0PROJECT>:\n")
+    assert "• Moved *Backend Engineer* from opus to sonnet" in reset and "• Enabled *Master*" in reset
+    assert "• Removed *Data &lt;!channel&gt;* (`data-eng`)" in reset
+    assert "Nothing changed" in sender.command("/agents", "reset").body
+
+
+def test_with_approvers_only_they_or_an_admin_change_budget_tiers_and_the_team(sender, redis):
+    from maestro.escalations import EscalationStore
+    from maestro.team_store import TeamStore
+    from maestro.usage import UsageStore
+
+    carol, bob = "U0CAROL", "U0BOB"  # neither is an admin
+    assert (
+        "Disabled *QA Engineer*" in sender.command("/agents", "disable qa", user_id=carol).body
+    )  # no approvers
+    sender.command("/agents", "enable qa", user_id=carol)
+    EscalationStore(redis, TEAM).add_approver(CHANNEL, bob)
+    for command, text in [
+        ("/maestro", "budget off"),
+        ("/maestro", "budget 5000"),
+        ("/agents", "tier qa opus"),
+        ("/agents", "disable qa"),
+        ("/agents", "rename qa Quinn"),
+        ("/agents", "add data-eng --name D --specialty ETL --based-on backend"),
+        ("/agents", "load - id: qa\n  enabled: false"),
+        ("/agents", "reset"),
+    ]:
+        body = sender.command(command, text, user_id=carol).body
+        assert "Only the approver (<@U0BOB>) or a workspace admin can" in body, (text, body)
+        assert "Nothing was changed" in body
+    assert TeamStore(redis, TEAM).roster_overrides(CHANNEL) == [{"id": "qa", "enabled": True}]
+    assert UsageStore(redis, TEAM).budget(CHANNEL) is None
+    assert "QA Engineer" in sender.command("/agents", "", user_id=carol).body  # reading is for everyone
+    assert "No monthly token budget" in sender.command("/maestro", "budget", user_id=carol).body
+    assert (
+        "Moved *QA Engineer*" in sender.command("/agents", "tier qa opus", user_id=bob).body
+    )  # the approver
+    assert "5,000 tokens" in sender.command("/maestro", "budget 5000", user_id="U0ALICE").body  # an admin
 
 
 def test_usage_and_budget(sender):
@@ -300,3 +409,41 @@ def test_usage_and_budget(sender):
     assert "2,000,000 tokens" in sender.command("/maestro", "budget 2,000,000").body
     assert "whole number" in sender.command("/maestro", "budget lots").body
     assert "0 of 2,000,000" in sender.command("/maestro", "usage").body
+
+
+def test_a_disabled_master_refuses_orchestrate_before_anything_is_posted(sender, sandbox, redis, run_jobs):
+    sender.command("/agents", "disable master")
+    sender.command("/orchestrate", "Let customers reset their password by email")
+    assert run_until_quiet(run_jobs, redis) == 0
+    assert sandbox.workspace.messages(CHANNEL) == []  # no placeholder, no plan, no cards
+    assert TaskStore(redis, TEAM).list_tasks(CHANNEL) == []
+    told = [e["text"] for e in sandbox.workspace.ephemerals(CHANNEL, "U0ALICE")]
+    assert any(
+        "The Master is disabled in this channel" in t and "`/agents enable master`" in t for t in told
+    ), told
+
+
+def test_a_disabled_role_is_planned_to_its_nearest_enabled_role(sender, sandbox, redis, run_jobs):
+    sender.command("/agents", "disable security")
+    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    tasks = {t.key: t for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
+    assert tasks["T-10"].title.startswith("Review the security")
+    assert tasks["T-10"].assignee.id == "code-reviewer"
+    assert not any(t.assignee.id == "security" for t in tasks.values())
+    text = json.dumps(plan["blocks"], ensure_ascii=False)
+    assert "*Security Engineer* is disabled here: T-10 went to *Code Reviewer*." in text
+    assert text.count("is disabled here") == 1  # one line
+
+
+def test_a_disabled_role_with_no_enabled_neighbour_is_left_to_the_requester(sender, sandbox, redis, run_jobs):
+    sender.command("/agents", "disable security")
+    sender.command("/agents", "disable code-reviewer")
+    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-10")
+    assert task.assignee.kind == "user" and task.assignee.id == "U0ALICE"
+    text = json.dumps(plan["blocks"], ensure_ascii=False)
+    assert (
+        "*Security Engineer* is disabled here: no enabled agent does that work, "
+        "so T-10 is left to <@U0ALICE>, who asked." in text
+    )
+    assert "*T-10* Review the security" in text and "· <@U0ALICE>" in text

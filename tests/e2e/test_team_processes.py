@@ -1,4 +1,7 @@
-"""End to end through ``maestro web`` and ``maestro worker`` processes: the AI team, on both brains."""
+"""End to end through ``maestro web`` and ``maestro worker`` processes: the AI team, on both brains.
+
+Offline, work is a draft a person approves; through Claude, a review with findings completes it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import json
 
 import pytest
 
+from maestro.cards import ACTION_APPROVE
+from maestro.models import TaskStatus
+from maestro.store import TaskStore
 from maestro.team_cards import ACTION_START_PLAN
 from sandbox import SandboxServer, SlackSender
 from sandbox.anthropic_stub import AnthropicStub
@@ -27,6 +33,17 @@ def plan_message(sandbox: SandboxServer) -> dict:
 
 def thread_text(sandbox: SandboxServer, ts: str) -> str:
     return json.dumps(sandbox.workspace.thread(CHANNEL, ts), ensure_ascii=False)
+
+
+def review_request(sandbox: SandboxServer, ts: str, key: str) -> dict | None:
+    return next(
+        (
+            m
+            for m in sandbox.workspace.thread(CHANNEL, ts)
+            if m["text"].startswith(f"{key} needs a person's review")
+        ),
+        None,
+    )
 
 
 def approvals(sandbox: SandboxServer, ts: str) -> int:
@@ -55,11 +72,17 @@ def test_orchestrate_plans_works_reviews_and_completes_offline(processes, redis_
     assert "Offline brain" in json.dumps(plan["blocks"])
 
     sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL)
-    # T-1 is worked, reviewed, completed; T-2 (its only dependent) starts by itself and completes too
-    sandbox.workspace.wait_for(lambda: approvals(sandbox, plan["ts"]) >= 2, timeout=60)
+    # offline, T-1's work is a draft: it waits for a person, and nothing completes by itself
+    ask = sandbox.workspace.wait_for(lambda: review_request(sandbox, plan["ts"], "T-1"), timeout=60)
     text = thread_text(sandbox, plan["ts"])
-    assert "T-1: Backend Architect delivered" in text and "T-2: Database Architect delivered" in text
-    assert "moved T-2 from Assigned to *In progress*" in text
+    assert "T-1: Backend Architect delivered" in text and "APPROVED" not in text
+    assert TaskStore(redis, "T0SANDBOX").get(CHANNEL, "T-1").status is TaskStatus.REVIEW
+    # the requester approves: T-1 completes on that evidence; T-2 (its only dependent) starts by itself
+    sender.press(ask, ACTION_APPROVE, channel_id=CHANNEL, user_id="U0ALICE")
+    sandbox.workspace.wait_for(lambda: review_request(sandbox, plan["ts"], "T-2"), timeout=60)
+    text = thread_text(sandbox, plan["ts"])
+    assert "T-2: Database Architect delivered" in text and "moved T-2 from Assigned to *In progress*" in text
+    assert TaskStore(redis, "T0SANDBOX").get(CHANNEL, "T-1").completion.by == "U0ALICE"
 
     # a mention in the plan's thread naming a task goes to that task's agent, once despite a retry
     sent = sender.event(

@@ -63,8 +63,9 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
     assert "== T-1 · Write the login API ==" in out
     assert "[1] Start" in out and "[1] Done" in out  # pressed Start: the card now offers Done
     assert "moved T-1 from Assigned to *In progress*" in out
-    # a task assigned to an agent is worked and reviewed as soon as it starts
-    assert "T-2 · Database Architect delivered" in out and "APPROVED" in out
+    # a task assigned to an agent is worked as soon as it starts; offline, its draft waits for a person
+    assert "T-2 · Database Architect delivered" in out and "APPROVED" not in out
+    assert "T-2 is waiting for a person's review" in out
     assert (tmp_path / ".maestro" / "appendonly.aof").exists()
     assert not socket_path(tmp_path / ".maestro").exists()  # the Redis it started is stopped
 
@@ -74,4 +75,5 @@ def test_up_console_runs_the_team_on_a_seed_request(tmp_path: Path):
         tmp_path, [":example orders", ":wait 2", ":log", ":press 1", ":wait 6", ":thread 1", ":quit"]
     )
     assert "Plan: E-Commerce Order Management System" in out and "[1] Start batch 1" in out
-    assert "T-1 · Backend Architect delivered" in out and "APPROVED" in out
+    assert "T-1 · Backend Architect delivered" in out and "APPROVED" not in out
+    assert "T-1 is waiting for a person's review" in out and "[X]" not in out

@@ -12,6 +12,7 @@ from maestro.sprint_store import SprintStore
 from maestro.store import NewTask, TaskStore
 from maestro.timeline import build_timeline
 from sandbox.boards import ORDER_TASKS
+from tests.evidence import approved_by
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -45,6 +46,7 @@ def make_board(redis) -> TaskStore:
             source=f"test-step-{number}",
             percent=60 if action == "progress" else None,
             reason="waiting for <!channel> Stripe keys" if action == "block" else None,
+            evidence=approved_by("U0BOB") if action == "done" else None,
         )
     return store
 

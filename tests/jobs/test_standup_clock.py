@@ -18,6 +18,7 @@ from maestro.sprint_store import SprintStore
 from maestro.standup_store import StandupStore
 from maestro.standups import Absence
 from maestro.store import NewTask, TaskStore
+from tests.evidence import approved_by
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
@@ -69,7 +70,7 @@ def test_a_sprint_with_tasks_gets_its_standup_at_the_scheduled_minute(runtime, r
     store.apply(CHANNEL, "T-1", "start", actor=ALICE, source="s1")
     store.apply(CHANNEL, "T-1", "progress", actor=ALICE, source="p1", percent=60)
     store.apply(CHANNEL, "T-2", "start", actor=BOB, source="s2")
-    store.apply(CHANNEL, "T-2", "done", actor=BOB, source="d2")
+    store.apply(CHANNEL, "T-2", "done", actor=BOB, evidence=approved_by(BOB), source="d2")
     store.apply(CHANNEL, "T-3", "block", actor=BOB, source="b3", reason="waiting for the DBA")
     sprints = SprintStore(redis, TEAM)
     sprints.start(CHANNEL, "Checkout", days=14, actor=ALICE, today=date(2026, 11, 19), source="sprint")

@@ -17,6 +17,8 @@ from maestro.store import TaskStore
 from maestro.usage import UsageStore
 from sandbox.anthropic_stub import AnthropicStub
 from sandbox.claude_responder import offline_responder
+from tests.evidence import approved_by
+from tests.rq_worker import InProcessWorker
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 
@@ -174,15 +176,16 @@ def test_blocked_mid_work_then_unblocked_runs_the_agent_again(sender, sandbox, r
     sender.command("/task", "start T-1")
     store = TaskStore(redis, TEAM)
     sender.command("/task", "block T-1 waiting for the contract")
-    from rq import SimpleWorker
-
-    SimpleWorker(["high"], connection=redis).work(burst=True)  # start and block apply before the agent runs
+    InProcessWorker(["high"], connection=redis).work(
+        burst=True
+    )  # start and block apply before the agent runs
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     run_jobs()  # the agent's jobs find the task blocked and do nothing
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     sender.command("/task", "unblock T-1")
     drain(run_jobs, redis)
-    assert store.get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+    task = store.get(CHANNEL, "T-1")  # the agent worked it: offline, a draft waiting for a person
+    assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
 
 def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
@@ -194,9 +197,7 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
 
     agent_task(sender, run_jobs)
     sender.command("/task", "start T-1")
-    from rq import SimpleWorker
-
-    SimpleWorker(["high"], connection=redis).work(burst=True)
+    InProcessWorker(["high"], connection=redis).work(burst=True)
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     work = Job.fetch(job_id_for("work", TEAM, task.id, "1"), connection=redis)
     work.retries_left = 0
@@ -211,7 +212,8 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
     run_jobs()
     sender.command("/task", "unblock T-1")
     drain(run_jobs, redis)
-    assert TaskStore(redis, TEAM).get(CHANNEL, "T-1").status is TaskStatus.COMPLETED
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")  # worked again: a draft waiting for a person
+    assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
 
 def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, sandbox, redis):
@@ -232,7 +234,9 @@ def test_two_dependencies_completing_at_once_start_the_dependent_once(runtime, s
     )
     for key in ("T-1", "T-2"):
         store.apply(CHANNEL, key, "start", actor="U0ALICE", source=f"start-{key}")
-        store.apply(CHANNEL, key, "done", actor="U0ALICE", source=f"done-{key}")
+        store.apply(
+            CHANNEL, key, "done", actor="U0ALICE", evidence=approved_by("U0ALICE"), source=f"done-{key}"
+        )
     done = [store.get(CHANNEL, "T-1"), store.get(CHANNEL, "T-2")]
     started: list[list[str]] = []
     threads = [
@@ -261,13 +265,27 @@ def test_agent_names_are_escaped_in_posts(sender, sandbox, redis, run_jobs):
     assert "<!channel>" not in thread and "&lt;!channel&gt; team" in thread
 
 
-def test_a_disabled_agent_does_not_work_the_task(sender, sandbox, redis, run_jobs):
+def test_a_disabled_agent_does_not_work_the_task_it_is_left_to_a_person(sender, sandbox, redis, run_jobs):
+    from jobs.team import run_agent_on_task
+
+    agent_task(sender, run_jobs)  # planned while the agent was enabled
     sender.command("/agents", "disable backend")
-    agent_task(sender, run_jobs)
     sender.command("/task", "start T-1")
     drain(run_jobs, redis)
-    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
-    assert task.status is TaskStatus.BLOCKED and "disabled" in task.blocked_reason
+    store = TaskStore(redis, TEAM)
+    task = store.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.IN_PROGRESS  # not BLOCKED: a person has it now
+    assert task.assignee.kind == "user" and task.assignee.id == "U0ALICE"  # who created it
+    assert run_agent_on_task(TEAM, CHANNEL, task.id, 1) is None  # a re-run changes and posts nothing
+    thread = sandbox.workspace.thread(CHANNEL, task.message_ts)
+    said = [m["text"] for m in thread if "is disabled in this channel" in m["text"]]
+    assert said == [
+        "T-1: Backend Engineer is disabled in this channel, so no agent will work this task. "
+        "<@U0ALICE>, it's yours now. `/task assign T-1 @someone` hands it on; "
+        "`/agents enable backend` then `/task assign T-1 --agent backend` gives it back."
+    ]
+    assert not any("delivered" in m["text"] for m in thread)
+    assert [e.action for e in store.events(task.id)].count("assigned") == 1
 
 
 def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sender, sandbox, redis, run_jobs):

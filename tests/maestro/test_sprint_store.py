@@ -15,6 +15,7 @@ from maestro.retro import RetroAnswer, RetroKind, classify_retro
 from maestro.sprint_store import SprintStore
 from maestro.sprints import SprintStatus
 from maestro.store import NewTask, TaskStore
+from tests.evidence import approved_by
 
 TEAM, CHANNEL = "T0TEAM", "C1"
 TODAY = date(2026, 11, 23)
@@ -51,7 +52,9 @@ def test_add_and_remove_keep_the_index_and_the_tasks_in_step(redis, store):
     keys = make_tasks(redis, 4)
     sprint = store.start(CHANNEL, "Checkout", actor="U1", today=TODAY)
     TaskStore(redis, TEAM).apply(CHANNEL, "T-4", "start", actor="U1", source="s")
-    TaskStore(redis, TEAM).apply(CHANNEL, "T-4", "done", actor="U1", source="d")  # done tasks may join
+    TaskStore(redis, TEAM).apply(
+        CHANNEL, "T-4", "done", actor="U1", evidence=approved_by("U1"), source="d"
+    )  # done tasks may join
     added = store.add_tasks(CHANNEL, ["t-1", "T-2", "T-4"], actor="U2", source="add-1")
     assert [t.key for t in added] == ["T-1", "T-2", "T-4"] and {t.sprint for t in added} == {sprint.id}
     assert [t.key for t in store.sprint_tasks(CHANNEL, sprint.id)] == ["T-1", "T-2", "T-4"]
@@ -79,7 +82,7 @@ def test_close_moves_unfinished_tasks_to_the_next_sprint(redis, store):
     sprint = store.start(CHANNEL, "Sprint 7", days=10, actor="U1", today=TODAY)
     store.add_tasks(CHANNEL, ["T-1", "T-2", "T-3"], actor="U1", source="add")
     tasks.apply(CHANNEL, "T-1", "start", actor="U1", source="s1")
-    tasks.apply(CHANNEL, "T-1", "done", actor="U1", source="d1")
+    tasks.apply(CHANNEL, "T-1", "done", actor="U1", evidence=approved_by("U1"), source="d1")
     tasks.apply(CHANNEL, "T-2", "block", actor="U1", source="b2", reason="waiting")
 
     result = store.close(CHANNEL, carry="next", actor="U1", source="close-1", today=date(2026, 12, 2))
@@ -237,7 +240,7 @@ def test_a_close_committing_during_remove_keeps_the_finished_task_in_the_closed_
     sprint = store.start(CHANNEL, "Sprint 1", actor="U1", today=TODAY)
     store.add_tasks(CHANNEL, ["T-1"], actor="U1", source="add")
     tasks.apply(CHANNEL, "T-1", "start", actor="U1", source="s")
-    tasks.apply(CHANNEL, "T-1", "done", actor="U1", source="d")
+    tasks.apply(CHANNEL, "T-1", "done", actor="U1", evidence=approved_by("U1"), source="d")
 
     def close_the_record() -> None:  # a close's write to the sprint's record, from elsewhere
         closed = sprint.model_copy(update={"status": SprintStatus.CLOSED, "version": sprint.version + 1})

@@ -5,6 +5,7 @@ import pytest
 from maestro.errors import NotFound, UserError
 from maestro.models import Assignee, TaskStatus
 from maestro.store import NewTask, TaskStore
+from tests.evidence import approved_by
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_same_source_changes_once(store):
 def test_refused_change_changes_nothing(store):
     task = store.create_task("C1", NewTask(title="x"), actor="U1", source="s1").task
     with pytest.raises(UserError, match="can't be marked done"):
-        store.apply("C1", "T-1", "done", actor="U1", source="bad")
+        store.apply("C1", "T-1", "done", actor="U1", evidence=approved_by("U1"), source="bad")
     assert store.get("C1", "T-1") == task and len(store.events(task.id)) == 1
     assert store.change_for_source("bad") is None
 
