@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
-from jobs.slack import DEFAULT_SLACK_TIMEOUT
+from jobs.slack import DEFAULT_SLACK_TIMEOUT, SetupError
 from maestro.redis_conn import connect
-from maestro.settings import ConfigError, Settings, slack_token_refused
+from maestro.settings import ConfigError, Settings
 
 logger = logging.getLogger("maestro.web")
 
@@ -66,7 +66,11 @@ def verify_token(settings: Settings) -> None:
     try:
         client.auth_test()
     except SlackApiError as error:
-        raise ConfigError(slack_token_refused(str(error.response.get("error", "")))) from None
+        setup = SetupError.from_api_error(error)
+        if setup is not None:
+            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({setup.code}): {setup.fix}") from None
+        code = error.response.get("error")
+        raise ConfigError(f"SLACK_BOT_TOKEN could not be checked: auth.test answered {code}") from None
     except (URLError, OSError) as error:
         hint = " — start everything with `maestro up`" if settings.sandbox_mode else ""
         raise ConfigError(f"SLACK_API_URL {settings.api_url} does not answer ({error}){hint}") from None

@@ -54,37 +54,9 @@ SLACK_APPS_PAGE = "api.slack.com/apps → your app"
 BOT_TOKEN_FIX = f"copy the Bot User OAuth Token (xoxb-…) from {SLACK_APPS_PAGE} → OAuth & Permissions"
 """How to get a good ``SLACK_BOT_TOKEN``."""
 
-SLACK_AUTH_FIXES = {
-    "invalid_auth": f"it is not a token of a Slack app: {BOT_TOKEN_FIX}",
-    "not_authed": f"no token reached Slack: {BOT_TOKEN_FIX}",
-    "token_revoked": (
-        f"the app was uninstalled or its token revoked: reinstall it ({SLACK_APPS_PAGE} → OAuth & "
-        "Permissions → Reinstall to Workspace) and set the new xoxb-… token"
-    ),
-    "token_expired": (
-        "the token expired (token rotation is on): turn rotation off for a single-workspace app, or "
-        "reinstall it and set the new xoxb-… token"
-    ),
-    "account_inactive": (
-        "the workspace or the app's bot user was deactivated: reinstall the app and set the new xoxb-… token"
-    ),
-}
-"""Slack Web API errors that mean ``SLACK_BOT_TOKEN`` is refused, each with its fix (Slack's
-``auth.test`` reference lists them)."""
-
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what to set."""
-
-
-def slack_token_refused(error: str) -> str:
-    """Return the one-line message for a ``SLACK_BOT_TOKEN`` that Slack refused with ``error``.
-
-    Example: ``SLACK_BOT_TOKEN was refused by Slack (invalid_auth): it is not a token of a
-    Slack app: copy the Bot User OAuth Token (xoxb-…) from api.slack.com/apps → …``.
-    """
-    fix = SLACK_AUTH_FIXES.get(error, f"check it, or {BOT_TOKEN_FIX}")
-    return f"SLACK_BOT_TOKEN was refused by Slack ({error}): {fix}"
 
 
 SECRET_SHAPES: dict[str, tuple[str | None, str, str]] = {

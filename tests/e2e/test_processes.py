@@ -97,7 +97,7 @@ def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart
         group.wait_healthy(url)
         SlackSender(url, server=sandbox).command("/task", "new Survive a restart")
         card(sandbox, "T-1")
-        group.stop()
+        stop_and_wait(group)
         assert not stop_embedded(data_dir)  # the last process to exit stopped the server
         assert (data_dir / "appendonly.aof").exists()
 
@@ -113,6 +113,19 @@ def test_separate_processes_share_one_embedded_redis_and_lose_nothing_on_restart
 
 
 SIGNING_SECRET = "8f742231b10e8888abcd99eeefff85a5"  # the shape of Slack's: 32 hexadecimal characters
+
+
+WORKER_EXIT = 90
+"""Seconds a SIGTERMed worker may take to exit: RQ 3.0's command-channel thread, stopped under
+redis-py 8.2, can hold the exit for up to 60 s (tests/rq_worker.py drops it for in-process runs)."""
+
+
+def stop_and_wait(group) -> None:
+    """SIGTERM every process of the group and wait until each has exited by itself (never killed)."""
+    for child, _ in group.children:
+        child.terminate()
+    for child, _ in group.children:
+        assert child.wait(timeout=WORKER_EXIT) == 0, group.logs()
 
 
 def clean_env(**env: str) -> dict[str, str]:
@@ -193,7 +206,7 @@ def test_a_token_slack_refuses_stops_the_process_before_redis_starts(tmp_path, s
     assert result.returncode == 2, result.stderr[-2000:]
     (line,) = result.stderr.splitlines()
     assert line.startswith("maestro: SLACK_BOT_TOKEN was refused by Slack (invalid_auth): ")
-    assert "Bot User OAuth Token (xoxb-…)" in line and "OAuth & Permissions" in line
+    assert "Bot User OAuth Token" in line and "OAuth & Permissions" in line
     assert not socket_path(data_dir).exists()
 
 
@@ -231,7 +244,7 @@ def test_the_embedded_redis_stays_while_another_process_uses_it(processes, tmp_p
     assert web.wait(timeout=15) == 0, group.logs()
     assert _embedded_answers(data_dir), group.logs()  # the worker still uses it
     worker.terminate()
-    assert worker.wait(timeout=30) == 0, group.logs()
+    assert worker.wait(timeout=WORKER_EXIT) == 0, group.logs()
     assert not _embedded_answers(data_dir), group.logs()
     assert "Traceback" not in group.logs()
 

@@ -7,7 +7,6 @@ from maestro.settings import (
     SANDBOX_BOT_TOKEN,
     ConfigError,
     build_settings,
-    slack_token_refused,
 )
 
 SECRET = "8f742231b10e8888abcd99eeefff85a5"
@@ -105,11 +104,3 @@ def test_well_formed_secrets_are_accepted(monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET.upper())
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-x")
     assert build_settings().claude_enabled
-
-
-def test_a_refused_token_is_told_with_its_fix():
-    assert slack_token_refused("invalid_auth").startswith(
-        "SLACK_BOT_TOKEN was refused by Slack (invalid_auth): "
-    )
-    assert "Reinstall to Workspace" in slack_token_refused("token_revoked")
-    assert "OAuth & Permissions" in slack_token_refused("some_new_error")
