@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import IO
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from maestro.settings import ConfigError, Settings
 
@@ -181,10 +183,13 @@ def stop_embedded(data_dir: Path) -> bool:
     sock = socket_path(data_dir)
     if not _answers(sock):
         return False
+    # No retries: the server closes the connection as it exits, which is the answer; redis-py's
+    # default retries would reconnect to a socket that is gone for seconds.
+    client = Redis(unix_socket_path=str(sock), retry=Retry(NoBackoff(), 0))
     try:
-        Redis(unix_socket_path=str(sock)).shutdown(save=True)
+        client.shutdown(save=True)
     except RedisConnectionError:
-        pass  # the server closes the connection as it exits
+        pass
     return True
 
 
