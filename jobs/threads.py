@@ -7,14 +7,17 @@ task key named in the message); a direct message or a mention elsewhere to the M
 from __future__ import annotations
 
 from agents.brain import ThreadContext, ThreadMessage
+from agents.loop import Session
 from agents.roster import find_agent
+from agents.tools import ToolContext
 from jobs.approvals import apply_person_change
 from jobs.board import announce_change
 from jobs.brains import roster, think
+from jobs.escalation_posts import new_escalation
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
-from jobs.team import follow_up
+from jobs.team import answer_question, follow_up
 from maestro.errors import UserError
 from maestro.escalations import YES_NO
 from maestro.models import Task
@@ -24,6 +27,7 @@ from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.turn_store import TurnJournal
 from maestro.workflow import STATUS_LABELS
 
 
@@ -72,6 +76,11 @@ def answer_in_thread(
             _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who="agent:master")
             log["outcome"] = f"quick:{action.verb}"
             return log["outcome"]
+        if task is not None and answer_question(runtime, tasks, task, user_id, strip_mentions(text)[:4000]):
+            reply = f"Thanks, <@{user_id}>: {task.key}'s agent goes on with your answer."
+            _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who="agent:master")
+            log["outcome"] = "answered a question"
+            return log["outcome"]
         team_roster = roster(runtime, team_id, channel_id)
         agent_id = task.assignee.id if task and task.assignee and task.assignee.kind == "agent" else "master"
         try:
@@ -87,7 +96,18 @@ def answer_in_thread(
             plan_brief=plan_brief,
             thread=history,
         )
-        result = think(runtime, team_id, channel_id, agent, lambda b: b.answer(ctx))
+        session = Session(
+            journal=TurnJournal(runtime.redis, team_id, f"answer:{event_id}"),
+            tools=ToolContext(
+                redis=runtime.redis,
+                team_id=team_id,
+                channel_id=channel_id,
+                task_id=task.id if task else None,
+                thread_ts=thread_ts,
+                user_id=user_id,
+            ),
+        )
+        result = think(runtime, team_id, channel_id, agent, lambda b: b.answer(ctx, session))
         note = ""
         if result.fallback_reason:
             note = f"\n_{escape(result.fallback_reason)}, so the offline brain answered._"
@@ -110,8 +130,6 @@ def _escalate(
     event_id: str,
 ) -> None:
     """Raise the escalation an agent's answer asked for (seed 004: a decision only a human can make)."""
-    from jobs.escalations import new_escalation  # escalations resume work through jobs.team
-
     known = [k for k in escalation.blocking if tasks.task_id_for(channel_id, k)]
     blocking = known or ([task.key] if task else [])
     options = escalation.options if len(escalation.options) >= 2 else list(YES_NO)

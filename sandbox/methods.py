@@ -220,6 +220,26 @@ def chat_update(ws: Workspace, args: dict, base_url: str) -> dict:
     return {"ok": True, "channel": channel, "ts": ts, "text": updated["text"], "message": updated}
 
 
+def chat_delete(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.delete``: args channel, ts. A bot token deletes only the bot's own messages.
+
+    Returns:
+        dict: ``{ok, channel, ts}``; errors ``channel_not_found``, ``message_not_found``,
+        ``cant_delete_message`` (not the bot's).
+    """
+    channel = ws.resolve_channel(str_arg(args, "channel"))
+    if channel is None:
+        return error("channel_not_found")
+    ts = str_arg(args, "ts")
+    original = ws.find_message(channel, ts) if ts else None
+    if original is None:
+        return error("message_not_found")
+    if original.get("user") != ws.bot_user_id:
+        return error("cant_delete_message")
+    ws.delete_message(channel, ts)
+    return {"ok": True, "channel": channel, "ts": ts}
+
+
 def chat_post_ephemeral(ws: Workspace, args: dict, base_url: str) -> dict:
     """``chat.postEphemeral``: args channel, user, text, blocks, thread_ts.
 
@@ -425,6 +445,7 @@ METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
     "chat.update": chat_update,
+    "chat.delete": chat_delete,
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.replies": conversations_replies,

@@ -41,6 +41,7 @@ METHOD_SCOPES: dict[str, Mapping[str, str]] = {
     "auth.test": {},
     "chat.postMessage": {ANY_KIND: "chat:write"},
     "chat.update": {ANY_KIND: "chat:write"},
+    "chat.delete": {ANY_KIND: "chat:write"},
     "chat.postEphemeral": {ANY_KIND: "chat:write"},
     "chat.getPermalink": {},
     "conversations.info": {PUBLIC: "channels:read", PRIVATE: "groups:read", IM: "im:read", MPIM: "mpim:read"},

@@ -58,6 +58,7 @@ def exercise(client: WebClient, workspace: Workspace) -> dict[str, Callable[[], 
         "chat_update": in_each_conversation(
             lambda c: client.chat_update(channel=c, ts=post(c), text="edited")
         ),
+        "chat_delete": in_each_conversation(lambda c: client.chat_delete(channel=c, ts=post(c))),
         "chat_postEphemeral": in_each_conversation(
             lambda c: client.chat_postEphemeral(channel=c, user=ALICE, text="only you")
         ),
