@@ -136,6 +136,11 @@ class ClaudeBrain:
             "said. Then submit_deliverable, or ask_question if the answer changes the work and nothing "
             "you can read says it, or raise_escalation for a decision only a person can make."
         )
+        if ctx.task.kind == "code":
+            instruction += (
+                " It is a code task and no repository is linked: your deliverable is an implementation plan "
+                "for a person (files to change, steps, tests, rollback), not code you claim to have run."
+            )
         if ctx.review_feedback:
             instruction += " The last review rejected it; address every must-fix item."
         context = ctx.model_dump(mode="json", exclude={"agent": {"system_prompt"}})

@@ -48,6 +48,7 @@ from maestro.plan_store import PlanRecord, PlanStore
 from maestro.plans import Deliverable, Escalation, EscalationOption, GateChecklist, Question, ReviewVerdict
 from maestro.store import TaskStore
 from maestro.team_cards import (
+    LONG_BODY,
     brain_note,
     build_deliverable_blocks,
     build_plan_blocks,
@@ -498,7 +499,10 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             build_deliverable_blocks(task, agent.name, result.value, note, attempt),
             who=f"agent:{agent.id}",
         )
-        draft = result.brain != "claude"  # the offline brain's work is a draft: a person reviews it
+        _upload_long_deliverable(runtime, tasks, task, agent.name, result.value, attempt)
+        # the offline brain's work is a draft, and a code task's is a plan a person carries out (no
+        # repository is linked): in both, a person reviews it
+        draft = result.brain != "claude" or task.kind == "code"
         try:
             change = tasks.apply(
                 channel_id,
@@ -529,16 +533,48 @@ def _after_work(runtime: Runtime, tasks: TaskStore, task: Task, attempt: int) ->
     agent = find_agent(
         roster(runtime, task.team_id, task.channel_id), task.assignee.id if task.assignee else ""
     )
+    if kept.get("brain") == "claude" and task.kind == "code":
+        reason = (
+            f"{task.key} is code and no repository is linked, so {agent.name} wrote an implementation "
+            f"plan: a person carries it out and approves {task.key} when the code is done"
+        )
+    else:
+        reason = _no_model_reason(kept.get("fallback_reason"), "drafted")
     hand_to_person(
         runtime,
         tasks,
         task,
         attempt,
-        reason=_no_model_reason(kept.get("fallback_reason"), "drafted"),
+        reason=reason,
         checklist=gate_checklist(task, deliverable),
         author=agent.name,
         source=f"work-{task.id}-{attempt}",
     )
+
+
+def _upload_long_deliverable(
+    runtime: Runtime, tasks: TaskStore, task: Task, author: str, deliverable: Deliverable, attempt: int
+) -> None:
+    """Upload a long deliverable's full text as a Markdown file in the task's thread, once per attempt."""
+    fresh = tasks.get_by_id(task.id) or task
+    if len(deliverable.body) <= LONG_BODY or not fresh.thread_root:
+        return
+    claim = f"deliverable-file:{task.id}:{attempt}"
+    if not tasks.claim_post(claim):
+        return
+    try:
+        response = runtime.slack.files_upload_v2(
+            channel=fresh.channel_id,
+            content=f"# {fresh.key} · {fresh.title}\n\n{deliverable.summary}\n\n{deliverable.body}\n",
+            filename=f"{fresh.key}-deliverable.md",
+            title=f"{fresh.key}: {author}'s deliverable",
+            initial_comment=f"The full text of {fresh.key}'s deliverable.",
+            thread_ts=fresh.thread_root,
+        )
+    except BaseException:  # SlackApiError included: RQ's retry of the job uploads it
+        tasks.release_post(claim)
+        raise
+    tasks.confirm_post(claim, str((response.get("file") or {}).get("id", "uploaded")))
 
 
 def _no_model_reason(fallback_reason: str | None, what: str) -> str:

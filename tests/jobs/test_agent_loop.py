@@ -215,3 +215,45 @@ def test_a_worker_killed_between_turns_resumes_without_asking_again(stub, sender
     work = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
     assert len(work) == 1 and len(work[0].body["messages"]) == 3
     assert "Work task T-1." in work[0].body["messages"][0]["content"][0]["text"]  # the kept opening
+
+
+def test_a_code_task_gets_an_implementation_plan_and_goes_to_a_person(stub, sender, sandbox, redis, run_jobs):
+    from maestro.models import Assignee
+    from maestro.store import NewTask
+
+    store = TaskStore(redis, TEAM)
+    store.create_task(
+        CHANNEL,
+        NewTask(title="Build the reset endpoint", assignee=Assignee(kind="agent", id="backend"), kind="code"),
+        actor="U0ALICE",
+        source="new-code",
+    )
+    sender.command("/task", "start T-1")
+    drain(run_jobs, redis)
+    task = store.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.REVIEW and task.waits_for_person
+    assert "no repository is linked, so Backend Engineer wrote an implementation plan" in thread(
+        sandbox, task
+    )
+    work = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
+    assert "implementation plan for a person" in work[0].body["messages"][0]["content"][0]["text"]
+    assert not [r for r in stub.requests_for() if terminal_of(r.body) == "submit_review"]
+
+
+def test_a_long_deliverable_is_shown_cut_and_uploaded_whole_once(stub, sender, sandbox, redis, run_jobs):
+    long_body = "## API contract\n" + "POST /reset sends one email with a link that expires. " * 120
+
+    def long_work(body):
+        if terminal_of(body) == "submit_deliverable":
+            return {CALL_TOOL: "submit_deliverable", "summary": "The reset API contract.", "body": long_body}
+        return offline_responder(body)
+
+    stub.responder = long_work
+    sender.command("/task", "new Design the reset API --agent backend-architect")
+    run_jobs()
+    sender.command("/task", "start T-1")
+    drain(run_jobs, redis)
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
+    assert "the full text is in the file below" in thread(sandbox, task)
+    uploads = [c for c in sandbox.workspace.calls() if c["method"] == "files.completeUploadExternal"]
+    assert len(uploads) == 1
