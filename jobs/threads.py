@@ -112,7 +112,17 @@ def answer_in_thread(
         if result.fallback_reason:
             note = f"\n_{escape(result.fallback_reason)}, so the offline brain answered._"
         reply = f"*{escape(agent.name)}:* {escape(result.value.text)}{note}"
-        _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who=f"agent:{agent.id}")
+        _say(
+            runtime,
+            tasks,
+            team,
+            channel_id,
+            thread_ts,
+            f"reply:{event_id}",
+            reply,
+            who=f"agent:{agent.id}",
+            recipient=user_id,
+        )
         if result.value.escalation is not None:
             _escalate(runtime, tasks, channel_id, agent.id, user_id, task, result.value.escalation, event_id)
         log["outcome"] = f"answer:{agent.id}"
@@ -215,7 +225,70 @@ def _say(
     text: str,
     *,
     who: str,
+    recipient: str | None = None,
 ) -> None:
-    ts = post_once(runtime, tasks, claim, channel=channel_id, thread_ts=thread_ts, text=truncate(text, 3900))
+    if recipient and len(text) > STREAM_OVER:
+        ts = stream_once(runtime, tasks, claim, channel_id, thread_ts, truncate(text, 3900), recipient)
+    else:
+        ts = post_once(
+            runtime, tasks, claim, channel=channel_id, thread_ts=thread_ts, text=truncate(text, 3900)
+        )
     if ts:
         team.remember(channel_id, thread_ts, who, text, ts)
+
+
+STREAM_OVER = 600
+"""Characters past which an agent's answer to a person is streamed (``chat.startStream`` …), not posted."""
+
+STREAM_CHUNK = 300
+"""Characters appended to a stream at a time."""
+
+
+def stream_once(
+    runtime: Runtime,
+    tasks: TaskStore,
+    claim: str,
+    channel_id: str,
+    thread_ts: str,
+    text: str,
+    recipient: str,
+) -> str | None:
+    """Stream a long answer into a thread with slack_sdk's ``chat_stream``, once per ``claim``.
+
+    The claim is confirmed as soon as the stream has a ``ts``, so a re-run after a crash never
+    starts a second stream (the first may then end unfinished; Slack closes it).
+
+    Args:
+        runtime: the job's runtime.
+        tasks: the team's task store (its post claims).
+        claim: the post's dedupe name.
+        channel_id: where.
+        thread_ts: the thread (a stream is always a reply).
+        text: the answer (mrkdwn, already escaped).
+        recipient: the Slack user the answer is for (Slack needs it to stream in a channel).
+
+    Returns:
+        The streamed message's ``ts``, or None when it was claimed before and never posted.
+    """
+    if not tasks.claim_post(claim):
+        return tasks.posted_ts(claim)
+    try:
+        streamer = runtime.slack.chat_stream(
+            channel=channel_id,
+            thread_ts=thread_ts,
+            recipient_team_id=tasks.team_id,
+            recipient_user_id=recipient,
+            buffer_size=STREAM_CHUNK,
+        )
+        for start in range(0, len(text), STREAM_CHUNK):
+            streamer.append(markdown_text=text[start : start + STREAM_CHUNK])
+            if streamer.ts and tasks.posted_ts(claim) is None:
+                tasks.confirm_post(claim, streamer.ts)
+        response = streamer.stop()
+    except BaseException:
+        if tasks.posted_ts(claim) is None:
+            tasks.release_post(claim)
+        raise
+    ts = str(response.get("ts") or streamer.ts)
+    tasks.confirm_post(claim, ts)
+    return ts

@@ -257,3 +257,56 @@ def test_a_long_deliverable_is_shown_cut_and_uploaded_whole_once(stub, sender, s
     assert "the full text is in the file below" in thread(sandbox, task)
     uploads = [c for c in sandbox.workspace.calls() if c["method"] == "files.completeUploadExternal"]
     assert len(uploads) == 1
+
+
+def test_a_long_answer_is_streamed_once(stub, sender, sandbox, redis, run_jobs):
+    long_text = "Here is how the sprint stands. " * 40
+
+    def long_reply(body):
+        if terminal_of(body) == "submit_reply":
+            return {CALL_TOOL: "submit_reply", "text": long_text}
+        return offline_responder(body)
+
+    stub.responder = long_reply
+    sent = sender.event(
+        {
+            "type": "app_mention",
+            "user": "U0BOB",
+            "text": "<@UMAESTRO> summarise the sprint",
+            "ts": "1796000002.000100",
+            "channel": CHANNEL,
+        }
+    )
+    sender.resend(sent, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    drain(run_jobs, redis)
+    methods = [c["method"] for c in sandbox.workspace.calls()]
+    assert methods.count("chat.startStream") == 1 and methods.count("chat.stopStream") == 1
+    assert methods.count("chat.appendStream") >= 2
+    (reply,) = [m for m in sandbox.workspace.thread(CHANNEL, "1796000002.000100") if m.get("bot_id")]
+    assert reply["text"].startswith("*Master:* Here is how") and not reply.get("streaming")
+    start = next(c for c in sandbox.workspace.calls() if c["method"] == "chat.startStream")
+    assert start["args"]["recipient_user_id"] == "U0BOB" and start["args"]["recipient_team_id"] == TEAM
+
+
+def test_the_sandbox_refuses_a_stream_slack_would_refuse(sandbox):
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    from sandbox.constants import SANDBOX_BOT_TOKEN
+
+    client = WebClient(token=SANDBOX_BOT_TOKEN, base_url=sandbox.api_url)
+    parent = client.chat_postMessage(channel=CHANNEL, text="question")["ts"]
+    with pytest.raises(SlackApiError) as refused:  # in a channel, Slack needs the recipient
+        client.chat_startStream(channel=CHANNEL, thread_ts=parent, markdown_text="hi")
+    assert refused.value.response["error"] == "invalid_arguments"
+    ts = client.chat_startStream(
+        channel=CHANNEL,
+        thread_ts=parent,
+        markdown_text="hi",
+        recipient_user_id="U0BOB",
+        recipient_team_id=TEAM,
+    )["ts"]
+    client.chat_stopStream(channel=CHANNEL, ts=ts)
+    with pytest.raises(SlackApiError) as stopped:
+        client.chat_appendStream(channel=CHANNEL, ts=ts, markdown_text="more")
+    assert stopped.value.response["error"] == "message_not_in_streaming_state"
