@@ -8,13 +8,16 @@ it returns; a brain never touches state.
 
 from __future__ import annotations
 
-from typing import Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from agents.roster import Agent
 from maestro.models import Task
-from maestro.plans import AgentReply, Deliverable, GateChecklist, Plan, ReviewVerdict
+from maestro.plans import AgentReply, Deliverable, Escalation, GateChecklist, Plan, Question, ReviewVerdict
+
+if TYPE_CHECKING:
+    from agents.loop import Session
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -45,10 +48,15 @@ class PlanContext(BaseModel):
 
 
 class WorkContext(BaseModel):
-    """What an agent is given to work a task: the task, the plan, its dependencies' work, the thread."""
+    """What an agent is given to work a task: the task, the plan, its dependencies' work, the thread.
+
+    With the Claude brain this opens the loop; the agent reads the rest (full deliverables, the
+    board, the thread) through its tools.
+    """
 
     agent: Agent
     task: Task
+    request: str | None = Field(default=None, description="The request the task's plan came from.")
     plan_brief: str | None = None
     dependencies: list[DependencyWork] = Field(default_factory=list)
     thread: list[ThreadMessage] = Field(default_factory=list)
@@ -57,11 +65,13 @@ class WorkContext(BaseModel):
 
 
 class ReviewContext(BaseModel):
-    """What the reviewer is given: the task and the deliverable to review."""
+    """What the reviewer is given: the request, the task, its dependencies' work and the deliverable."""
 
     reviewer: Agent
     task: Task
     deliverable: Deliverable
+    request: str | None = None
+    dependencies: list[DependencyWork] = Field(default_factory=list)
     attempt: int = 1
 
 
@@ -109,15 +119,19 @@ class Brain(Protocol):
 
     name: str
 
-    def plan(self, ctx: PlanContext, agent: Agent) -> BrainResult[Plan]:
+    def plan(self, ctx: PlanContext, agent: Agent, session: Session | None = None) -> BrainResult[Plan]:
         """Triage and decompose a request into a plan (the Master)."""
         ...
 
-    def work(self, ctx: WorkContext) -> BrainResult[Deliverable]:
-        """Work a task and return the deliverable."""
+    def work(
+        self, ctx: WorkContext, session: Session | None = None
+    ) -> BrainResult[Deliverable] | BrainResult[Question] | BrainResult[Escalation]:
+        """Work a task: the deliverable, or a question for the requester, or an escalation."""
         ...
 
-    def review(self, ctx: ReviewContext) -> BrainResult[ReviewVerdict] | BrainResult[GateChecklist]:
+    def review(
+        self, ctx: ReviewContext, session: Session | None = None
+    ) -> BrainResult[ReviewVerdict] | BrainResult[GateChecklist]:
         """Review a deliverable by the review gate, with a finding per acceptance criterion.
 
         A brain that can't review (the offline brain, or a fallback to it) returns the gate as
@@ -125,6 +139,6 @@ class Brain(Protocol):
         """
         ...
 
-    def answer(self, ctx: ThreadContext) -> BrainResult[AgentReply]:
+    def answer(self, ctx: ThreadContext, session: Session | None = None) -> BrainResult[AgentReply]:
         """Answer a question in a thread."""
         ...

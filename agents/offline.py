@@ -82,19 +82,19 @@ class OfflineBrain:
 
     name = "offline"
 
-    def plan(self, ctx: PlanContext, agent: Agent) -> BrainResult[Plan]:
+    def plan(self, ctx: PlanContext, agent: Agent, session: object = None) -> BrainResult[Plan]:
         """Triage and decompose a request into a plan (see :func:`build_plan`)."""
         return BrainResult[Plan](value=build_plan(ctx.request), brain="offline")
 
-    def work(self, ctx: WorkContext) -> BrainResult[Deliverable]:
+    def work(self, ctx: WorkContext, session: object = None) -> BrainResult[Deliverable]:
         """Fill the role's checklist from the task (see :func:`build_deliverable`)."""
         return BrainResult[Deliverable](value=build_deliverable(ctx), brain="offline")
 
-    def review(self, ctx: ReviewContext) -> BrainResult[GateChecklist]:
+    def review(self, ctx: ReviewContext, session: object = None) -> BrainResult[GateChecklist]:
         """Give a person the review gate as a checklist; never a verdict (see :func:`gate_checklist`)."""
         return BrainResult[GateChecklist](value=gate_checklist(ctx.task, ctx.deliverable), brain="offline")
 
-    def answer(self, ctx: ThreadContext) -> BrainResult[AgentReply]:
+    def answer(self, ctx: ThreadContext, session: object = None) -> BrainResult[AgentReply]:
         """Answer a thread question from the task's data (see :func:`build_reply`)."""
         return BrainResult[AgentReply](value=build_reply(ctx), brain="offline")
 

@@ -25,24 +25,30 @@ from pydantic import ValidationError
 from rq.job import Job, JobStatus
 
 from agents.brain import BrainResult, DependencyWork, PlanContext, ReviewContext, ThreadMessage, WorkContext
+from agents.loop import Session, give_result, pending_call
 from agents.offline import gate_checklist
 from agents.roster import Agent, find_agent
 from agents.staffing import planner, restaff
+from agents.tools import ToolContext
 from jobs.approvals import hand_to_person
 from jobs.board import announce_change, post_in_thread, refresh_card
 from jobs.brains import roster, think
+from jobs.escalation_posts import new_escalation
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
+from jobs.progress import StatusLine, describe_read
 from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout, requester_meta
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from maestro.blocks import section
 from maestro.errors import UserError
+from maestro.escalations import YES_NO
 from maestro.models import Assignee, CompletionEvidence, Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
-from maestro.plans import Deliverable, EscalationOption, GateChecklist, ReviewVerdict
+from maestro.plans import Deliverable, Escalation, EscalationOption, GateChecklist, Question, ReviewVerdict
 from maestro.store import TaskStore
 from maestro.team_cards import (
+    LONG_BODY,
     brain_note,
     build_deliverable_blocks,
     build_plan_blocks,
@@ -52,6 +58,7 @@ from maestro.team_cards import (
 )
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.turn_store import TurnJournal
 from maestro.workflow import Action
 
 logger = logging.getLogger(__name__)
@@ -111,7 +118,14 @@ def plan_request(
                 team_id,
                 channel_id,
                 master,
-                lambda b: b.plan(PlanContext(request=request, requested_by=user_id), master),
+                lambda b: b.plan(
+                    PlanContext(request=request, requested_by=user_id),
+                    master,
+                    Session(
+                        journal=TurnJournal(runtime.redis, team_id, f"plan:{source}"),
+                        tools=ToolContext(redis=runtime.redis, team_id=team_id, channel_id=channel_id),
+                    ),
+                ),
             )
             try:
                 record, created, _ = plans.create_plan(
@@ -298,7 +312,7 @@ def start_review(runtime: Runtime, task: Task) -> bool:
 
 def _context_of(
     runtime: Runtime, team_id: str, task: Task
-) -> tuple[str | None, list[DependencyWork], list[ThreadMessage]]:
+) -> tuple[PlanRecord | None, list[DependencyWork], list[ThreadMessage]]:
     tasks = TaskStore(runtime.redis, team_id)
     team = TeamStore(runtime.redis, team_id)
     record = PlanStore(tasks).get(task.plan_id) if task.plan_id else None
@@ -316,7 +330,98 @@ def _context_of(
                 )
             )
     history = team.history(task.channel_id, task.thread_root) if task.thread_root else []
-    return (record.brief if record else None), dependencies, [ThreadMessage(**m) for m in history]
+    return record, dependencies, [ThreadMessage(**m) for m in history]
+
+
+def _session(
+    runtime: Runtime, tasks: TaskStore, task: Task, agent: Agent, loop: str
+) -> tuple[Session, StatusLine]:
+    """The agent loop's session for a task (its kept turns, its read tools) and its status line."""
+    status = StatusLine(runtime, tasks, task.channel_id, task.thread_root, loop)
+    session = Session(
+        journal=TurnJournal(runtime.redis, task.team_id, loop),
+        tools=ToolContext(
+            redis=runtime.redis,
+            team_id=task.team_id,
+            channel_id=task.channel_id,
+            task_id=task.id,
+            thread_ts=task.thread_root,
+        ),
+        on_progress=lambda tool, args: status.show(describe_read(agent.name, tool, args)),
+    )
+    return session, status
+
+
+def _ask_requester(
+    runtime: Runtime, tasks: TaskStore, task: Task, agent: Agent, question: Question, journal: TurnJournal
+) -> None:
+    """Post the agent's question in the task's thread, to its requester, once; the task waits for it.
+
+    The requester's reply in the thread (:func:`answer_question`) goes back into the loop as the
+    question's answer, and the agent goes on.
+    """
+    call = pending_call(journal, "ask_question") or "?"
+    asked_of = task.created_by if task.created_by[:1] in ("U", "W") else None
+    TeamStore(runtime.redis, task.team_id).ask(
+        task.id,
+        {"loop": journal.loop_key, "asked_of": asked_of, "agent": agent.id, "text": question.question},
+    )
+    who = f"<@{asked_of}> " if asked_of else ""
+    lines = [f"{who}*{escape(agent.name)} asks about {task.key}:* {escape(question.question)}"]
+    if question.why:
+        lines.append(f"_Why: {escape(question.why)}_")
+    if question.options:
+        lines.append("Options: " + " · ".join(escape(o) for o in question.options))
+    lines.append("Reply in this thread; your answer goes back to the agent, who goes on with it.")
+    text = "\n".join(lines)
+    post_in_thread(
+        runtime, tasks, task, f"ask:{task.id}:{call}", text, [section(text)], who=f"agent:{agent.id}"
+    )
+
+
+def answer_question(runtime: Runtime, tasks: TaskStore, task: Task, user_id: str, text: str) -> bool:
+    """Give a person's reply to the question the task's agent waits on, and let the agent go on.
+
+    Only the person asked (the requester) answers; anyone may when nobody was named.
+
+    Returns:
+        False when the agent waits on no question from this person (the reply is an ordinary one).
+    """
+    team = TeamStore(runtime.redis, task.team_id)
+    waiting = team.question(task.id)
+    if waiting is None or (waiting.get("asked_of") and waiting["asked_of"] != user_id):
+        return False
+    if team.take_question(task.id) is None:
+        return False  # another reply took it first
+    journal = TurnJournal(runtime.redis, task.team_id, waiting["loop"])
+    give_result(journal, "ask_question", f"<@{user_id}> answered: {text}")
+    start_agent_if_any(runtime, tasks, tasks.get_by_id(task.id) or task)
+    return True
+
+
+def _escalate_from_work(
+    runtime: Runtime, tasks: TaskStore, task: Task, agent: Agent, escalation: Escalation, source: str
+) -> None:
+    """An agent asked a person to decide: post seed 004's escalation and block the task on it."""
+    known = [k for k in escalation.blocking if tasks.task_id_for(task.channel_id, k)] or [task.key]
+    if task.key not in known:
+        known.insert(0, task.key)
+    options = escalation.options if len(escalation.options) >= 2 else list(YES_NO)
+    new_escalation(
+        runtime,
+        team_id=task.team_id,
+        channel_id=task.channel_id,
+        issue=escalation.issue,
+        options=list(options),
+        raised_by=f"agent:{agent.id}",
+        requester=task.created_by,
+        source=f"{source}-agent-escalation",
+        workflow_stage=escalation.workflow_stage,
+        recommendation=escalation.recommendation,
+        blocking=known,
+        thread_ts=task.thread_root,
+    )
+    _block(runtime, tasks, task, f"Waiting for a decision {agent.name} asked for: {escalation.issue}", source)
 
 
 def _answer_once(
@@ -330,7 +435,8 @@ def _answer_once(
             return BrainResult[Deliverable].model_validate(kept)
         return BrainResult[ReviewVerdict | GateChecklist].model_validate(kept)
     result = think(runtime, team_id, channel_id, agent, ask)
-    team.save_answer(kind, task.id, attempt, result.model_dump(mode="json"))
+    if isinstance(result.value, Deliverable | ReviewVerdict | GateChecklist):  # final: a question isn't
+        team.save_answer(kind, task.id, attempt, result.model_dump(mode="json"))
     return result
 
 
@@ -359,19 +465,30 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
         if agent is None:
             log["outcome"] = "left to a person"
             return None
-        plan_brief, dependencies, thread = _context_of(runtime, team_id, task)
+        record, dependencies, thread = _context_of(runtime, team_id, task)
         ctx = WorkContext(
             agent=agent,
             task=task,
-            plan_brief=plan_brief,
+            request=truncate(record.request, 6000) if record else None,
+            plan_brief=record.brief if record else None,
             dependencies=dependencies,
             thread=thread,
             review_feedback=_last_feedback(tasks, task),
             attempt=attempt,
         )
+        session, status = _session(runtime, tasks, task, agent, f"work:{task.id}:{attempt}")
         result = _answer_once(
-            runtime, team_id, channel_id, "work", task, attempt, agent, lambda b: b.work(ctx)
+            runtime, team_id, channel_id, "work", task, attempt, agent, lambda b: b.work(ctx, session)
         )
+        status.clear()
+        if isinstance(result.value, Question):
+            _ask_requester(runtime, tasks, task, agent, result.value, session.journal)
+            log["outcome"] = "asked"
+            return task.key
+        if isinstance(result.value, Escalation):
+            _escalate_from_work(runtime, tasks, task, agent, result.value, source)
+            log["outcome"] = "escalated"
+            return task.key
         team.save_deliverable(task.id, result.value)
         note = brain_note(result.brain, result.model, result.fallback_reason)
         post_in_thread(
@@ -383,7 +500,10 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             build_deliverable_blocks(task, agent.name, result.value, note, attempt),
             who=f"agent:{agent.id}",
         )
-        draft = result.brain != "claude"  # the offline brain's work is a draft: a person reviews it
+        _upload_long_deliverable(runtime, tasks, task, agent.name, result.value, attempt)
+        # the offline brain's work is a draft, and a code task's is a plan a person carries out (no
+        # repository is linked): in both, a person reviews it
+        draft = result.brain != "claude" or task.kind == "code"
         try:
             change = tasks.apply(
                 channel_id,
@@ -414,16 +534,48 @@ def _after_work(runtime: Runtime, tasks: TaskStore, task: Task, attempt: int) ->
     agent = find_agent(
         roster(runtime, task.team_id, task.channel_id), task.assignee.id if task.assignee else ""
     )
+    if kept.get("brain") == "claude" and task.kind == "code":
+        reason = (
+            f"{task.key} is code and no repository is linked, so {agent.name} wrote an implementation "
+            f"plan: a person carries it out and approves {task.key} when the code is done"
+        )
+    else:
+        reason = _no_model_reason(kept.get("fallback_reason"), "drafted")
     hand_to_person(
         runtime,
         tasks,
         task,
         attempt,
-        reason=_no_model_reason(kept.get("fallback_reason"), "drafted"),
+        reason=reason,
         checklist=gate_checklist(task, deliverable),
         author=agent.name,
         source=f"work-{task.id}-{attempt}",
     )
+
+
+def _upload_long_deliverable(
+    runtime: Runtime, tasks: TaskStore, task: Task, author: str, deliverable: Deliverable, attempt: int
+) -> None:
+    """Upload a long deliverable's full text as a Markdown file in the task's thread, once per attempt."""
+    fresh = tasks.get_by_id(task.id) or task
+    if len(deliverable.body) <= LONG_BODY or not fresh.thread_root:
+        return
+    claim = f"deliverable-file:{task.id}:{attempt}"
+    if not tasks.claim_post(claim):
+        return
+    try:
+        response = runtime.slack.files_upload_v2(
+            channel=fresh.channel_id,
+            content=f"# {fresh.key} · {fresh.title}\n\n{deliverable.summary}\n\n{deliverable.body}\n",
+            filename=f"{fresh.key}-deliverable.md",
+            title=f"{fresh.key}: {author}'s deliverable",
+            initial_comment=f"The full text of {fresh.key}'s deliverable.",
+            thread_ts=fresh.thread_root,
+        )
+    except BaseException:  # SlackApiError included: RQ's retry of the job uploads it
+        tasks.release_post(claim)
+        raise
+    tasks.confirm_post(claim, str((response.get("file") or {}).get("id", "uploaded")))
 
 
 def _no_model_reason(fallback_reason: str | None, what: str) -> str:
@@ -523,10 +675,27 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
                 )
                 log["outcome"] = "PERSON"
                 return log["outcome"]
-            ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=deliverable, attempt=attempt)
-            result = _answer_once(
-                runtime, team_id, channel_id, "review", task, attempt, reviewer, lambda b: b.review(ctx)
+            _, dependencies, _ = _context_of(runtime, team_id, task)
+            ctx = ReviewContext(
+                reviewer=reviewer,
+                task=task,
+                deliverable=deliverable,
+                request=truncate(record.request, 6000) if record else None,
+                dependencies=dependencies,
+                attempt=attempt,
             )
+            session, status = _session(runtime, tasks, task, reviewer, f"review:{task.id}:{attempt}")
+            result = _answer_once(
+                runtime,
+                team_id,
+                channel_id,
+                "review",
+                task,
+                attempt,
+                reviewer,
+                lambda b: b.review(ctx, session),
+            )
+            status.clear()
             if not isinstance(result.value, ReviewVerdict) or result.brain != "claude":
                 checklist = (
                     result.value
@@ -627,8 +796,6 @@ def _author_name(team_roster: list[Agent], task: Task) -> str:
 
 def _escalate_rejections(runtime: Runtime, task: Task, reason: str, source: str) -> None:
     """Seed 004: 3+ review rejections without resolution → escalate to a person (once per source)."""
-    from jobs.escalations import new_escalation  # escalations resume work through this module
-
     new_escalation(
         runtime,
         team_id=task.team_id,

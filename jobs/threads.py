@@ -7,15 +7,18 @@ task key named in the message); a direct message or a mention elsewhere to the M
 from __future__ import annotations
 
 from agents.brain import ThreadContext, ThreadMessage
+from agents.loop import Session
 from agents.roster import find_agent
+from agents.tools import ToolContext
 from jobs.approvals import apply_person_change
 from jobs.board import announce_change
 from jobs.brains import roster, think
+from jobs.escalation_posts import new_escalation
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
-from jobs.team import follow_up
+from jobs.team import answer_question, follow_up
 from maestro.errors import UserError
 from maestro.escalations import YES_NO
 from maestro.models import Task
@@ -25,6 +28,7 @@ from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
+from maestro.turn_store import TurnJournal
 from maestro.workflow import describe_event
 
 
@@ -72,6 +76,11 @@ def answer_in_thread(
             _apply_quick_action(runtime, tasks, team, channel_id, thread_ts, task, action, user_id, event_id)
             log["outcome"] = f"quick:{action.verb}"
             return log["outcome"]
+        if task is not None and answer_question(runtime, tasks, task, user_id, strip_mentions(text)[:4000]):
+            reply = f"Thanks, <@{user_id}>: {task.key}'s agent goes on with your answer."
+            _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who="agent:master")
+            log["outcome"] = "answered a question"
+            return log["outcome"]
         team_roster = roster(runtime, team_id, channel_id)
         agent_id = task.assignee.id if task and task.assignee and task.assignee.kind == "agent" else "master"
         try:
@@ -87,12 +96,33 @@ def answer_in_thread(
             plan_brief=plan_brief,
             thread=history,
         )
-        result = think(runtime, team_id, channel_id, agent, lambda b: b.answer(ctx))
+        session = Session(
+            journal=TurnJournal(runtime.redis, team_id, f"answer:{event_id}"),
+            tools=ToolContext(
+                redis=runtime.redis,
+                team_id=team_id,
+                channel_id=channel_id,
+                task_id=task.id if task else None,
+                thread_ts=thread_ts,
+                user_id=user_id,
+            ),
+        )
+        result = think(runtime, team_id, channel_id, agent, lambda b: b.answer(ctx, session))
         note = ""
         if result.fallback_reason:
             note = f"\n_{escape(result.fallback_reason)}, so the offline brain answered._"
         reply = f"*{escape(agent.name)}:* {escape(result.value.text)}{note}"
-        _say(runtime, tasks, team, channel_id, thread_ts, f"reply:{event_id}", reply, who=f"agent:{agent.id}")
+        _say(
+            runtime,
+            tasks,
+            team,
+            channel_id,
+            thread_ts,
+            f"reply:{event_id}",
+            reply,
+            who=f"agent:{agent.id}",
+            recipient=user_id,
+        )
         if result.value.escalation is not None:
             _escalate(runtime, tasks, channel_id, agent.id, user_id, task, result.value.escalation, event_id)
         log["outcome"] = f"answer:{agent.id}"
@@ -110,8 +140,6 @@ def _escalate(
     event_id: str,
 ) -> None:
     """Raise the escalation an agent's answer asked for (seed 004: a decision only a human can make)."""
-    from jobs.escalations import new_escalation  # escalations resume work through jobs.team
-
     known = [k for k in escalation.blocking if tasks.task_id_for(channel_id, k)]
     blocking = known or ([task.key] if task else [])
     options = escalation.options if len(escalation.options) >= 2 else list(YES_NO)
@@ -223,7 +251,70 @@ def _say(
     text: str,
     *,
     who: str,
+    recipient: str | None = None,
 ) -> None:
-    ts = post_once(runtime, tasks, claim, channel=channel_id, thread_ts=thread_ts, text=truncate(text, 3900))
+    if recipient and len(text) > STREAM_OVER:
+        ts = stream_once(runtime, tasks, claim, channel_id, thread_ts, truncate(text, 3900), recipient)
+    else:
+        ts = post_once(
+            runtime, tasks, claim, channel=channel_id, thread_ts=thread_ts, text=truncate(text, 3900)
+        )
     if ts:
         team.remember(channel_id, thread_ts, who, text, ts)
+
+
+STREAM_OVER = 600
+"""Characters past which an agent's answer to a person is streamed (``chat.startStream`` …), not posted."""
+
+STREAM_CHUNK = 300
+"""Characters appended to a stream at a time."""
+
+
+def stream_once(
+    runtime: Runtime,
+    tasks: TaskStore,
+    claim: str,
+    channel_id: str,
+    thread_ts: str,
+    text: str,
+    recipient: str,
+) -> str | None:
+    """Stream a long answer into a thread with slack_sdk's ``chat_stream``, once per ``claim``.
+
+    The claim is confirmed as soon as the stream has a ``ts``, so a re-run after a crash never
+    starts a second stream (the first may then end unfinished; Slack closes it).
+
+    Args:
+        runtime: the job's runtime.
+        tasks: the team's task store (its post claims).
+        claim: the post's dedupe name.
+        channel_id: where.
+        thread_ts: the thread (a stream is always a reply).
+        text: the answer (mrkdwn, already escaped).
+        recipient: the Slack user the answer is for (Slack needs it to stream in a channel).
+
+    Returns:
+        The streamed message's ``ts``, or None when it was claimed before and never posted.
+    """
+    if not tasks.claim_post(claim):
+        return tasks.posted_ts(claim)
+    try:
+        streamer = runtime.slack.chat_stream(
+            channel=channel_id,
+            thread_ts=thread_ts,
+            recipient_team_id=tasks.team_id,
+            recipient_user_id=recipient,
+            buffer_size=STREAM_CHUNK,
+        )
+        for start in range(0, len(text), STREAM_CHUNK):
+            streamer.append(markdown_text=text[start : start + STREAM_CHUNK])
+            if streamer.ts and tasks.posted_ts(claim) is None:
+                tasks.confirm_post(claim, streamer.ts)
+        response = streamer.stop()
+    except BaseException:
+        if tasks.posted_ts(claim) is None:
+            tasks.release_post(claim)
+        raise
+    ts = str(response.get("ts") or streamer.ts)
+    tasks.confirm_post(claim, ts)
+    return ts

@@ -227,6 +227,18 @@ class Escalation(BaseModel):
     blocking: list[str] = Field(default_factory=list, description="Task keys blocked until it is decided.")
 
 
+class Question(BaseModel):
+    """Ask the person who asked for the work one clarifying question, instead of guessing.
+
+    Ask only when the answer changes the work and nothing you can read says it: the task waits
+    in its thread until they answer, and their answer comes back to you as this tool's result.
+    """
+
+    question: str = Field(min_length=5, max_length=500, description="One question, answerable in a line.")
+    why: str = Field(default="", max_length=300, description="What depends on the answer.")
+    options: list[str] = Field(default_factory=list, max_length=5, description="Likely answers, if any.")
+
+
 class AgentReply(BaseModel):
     """An agent's answer in a Slack thread: short, concrete, about the task or plan at hand."""
 

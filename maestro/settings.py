@@ -44,8 +44,11 @@ DEFAULT_CLAUDE_TIMEOUT = 60.0
 DEFAULT_CLAUDE_MAX_RETRIES = 2
 """Retries the Anthropic SDK makes on connection errors, 408, 409, 429 and 5xx (529 included)."""
 
-DEFAULT_CLAUDE_MAX_TOKENS = 4096
-"""Output tokens one answer may use."""
+DEFAULT_AGENT_MAX_TURNS = 8
+"""Model turns one agent loop may take (the last is forced to answer)."""
+
+DEFAULT_AGENT_TOKEN_BUDGET = 200_000
+"""Tokens (input, cached or not, and output) one agent loop may spend, across re-runs."""
 
 
 SLACK_APPS_PAGE = "api.slack.com/apps → your app"
@@ -121,7 +124,10 @@ class Settings(BaseSettings):
         maestro_model_haiku, maestro_model_sonnet, maestro_model_opus: the Claude model of each tier.
         maestro_claude_timeout: seconds per Messages API call.
         maestro_claude_max_retries: the SDK's retries before the offline brain takes over.
-        maestro_claude_max_tokens: output tokens per answer.
+        maestro_claude_max_tokens: output tokens per model turn; None: per kind of call (plan
+            16,000, work 8,000, review 4,000, answer 2,000).
+        maestro_agent_max_turns: model turns per agent loop.
+        maestro_agent_token_budget: tokens per agent loop (input, cached or not, and output).
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
@@ -142,7 +148,9 @@ class Settings(BaseSettings):
     maestro_model_opus: str = DEFAULT_MODELS["opus"]
     maestro_claude_timeout: float = Field(default=DEFAULT_CLAUDE_TIMEOUT, gt=0, le=600)
     maestro_claude_max_retries: int = Field(default=DEFAULT_CLAUDE_MAX_RETRIES, ge=0, le=10)
-    maestro_claude_max_tokens: int = Field(default=DEFAULT_CLAUDE_MAX_TOKENS, ge=256, le=64000)
+    maestro_claude_max_tokens: int | None = Field(default=None, ge=256, le=64000)
+    maestro_agent_max_turns: int = Field(default=DEFAULT_AGENT_MAX_TURNS, ge=1, le=30)
+    maestro_agent_token_budget: int = Field(default=DEFAULT_AGENT_TOKEN_BUDGET, ge=1000, le=10_000_000)
 
     @field_validator("maestro_log_level", mode="before")
     @classmethod

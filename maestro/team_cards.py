@@ -31,6 +31,9 @@ VIEW_ORCHESTRATE = "orchestrate_request"
 ORCHESTRATE_INPUT = "request"
 """``block_id`` and ``action_id`` of the request input in that modal."""
 
+LONG_BODY = 2500
+"""Characters of a deliverable's body shown in the thread; a longer one is uploaded as a file too."""
+
 MAX_SNIPPET = 1200
 """Characters of one file snippet shown in a thread."""
 
@@ -175,9 +178,12 @@ def build_deliverable_blocks(
 ) -> list[dict]:
     """Return an agent's deliverable for the task's thread: summary, body, file snippets, note."""
     again = f" (attempt {attempt})" if attempt > 1 else ""
+    body = deliverable.body
+    if len(body) > LONG_BODY:
+        body = truncate(body, LONG_BODY) + "\n_(the full text is in the file below)_"
     blocks = [
         section(f"*{task.key} · {escape(agent_name)} delivered{again}:* {escape(deliverable.summary)}"),
-        section(escape(deliverable.body)),
+        section(escape(body)),
     ]
     for snippet in deliverable.files[:3]:
         code = truncate(snippet.content, MAX_SNIPPET).replace("```", "ʼʼʼ")

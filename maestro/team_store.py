@@ -85,6 +85,21 @@ class TeamStore:
             json.loads(raw) for raw in self.redis.lrange(f"{self._t}:history:{channel_id}:{thread_ts}", 0, -1)
         ]
 
+    # -- questions an agent asked ---------------------------------------------------------------
+    def ask(self, task_id: str, question: dict[str, Any]) -> None:
+        """Keep the question a task's agent is waiting on (``loop``, ``asked_of``, ``text``, ``agent``)."""
+        self.redis.set(f"{self._t}:question:{task_id}", json.dumps(question))
+
+    def question(self, task_id: str) -> dict[str, Any] | None:
+        """Return the question a task's agent waits on, or None."""
+        raw = self.redis.get(f"{self._t}:question:{task_id}")
+        return json.loads(raw) if raw else None
+
+    def take_question(self, task_id: str) -> dict[str, Any] | None:
+        """Return and forget the question a task's agent waits on (atomic: one answer takes it)."""
+        raw = self.redis.getdel(f"{self._t}:question:{task_id}")
+        return json.loads(raw) if raw else None
+
     # -- roster -------------------------------------------------------------------------------
     def roster_overrides(self, channel_id: str) -> list[dict[str, Any]]:
         """Return the project's agent overrides (dicts of ``agents.roster.AgentOverride``)."""

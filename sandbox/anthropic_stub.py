@@ -17,8 +17,9 @@ What the stub does:
   from :attr:`AnthropicStub.responder` — by default :func:`schema_responder`, which returns a
   ``tool_use`` whose input is a minimal valid instance of the chosen tool's ``input_schema``.
 - Reports plausible ``usage``: about one token per 4 characters, with prompt caching simulated
-  on the system prompt (a cache write the first time a ``cache_control``-marked system prefix is
-  seen, a cache read afterwards).
+  as the real API does it: the prefix through tools, system and messages up to each
+  ``cache_control`` breakpoint is written the first time it is seen and read afterwards, and only
+  when it reaches the model's minimum (1,024 tokens for Sonnet, 4,096 for Haiku 4.5 and Opus 4.5+).
 
 Scripted items and the order they are consumed in: every request that passes authentication
 and carries a JSON object body first takes a queued *error* or *delay* if one is at the head of
@@ -63,6 +64,10 @@ MAX_CACHE_BREAKPOINTS = 4
 
 DEFAULT_CLI_PORT = 8765
 """Port of ``python -m sandbox.anthropic_stub`` when ``--port`` is not given."""
+
+CALL_TOOL = "__tool__"
+"""Key a responder may put in its answer to name the tool it calls (with ``tool_choice`` any or
+auto a model chooses among the tools); the rest of the dict is the tool's input."""
 
 STUB_TEXT = "stub text"
 """Generic string the schema responder produces when nothing more specific applies."""
@@ -907,20 +912,70 @@ def _tokens(chars: int) -> int:
     return max(1, math.ceil(chars / 4))
 
 
-def _cached_system_prefix(body: dict[str, Any]) -> tuple[str, str] | None:
-    """Return (text, ttl) of the system prefix up to the last block with ``cache_control``."""
+MIN_CACHE_TOKENS: dict[str, int] = {
+    "opus": 4096,
+    "haiku-4-5": 4096,
+    "sonnet": 1024,
+    "haiku": 2048,
+}
+"""The real API's minimum cacheable prefix, tokens, by model family (Anthropic's prompt-caching
+docs: 1,024 for Sonnet and Opus 4.1 or older, 2,048 for Haiku 3 and 3.5, 4,096 for Haiku 4.5 and
+Opus 4.5 and newer). A shorter prefix marked with ``cache_control`` is neither written nor read."""
+
+
+def min_cache_tokens(model: str) -> int:
+    """Return the smallest cacheable prefix, tokens, for a model name (the largest minimum when unknown).
+
+    ``claude-opus-4-1`` and older Opus caches from 1,024 tokens; ``claude-opus-4-5`` and newer
+    (``claude-opus-5``) from 4,096; ``claude-haiku-4-5`` from 4,096, older Haiku from 2,048;
+    Sonnet from 1,024.
+    """
+    name = model.lower()
+    if "opus" in name:
+        old = re.search(r"opus-(\d+)(?:-(\d+))?", name)
+        major, minor = (int(old.group(1)), int(old.group(2) or 0)) if old else (5, 0)
+        return 1024 if (major, minor) < (4, 5) else 4096
+    if "haiku" in name:
+        return 4096 if re.search(r"haiku-4|haiku-[5-9]", name) else 2048
+    if "sonnet" in name:
+        return 1024
+    return 4096
+
+
+def _cache_prefixes(body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Return ``(prefix text, ttl or None)`` at every block boundary, in the cache's order.
+
+    The cached prefix runs through tools, then system, then messages (Anthropic's prompt
+    caching); ``ttl`` is set where the block carries ``cache_control`` (a breakpoint). The
+    marker itself is not part of the prefix: the same content cached with a breakpoint on a later
+    block is read back.
+    """
+    parts: list[str] = []
+    found: list[tuple[str, str | None]] = []
+
+    def visit(block: Any) -> None:
+        marked = isinstance(block, dict) and isinstance(block.get("cache_control"), dict)
+        plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) else block
+        parts.append(json.dumps(plain, sort_keys=True, default=str))
+        found.append(("".join(parts), (block["cache_control"].get("ttl") or "5m") if marked else None))
+
+    for tool in body.get("tools") or []:
+        visit(tool)
     system = body.get("system")
-    if not isinstance(system, list):
-        return None
-    last = -1
-    ttl = "5m"
-    for i, block in enumerate(system):
-        if isinstance(block, dict) and isinstance(block.get("cache_control"), dict):
-            last = i
-            ttl = block["cache_control"].get("ttl") or "5m"
-    if last < 0:
-        return None
-    return "".join(str(b.get("text", "")) for b in system[: last + 1]), ttl
+    if isinstance(system, str):
+        visit({"type": "text", "text": system})
+    elif isinstance(system, list):
+        for block in system:
+            visit(block)
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        parts.append(str(message.get("role")))
+        if isinstance(content, str):
+            visit({"type": "text", "text": content})
+        elif isinstance(content, list):
+            for block in content:
+                visit(block)
+    return found
 
 
 def _system_chars(body: dict[str, Any]) -> int:
@@ -1021,12 +1076,14 @@ class AnthropicStub:
         host: Bind address (loopback only).
         port: Bound port (0 until started when constructed with port 0).
         responder: ``responder(body) -> dict | None`` answering unscripted requests: a dict is the
-            input of a ``tool_use`` of :func:`select_tool`'s tool; None means a plain text answer.
+            input of a ``tool_use`` of :func:`select_tool`'s tool (or of the tool it names under
+            :data:`CALL_TOOL`); None means a plain text answer.
             Defaults to :func:`schema_responder`. Settable at any time.
         api_key: When not None, the only key accepted (``x-api-key`` or ``Authorization: Bearer``);
             when None any non-empty key is accepted.
-        min_cache_tokens: Smallest cached system prefix, tokens, that is cached (the real API's
-            minimum is 1,024–4,096 depending on the model); 0 by default so short test prompts cache.
+        min_cache_tokens: Smallest prefix, tokens, that is cached; None (the default) applies the
+            real API's minimum for the request's model (:func:`min_cache_tokens`), so a prompt too
+            short to cache shows no cache reads here either. Tests may set 0.
     """
 
     def __init__(
@@ -1054,7 +1111,7 @@ class AnthropicStub:
         self.port = port
         self.responder: Responder = responder or schema_responder
         self.api_key = api_key
-        self.min_cache_tokens = 0
+        self.min_cache_tokens: int | None = None
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._script: deque[_Scripted] = deque()
@@ -1368,8 +1425,14 @@ class AnthropicStub:
                 content.append({"type": "text", "text": STUB_ANSWER_TEXT})
                 stop_reason = "end_turn"
             else:
+                tool_input = dict(tool_input)
+                named = tool_input.pop(CALL_TOOL, None)
                 tool = select_tool(body)
-                name = tool["name"] if tool else self._tool_name(body, None)
+                name = (
+                    self._tool_name(body, named)
+                    if named
+                    else (tool["name"] if tool else self._tool_name(body, None))
+                )
                 content.append(
                     {"type": "tool_use", "id": _new_id("toolu_"), "name": name, "input": tool_input}
                 )
@@ -1405,7 +1468,11 @@ class AnthropicStub:
         }
 
     def _usage(self, body: dict[str, Any], content: list[dict[str, Any]], stop_reason: str) -> dict[str, Any]:
-        """Token counts: ~chars/4, with the cached system prefix split out as cache write/read."""
+        """Token counts: ~chars/4, with the cached prefix (through the last breakpoint) split out.
+
+        The longest prefix seen before (at any block boundary) is read; the rest up to the last
+        breakpoint is written, when that prefix reaches the model's minimum.
+        """
         total_chars = (
             _system_chars(body)
             + len(json.dumps(body.get("messages") or []))
@@ -1414,16 +1481,21 @@ class AnthropicStub:
         total = _tokens(total_chars)
         created = read = 0
         ttl = "5m"
-        cached = _cached_system_prefix(body)
-        if cached is not None:
-            text, ttl = cached
-            size = _tokens(len(text))
-            if size >= self.min_cache_tokens:
-                key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-                with self._lock:
-                    seen = key in self._cached_prefixes
-                    self._cached_prefixes.add(key)
-                created, read = (0, size) if seen else (size, 0)
+        minimum = (
+            self.min_cache_tokens if self.min_cache_tokens is not None else min_cache_tokens(body["model"])
+        )
+        boundaries = [
+            (hashlib.sha256(f"{body['model']}|{text}".encode()).hexdigest(), _tokens(len(text)), mark)
+            for text, mark in _cache_prefixes(body)
+        ]
+        breakpoints = [(key, size, mark) for key, size, mark in boundaries if mark and size >= minimum]
+        if breakpoints:
+            with self._lock:
+                read = max((size for key, size, _ in boundaries if key in self._cached_prefixes), default=0)
+                self._cached_prefixes.update(key for key, _, _ in breakpoints)
+            _, longest, ttl = breakpoints[-1]
+            created = max(0, longest - read)
+            read, created = min(read, total), min(created, max(0, total - read))
         output = body["max_tokens"] if stop_reason == "max_tokens" else _tokens(len(json.dumps(content)))
         return {
             "input_tokens": max(1, total - created - read),

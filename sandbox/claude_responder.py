@@ -18,9 +18,8 @@ from agents.roster import find_agent, roster_for
 from maestro.errors import UserError
 from maestro.models import CriterionFinding
 from maestro.plans import ReviewVerdict
-from sandbox.anthropic_stub import schema_responder
+from sandbox.anthropic_stub import CALL_TOOL, schema_responder
 
-_TOOLS = ("submit_plan", "submit_deliverable", "submit_review", "submit_reply")
 _CONTEXT_RE = re.compile(r"<context>\s*(.*?)\s*</context>", re.DOTALL)
 
 
@@ -78,17 +77,85 @@ def scripted_review(ctx: ReviewContext) -> ReviewVerdict:
     )
 
 
-def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the forced tool's input as the offline brain would fill it.
+TERMINALS = ("submit_plan", "submit_deliverable", "submit_review", "submit_reply")
+"""The terminal tools the responder answers (asking and escalating are left to scripted tests)."""
 
-    Requests that don't carry Maestro's ``<context>`` (or name another tool) get the stub's
-    schema-generated input instead.
+
+def terminal_of(body: dict[str, Any]) -> str | None:
+    """Return the terminal tool a loop's request offers (what kind of call it is), or None."""
+    names = [t.get("name") for t in body.get("tools") or []]
+    return next((n for n in TERMINALS if n in names), None)
+
+
+def _tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:
+    results = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, list):
+            results += [b for b in content if b.get("type") == "tool_result"]
+    return results
+
+
+def _first_read(terminal: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The read tool a diligent agent calls first, for each kind of call."""
+    if terminal == "submit_deliverable":
+        task = data.get("task") or {}
+        return ("read_dependency_work", {}) if task.get("depends_on") else ("read_task", {})
+    if terminal == "submit_review":
+        return "read_task", {}
+    if terminal == "submit_reply":
+        question = str(data.get("question", "")).lower()
+        return "search_board", {"status": "BLOCKED" if "block" in question else "OPEN"}
+    return "search_board", {"status": "OPEN"}
+
+
+def _board_reply(results: list[dict[str, Any]], question: str) -> dict[str, Any] | None:
+    """A reply built from a search_board result: the tasks it found, as a model would list them."""
+    for result in reversed(results):
+        try:
+            found = json.loads(result.get("content") or "")
+        except (TypeError, ValueError):
+            continue
+        if isinstance(found, dict) and "tasks" in found:
+            tasks = found["tasks"]
+            if not tasks:
+                return {"text": "Nothing matches on the board right now."}
+            lines = []
+            for t in tasks[:10]:
+                extra = f" — blocked: {t['blocked']}" if t.get("blocked") else f" ({t['status'].lower()})"
+                lines.append(f"• {t['key']} {t['title']}{extra}")
+            head = "Blocked right now:" if "block" in question.lower() else "On the board:"
+            return {"text": head + "\n" + "\n".join(lines)}
+    return None
+
+
+def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the next tool call of an agent loop as a diligent model would make it.
+
+    The first turn of a loop calls one read tool (a work call reads its dependencies' work, a
+    review reads the task, an answer searches the board); the next turn answers the terminal
+    tool with what the offline brain would say (a reply to a board question lists what the
+    search found). A forced tool choice is answered at once. Requests that don't carry Maestro's
+    ``<context>`` get the stub's schema-generated input instead.
     """
     choice = body.get("tool_choice") or {}
-    tool = choice.get("name") or (body.get("tools") or [{}])[0].get("name")
+    names = [t.get("name") for t in body.get("tools") or []]
+    terminal = terminal_of(body)
     data = _context(body)
-    if data is None or tool not in _TOOLS:
+    if data is None or terminal is None:
         return schema_responder(body)
+    forced = choice.get("name") if choice.get("type") == "tool" else None
+    results = _tool_results(body)
+    if forced is None and not results:
+        read, arguments = _first_read(terminal, data)
+        if read in names:
+            return {CALL_TOOL: read, **arguments}
+    tool = forced or terminal
+    answer = _terminal_input(tool, data, results)
+    return None if answer is None else {CALL_TOOL: tool, **answer}
+
+
+def _terminal_input(tool: str, data: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any] | None:
     brain = OfflineBrain()
     roster = roster_for([])
     for role in ("agent", "reviewer"):  # the Claude brain leaves the system prompt out of the context
@@ -105,4 +172,9 @@ def offline_responder(body: dict[str, Any]) -> dict[str, Any] | None:
         return brain.work(WorkContext.model_validate(data)).value.model_dump(mode="json")
     if tool == "submit_review":
         return scripted_review(ReviewContext.model_validate(data)).model_dump(mode="json")
-    return brain.answer(ThreadContext.model_validate(data)).value.model_dump(mode="json")
+    if tool == "submit_reply":
+        board = _board_reply(results, str(data.get("question", "")))
+        if board is not None:
+            return board
+        return brain.answer(ThreadContext.model_validate(data)).value.model_dump(mode="json")
+    return None

@@ -220,6 +220,143 @@ def chat_update(ws: Workspace, args: dict, base_url: str) -> dict:
     return {"ok": True, "channel": channel, "ts": ts, "text": updated["text"], "message": updated}
 
 
+MAX_STREAM_TEXT = 12000
+"""Characters of ``markdown_text`` one streaming call takes (Slack's method reference)."""
+
+
+STREAM_CHUNK_TYPES = frozenset({"markdown_text", "plan_update", "task_update"})
+"""The chunk types the streaming methods take (slack_sdk's ``models.messages.chunk``)."""
+
+
+def _stream_text(args: dict) -> str | None:
+    """The text a streaming call adds (``markdown_text`` and markdown chunks); None when malformed."""
+    text = str(args.get("markdown_text") or "")
+    chunks = json_arg(args, "chunks")
+    if chunks is None:
+        return text
+    if not isinstance(chunks, list):
+        return None
+    for chunk in chunks:
+        if not isinstance(chunk, dict) or chunk.get("type") not in STREAM_CHUNK_TYPES:
+            return None
+        if chunk["type"] == "markdown_text":
+            if not isinstance(chunk.get("text"), str):
+                return None
+            text += chunk["text"]
+    return text
+
+
+def chat_start_stream(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.startStream``: args channel, thread_ts, markdown_text, recipient_user_id, recipient_team_id.
+
+    A stream is always a reply in a thread; in a channel (not a DM) Slack needs to know whom it
+    streams to, so ``recipient_user_id`` and ``recipient_team_id`` are required there.
+
+    Returns:
+        dict: ``{ok, channel, ts}``; errors ``channel_not_found``, ``not_in_channel``,
+        ``invalid_arguments`` (no thread_ts, or no recipient in a channel), ``invalid_thread_ts``,
+        ``msg_too_long``.
+    """
+    channel = ws.resolve_channel(str_arg(args, "channel"))
+    if channel is None:
+        return error("channel_not_found")
+    if not ws.bot_is_member(channel):
+        return error("not_in_channel")
+    thread_ts = str_arg(args, "thread_ts")
+    if not thread_ts:
+        return error("invalid_arguments")
+    failure = _thread_ts_error(thread_ts)
+    if failure:
+        return failure
+    if ws.conversation_kind(channel) != IM and not (
+        str_arg(args, "recipient_user_id") and str_arg(args, "recipient_team_id")
+    ):
+        return error("invalid_arguments")
+    text = _stream_text(args)
+    if text is None:
+        return error("invalid_arguments")
+    if len(text) > MAX_STREAM_TEXT:
+        return error("msg_too_long")
+    message = ws.post_message(channel, text=text, thread_ts=thread_ts)
+    ws.set_streaming(channel, message["ts"], True)
+    return {"ok": True, "channel": channel, "ts": message["ts"]}
+
+
+def _streaming_message(ws: Workspace, args: dict) -> tuple[str, str, dict] | dict:
+    channel = ws.resolve_channel(str_arg(args, "channel"))
+    if channel is None:
+        return error("channel_not_found")
+    ts = str_arg(args, "ts")
+    message = ws.find_message(channel, ts) if ts else None
+    if message is None:
+        return error("message_not_found")
+    if not message.get("streaming"):
+        return error("message_not_in_streaming_state")
+    text = _stream_text(args)
+    if text is None:
+        return error("invalid_arguments")
+    if len(text) > MAX_STREAM_TEXT:
+        return error("msg_too_long")
+    return channel, ts, {**message, "added": text}
+
+
+def chat_append_stream(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.appendStream``: args channel, ts, markdown_text (appended to the streamed message).
+
+    Returns:
+        dict: ``{ok, channel, ts}``; errors ``channel_not_found``, ``message_not_found``,
+        ``message_not_in_streaming_state`` (stopped), ``invalid_arguments`` (no text), ``msg_too_long``.
+    """
+    found = _streaming_message(ws, args)
+    if isinstance(found, dict):
+        return found
+    channel, ts, message = found
+    if not message["added"] and json_arg(args, "chunks") is None:
+        return error("invalid_arguments")
+    ws.update_message(channel, ts, text=message["text"] + message["added"])
+    return {"ok": True, "channel": channel, "ts": ts}
+
+
+def chat_stop_stream(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.stopStream``: args channel, ts, markdown_text, blocks; the message is final after it.
+
+    Returns:
+        dict: ``{ok, channel, ts, message}``; errors as :func:`chat_append_stream`, and
+        ``invalid_blocks``.
+    """
+    found = _streaming_message(ws, args)
+    if isinstance(found, dict):
+        return found
+    channel, ts, message = found
+    blocks = json_arg(args, "blocks")
+    failure = _content_error(None, blocks, require_content=False) if blocks is not None else None
+    if failure:
+        return failure
+    final = ws.update_message(channel, ts, text=message["text"] + message["added"], blocks=blocks)
+    ws.set_streaming(channel, ts, False)
+    return {"ok": True, "channel": channel, "ts": ts, "message": final}
+
+
+def chat_delete(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.delete``: args channel, ts. A bot token deletes only the bot's own messages.
+
+    Returns:
+        dict: ``{ok, channel, ts}``; errors ``channel_not_found``, ``message_not_found``,
+        ``cant_delete_message`` (not the bot's).
+    """
+    channel = ws.resolve_channel(str_arg(args, "channel"))
+    if channel is None:
+        return error("channel_not_found")
+    ts = str_arg(args, "ts")
+    original = ws.find_message(channel, ts) if ts else None
+    if original is None:
+        return error("message_not_found")
+    if original.get("user") != ws.bot_user_id:
+        return error("cant_delete_message")
+    ws.delete_message(channel, ts)
+    return {"ok": True, "channel": channel, "ts": ts}
+
+
 def chat_post_ephemeral(ws: Workspace, args: dict, base_url: str) -> dict:
     """``chat.postEphemeral``: args channel, user, text, blocks, thread_ts.
 
@@ -425,6 +562,10 @@ METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
     "chat.update": chat_update,
+    "chat.delete": chat_delete,
+    "chat.startStream": chat_start_stream,
+    "chat.appendStream": chat_append_stream,
+    "chat.stopStream": chat_stop_stream,
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.replies": conversations_replies,

@@ -588,6 +588,13 @@ class Workspace:
             self._note("update", channel=channel, ts=ts, thread_ts=message.get("thread_ts"))
             return copy.deepcopy(message)
 
+    def set_streaming(self, channel: str, ts: str, streaming: bool) -> None:
+        """Mark a bot message as being streamed (``chat.startStream``) or final (``chat.stopStream``)."""
+        with self.lock:
+            message = self._find(channel, ts)
+            if message is not None:
+                message["streaming"] = streaming
+
     def delete_message(self, channel: str, ts: str) -> bool:
         """Remove a message (response_url ``delete_original``).
 

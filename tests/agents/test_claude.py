@@ -1,4 +1,4 @@
-"""The Claude brain against a local stub of the Messages API."""
+"""The Claude brain's agent loop against a local stub of the Messages API."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import pytest
 
 from agents.brain import PlanContext, ReviewContext, WorkContext
 from agents.claude import ClaudeBrain
+from agents.loop import MemoryJournal, Session, give_result, pending_call
 from agents.offline import OfflineBrain
 from agents.roster import find_agent, roster_for
+from agents.tools import READ_TOOLS
 from maestro.models import Assignee, Task
-from maestro.plans import Deliverable, Plan
+from maestro.plans import Deliverable, Plan, Question
 from maestro.settings import build_settings
 from sandbox.anthropic_stub import AnthropicStub
 from sandbox.claude_responder import offline_responder
@@ -19,6 +21,7 @@ from sandbox.examples import ORDER_MANAGEMENT
 
 ROSTER = roster_for([])
 MASTER = find_agent(ROSTER, "master")
+BACKEND = find_agent(ROSTER, "backend")
 
 GOOD_PLAN = {
     "brief": "Password reset by email",
@@ -29,6 +32,15 @@ GOOD_PLAN = {
         {"ref": "P2", "title": "Build the reset endpoint", "role": "backend", "depends_on": ["P1"]},
     ],
 }
+DELIVERABLE = {"summary": "The reset endpoint, designed.", "body": "POST /reset sends one email."}
+TASK = Task(
+    key="T-2",
+    team_id="T",
+    channel_id="C",
+    title="Build the reset endpoint",
+    created_by="U1",
+    assignee=Assignee(kind="agent", id="backend"),
+)
 
 
 @pytest.fixture
@@ -52,73 +64,62 @@ def plan(b: ClaudeBrain, request: str = "Let customers reset their password by e
     return b.plan(PlanContext(request=request, requested_by="U0ALICE"), MASTER)
 
 
-def test_request_has_one_forced_tool_from_the_schema_cached_system_and_tier_model(stub):
-    stub.queue_tool_use(None, GOOD_PLAN)
-    result = plan(brain(stub, maestro_model_sonnet="claude-sonnet-test"))
-    assert result.brain == "claude" and result.fallback_reason is None
-    body = stub.requests_for()[0].body
-    assert [t["name"] for t in body["tools"]] == ["submit_plan"]
-    assert body["tools"][0]["input_schema"] == Plan.model_json_schema()
-    assert "Triage" in body["tools"][0]["description"]
-    assert body["tool_choice"] == {"type": "tool", "name": "submit_plan"}
-    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    assert body["system"][0]["text"] == MASTER.system_prompt
-    assert body["model"] == "claude-sonnet-test" and body["model"] == result.model
-    assert (
-        "<context>" in body["messages"][0]["content"]
-        and "reset their password" in body["messages"][0]["content"]
-    )
+def work(b: ClaudeBrain, session: Session | None = None):
+    return b.work(WorkContext(agent=BACKEND, task=TASK), session)
 
 
-def test_opus_tier_agent_uses_the_opus_model(stub):
+def names(body) -> list[str]:
+    return [t["name"] for t in body["tools"]]
+
+
+def test_each_turn_offers_the_read_tools_then_the_terminal_ones_with_a_stable_cached_prefix(stub):
+    stub.queue_tool_use("read_task", {})
+    stub.queue_tool_use("submit_deliverable", DELIVERABLE)
+    result = work(brain(stub, maestro_model_sonnet="claude-sonnet-test"))
+    assert result.brain == "claude" and result.value.summary == DELIVERABLE["summary"]
+    first, second = (r.body for r in stub.requests_for())
+    assert names(first) == [t.name for t in READ_TOOLS] + [
+        "submit_deliverable",
+        "ask_question",
+        "raise_escalation",
+    ]
+    assert first["tool_choice"] == {"type": "any"} and first["model"] == "claude-sonnet-test"
+    assert first["tools"] == second["tools"] and first["system"] == second["system"]  # byte-stable prefix
+    assert [b.get("cache_control") for b in first["system"]] == [None, {"type": "ephemeral"}]
+    assert first["max_tokens"] == 8000  # a work turn's output limit
+    # the conversation's last block is a breakpoint too: each turn reads the earlier ones from the cache
+    assert second["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
+    assert second["messages"][2]["content"][0]["is_error"] is True  # no data to read without a session
+    assert "read_dependency_work" in second["messages"][0]["content"][0]["text"]  # told to read first
+
+
+def test_plans_have_a_larger_output_limit_and_the_opus_tier_its_model(stub):
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)
+    assert plan(brain(stub)).brain == "claude"
+    assert stub.requests_for()[0].body["max_tokens"] == 16000
     architect = find_agent(ROSTER, "database-architect")
-    task = Task(
-        key="T-1",
-        team_id="T",
-        channel_id="C",
-        title="Design the schema",
-        created_by="U1",
-        assignee=Assignee(kind="agent", id="database-architect"),
-    )
-    stub.queue_tool_use(None, {"summary": "Schema", "body": "Tables: orders, line_items."})
-    result = brain(stub, maestro_model_opus="claude-opus-test").work(WorkContext(agent=architect, task=task))
-    assert result.model == "claude-opus-test" and stub.requests_for()[0].body["model"] == "claude-opus-test"
-    assert (
-        architect.system_prompt not in stub.requests_for()[0].body["messages"][0]["content"]
-    )  # only in system
-    assert stub.requests_for()[0].body["tools"][0]["name"] == "submit_deliverable"
+    stub.queue_tool_use("submit_deliverable", DELIVERABLE)
+    result = brain(stub, maestro_model_opus="claude-opus-test").work(WorkContext(agent=architect, task=TASK))
+    assert result.model == "claude-opus-test" and stub.requests_for()[-1].body["model"] == "claude-opus-test"
 
 
-def test_tool_use_answer_is_parsed_and_usage_reported(stub):
+def test_an_invalid_terminal_answer_goes_back_as_an_error_and_is_fixed(stub):
     stub.queue_tool_use(
-        None,
-        GOOD_PLAN,
-        usage={
-            "input_tokens": 1200,
-            "output_tokens": 300,
-            "cache_read_input_tokens": 900,
-            "cache_creation_input_tokens": 0,
-        },
+        "submit_plan", {**GOOD_PLAN, "tasks": [{"ref": "X1", "title": "?", "role": "wizard"}]}
     )
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)
     result = plan(brain(stub))
-    assert [t.ref for t in result.value.tasks] == ["P1", "P2"]
-    assert result.usage[0].input_tokens == 1200 and result.usage[0].cache_read_input_tokens == 900
-
-
-def test_invalid_answer_gets_one_repair_round(stub):
-    stub.queue_tool_use(None, {**GOOD_PLAN, "tasks": [{"ref": "X1", "title": "?", "role": "wizard"}]})
-    stub.queue_tool_use(None, GOOD_PLAN)
-    result = plan(brain(stub))
-    assert result.brain == "claude" and len(result.usage) == 2
+    assert result.brain == "claude" and [t.ref for t in result.value.tasks] == ["P1", "P2"]
+    assert len(result.usage) == 2
     repair = stub.requests_for()[1].body["messages"]
-    assert [m["role"] for m in repair] == ["user", "assistant", "user"]
     tool_result = repair[2]["content"][0]
     assert tool_result["type"] == "tool_result" and tool_result["is_error"] is True
     assert tool_result["tool_use_id"] == repair[1]["content"][0]["id"]
     assert "wizard" in tool_result["content"] and "submit_plan" in tool_result["content"]
 
 
-def test_a_plan_with_a_cycle_is_repaired_then_falls_back(stub):
+def test_a_loop_that_never_validates_falls_back_after_its_turns(stub):
     cyclic = {
         **GOOD_PLAN,
         "tasks": [
@@ -126,20 +127,26 @@ def test_a_plan_with_a_cycle_is_repaired_then_falls_back(stub):
             {"ref": "P2", "title": "Build it", "role": "backend", "depends_on": ["P1"]},
         ],
     }
-    stub.queue_tool_use(None, cyclic)
-    stub.queue_tool_use(None, cyclic)
-    result = plan(brain(stub))
-    assert "P1 → P2 → P1" in stub.requests_for()[1].body["messages"][2]["content"][0]["content"]
-    assert result.brain == "offline" and result.fallback_reason == "Claude's answer didn't validate, twice"
-    assert len(result.usage) == 2  # both calls are still counted
+    for _ in range(3):
+        stub.queue_tool_use("submit_plan", cyclic)
+    result = plan(brain(stub, maestro_agent_max_turns=3))
+    assert "P1 → P2 → P1" in json.dumps(stub.requests_for()[1].body["messages"][2], ensure_ascii=False)
+    assert stub.requests_for()[2].body["tool_choice"] == {"type": "tool", "name": "submit_plan"}  # last turn
+    assert (
+        result.brain == "offline"
+        and result.fallback_reason == "Claude's answer didn't validate within 3 turns"
+    )
 
 
-def test_a_text_answer_and_a_cut_off_answer_are_invalid(stub):
+def test_a_text_answer_and_a_cut_off_answer_get_another_turn(stub):
     stub.queue_text("Sure! Here is a plan: …")
     stub.queue_max_tokens({"brief": "Pass"})
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)
     result = plan(brain(stub))
-    assert result.brain == "offline"
-    assert "no call of the tool" in json.dumps(stub.requests_for()[1].body["messages"])
+    assert result.brain == "claude"
+    bodies = [r.body for r in stub.requests_for()]
+    assert "Call a tool" in json.dumps(bodies[1]["messages"][-1])
+    assert "cut off at max_tokens" in json.dumps(bodies[2]["messages"][-2])
 
 
 def test_overloaded_after_the_sdk_retries_falls_back_and_says_why(stub):
@@ -162,18 +169,81 @@ def test_refused_request_falls_back(stub):
     assert plan(brain(stub)).fallback_reason == "Claude refused the request (401)"
 
 
-def test_review_and_reply_tools(stub):
-    reviewer = find_agent(ROSTER, "code-reviewer")
-    task = Task(key="T-2", team_id="T", channel_id="C", title="Build it", created_by="U1")
-    stub.queue_tool_use(None, {"verdict": "REJECTED", "summary": "No tests", "must_fix": ["Add tests"]})
-    verdict = brain(stub).review(
-        ReviewContext(reviewer=reviewer, task=task, deliverable=Deliverable(summary="Code", body="..."))
+def test_the_token_budget_stops_the_loop_and_says_so(stub):
+    for _ in range(5):
+        stub.queue_tool_use(
+            "read_task",
+            {},
+            usage={
+                "input_tokens": 1500,
+                "output_tokens": 100,
+                "cache_read_input_tokens": 0,
+                "cache_creation_input_tokens": 0,
+            },
+        )
+    result = work(brain(stub, maestro_agent_token_budget=3000))
+    assert len(stub.requests_for()) == 2  # 3,200 tokens after two turns: no third
+    assert result.brain == "offline"
+    assert (
+        result.fallback_reason
+        == "Backend Engineer spent this loop's token budget (3,000 tokens) after 2 turns"
     )
-    assert verdict.value.verdict == "REJECTED" and verdict.value.must_fix == ["Add tests"]
-    assert stub.requests_for()[0].body["tool_choice"]["name"] == "submit_review"
+    assert [u.input_tokens for u in result.usage] == [1500, 1500]  # the turns paid for are counted
 
 
-def test_offline_responder_gives_a_realistic_plan_through_the_claude_path(stub):
+def test_a_killed_loop_resumes_from_its_kept_turns_without_asking_again(stub):
+    journal = MemoryJournal()
+    stub.queue_tool_use("read_task", {})
+    stub.queue_error(529)  # the process "dies" on the second turn
+    first = work(brain(stub), Session(journal=journal))
+    assert first.brain == "offline" and len(journal.entries) == 3  # asked, answered, the tool's result
+    stub.clear()
+    stub.queue_tool_use("submit_deliverable", DELIVERABLE)
+    again = work(brain(stub), Session(journal=journal))
+    assert again.brain == "claude" and len(stub.requests_for()) == 1  # only the missing turn
+    assert [m["role"] for m in stub.requests_for()[0].body["messages"]] == ["user", "assistant", "user"]
+
+
+def test_a_question_waits_for_its_answer_then_the_loop_goes_on(stub):
+    journal = MemoryJournal()
+    stub.queue_tool_use(
+        "ask_question", {"question": "Email or SMS for the reset link?", "why": "It sets the API"}
+    )
+    asked = work(brain(stub), Session(journal=journal))
+    assert isinstance(asked.value, Question) and asked.value.question.startswith("Email or SMS")
+    assert pending_call(journal, "ask_question") is not None
+    again = work(brain(stub), Session(journal=journal))  # nobody answered yet: the same question
+    assert isinstance(again.value, Question) and len(stub.requests_for()) == 1
+    assert give_result(journal, "ask_question", "<@U1> answered: email") is True
+    assert give_result(journal, "ask_question", "twice") is False
+    stub.queue_tool_use("submit_deliverable", DELIVERABLE)
+    done = work(brain(stub), Session(journal=journal))
+    assert isinstance(done.value, Deliverable)
+    assert "answered: email" in json.dumps(stub.requests_for()[-1].body["messages"][-1])
+
+
+def test_a_review_must_go_through_each_criterion(stub):
+    reviewer = find_agent(ROSTER, "code-reviewer")
+    task = TASK.model_copy(update={"acceptance_criteria": ["Sends one email"]})
+    ctx = ReviewContext(reviewer=reviewer, task=task, deliverable=Deliverable(summary="Code", body="..."))
+    stub.queue_tool_use("submit_review", {"verdict": "APPROVED", "summary": "Fine by me."})
+    stub.queue_tool_use(
+        "submit_review",
+        {
+            "verdict": "APPROVED",
+            "summary": "Checked.",
+            "findings": [{"criterion": "Sends one email", "status": "met", "reason": "“one email”"}],
+        },
+    )
+    verdict = brain(stub).review(ctx)
+    assert verdict.brain == "claude" and verdict.value.findings[0].status == "met"
+    assert "one finding per acceptance criterion" in json.dumps(stub.requests_for()[1].body["messages"][-1])
+    assert names(stub.requests_for()[0].body) == [t.name for t in READ_TOOLS[:4]] + ["submit_review"]
+
+
+def test_offline_responder_reads_then_plans_through_the_claude_path(stub):
     stub.responder = offline_responder
     result = plan(brain(stub), ORDER_MANAGEMENT)
     assert result.brain == "claude" and len(result.value.tasks) >= 9
+    assert [r.body["messages"][-1]["role"] for r in stub.requests_for()] == ["user", "user"]
+    assert isinstance(result.value, Plan)

@@ -15,7 +15,7 @@ from maestro.store import TaskStore
 from maestro.team_cards import ACTION_START_PLAN
 from sandbox import SandboxServer, SlackSender
 from sandbox.anthropic_stub import AnthropicStub
-from sandbox.claude_responder import offline_responder
+from sandbox.claude_responder import offline_responder, terminal_of
 from sandbox.examples import ORDER_MANAGEMENT
 from tests.e2e.harness import free_port
 
@@ -114,7 +114,7 @@ def test_the_same_flow_runs_through_the_claude_brain(processes, redis_url, sandb
         )
         sender.press(plan_message(sandbox), ACTION_START_PLAN, channel_id=CHANNEL)
         sandbox.workspace.wait_for(lambda: approvals(sandbox, plan["ts"]) >= 2, timeout=60)
-        tools = [r.body["tool_choice"]["name"] for r in stub.requests_for()]
+        tools = [terminal_of(r.body) for r in stub.requests_for()]
         assert {"submit_plan", "submit_deliverable", "submit_review"} <= set(tools)
         assert "Written by Claude (claude-sonnet-5)" in thread_text(sandbox, plan["ts"])
     usage = sender.command("/maestro", "usage")

@@ -25,8 +25,8 @@ from maestro.models import TaskStatus
 from maestro.settings import build_settings
 from maestro.store import TaskStore
 from maestro.team_cards import ACTION_START_PLAN
-from sandbox.anthropic_stub import AnthropicStub
-from sandbox.claude_responder import offline_responder
+from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.claude_responder import offline_responder, terminal_of
 from sandbox.examples import ORDER_MANAGEMENT
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
@@ -216,7 +216,7 @@ def test_a_disabled_reviewer_hands_the_review_to_a_person(stub, sender, sandbox,
     task = agent_task(sender, run_jobs, redis)
     assert task.status is TaskStatus.REVIEW and task.waits_for_person
     assert "Code Reviewer is disabled in this channel" in json.dumps(review_request(sandbox, task)["blocks"])
-    assert not [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_review"]
+    assert not [r for r in stub.requests_for() if terminal_of(r.body) == "submit_review"]
 
 
 # -- a model-backed review completes, with a finding per criterion ------------------------------
@@ -240,15 +240,15 @@ def test_a_review_without_findings_is_repaired_then_handed_to_a_person(
     stub, sender, sandbox, redis, run_jobs
 ):
     def no_findings(body):
-        if body["tool_choice"]["name"] == "submit_review":
-            return {"verdict": "APPROVED", "summary": "Looks good to me."}
+        if terminal_of(body) == "submit_review":
+            return {CALL_TOOL: "submit_review", "verdict": "APPROVED", "summary": "Looks good to me."}
         return offline_responder(body)
 
     stub.responder = no_findings
     task = agent_task(sender, run_jobs, redis)
     assert task.status is TaskStatus.REVIEW and task.waits_for_person and task.completion is None
-    reviews = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_review"]
-    assert len(reviews) == 2  # the repair round named the criteria to go through
+    reviews = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_review"]
+    assert len(reviews) == 8  # every turn of the loop was told what to fix, then the loop gave up
     assert "one finding per acceptance criterion" in json.dumps(reviews[1].body["messages"][-1])
     assert "didn't validate" in json.dumps(review_request(sandbox, task)["blocks"])
 
@@ -257,8 +257,9 @@ def test_a_finding_not_met_rejects(stub, sender, sandbox, redis, run_jobs):
     first, second = CRITERIA.split("; ")
 
     def half_met(body):
-        if body["tool_choice"]["name"] == "submit_review":
+        if terminal_of(body) == "submit_review":
             return {
+                CALL_TOOL: "submit_review",
                 "verdict": "REJECTED",
                 "summary": "The expiry is missing.",
                 "findings": [
@@ -286,4 +287,4 @@ def test_claude_falling_back_while_working_gives_a_draft_for_a_person(stub, send
     task = agent_task(sender, run_jobs, redis)
     assert task.status is TaskStatus.REVIEW and task.waits_for_person
     assert "overloaded (529)" in json.dumps(review_request(sandbox, task)["blocks"])
-    assert not [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_review"]
+    assert not [r for r in stub.requests_for() if terminal_of(r.body) == "submit_review"]

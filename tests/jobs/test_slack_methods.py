@@ -48,6 +48,14 @@ def exercise(client: WebClient, workspace: Workspace) -> dict[str, Callable[[], 
     def in_each_conversation(call: Callable[[str], object]) -> Callable[[], None]:
         return lambda: [call(channel) for channel in (PUBLIC, PRIVATE, dm)]
 
+    def stream(channel: str, thread_ts: str) -> None:
+        streamer = client.chat_stream(
+            channel=channel, thread_ts=thread_ts, recipient_team_id="T0SANDBOX", recipient_user_id=ALICE
+        )
+        streamer.append(markdown_text="A long answer, " * 30)
+        streamer.append(markdown_text="streamed.")
+        streamer.stop()
+
     def post(channel: str) -> str:
         return client.chat_postMessage(channel=channel, text="T-1 · Write the API")["ts"]
 
@@ -58,6 +66,8 @@ def exercise(client: WebClient, workspace: Workspace) -> dict[str, Callable[[], 
         "chat_update": in_each_conversation(
             lambda c: client.chat_update(channel=c, ts=post(c), text="edited")
         ),
+        "chat_delete": in_each_conversation(lambda c: client.chat_delete(channel=c, ts=post(c))),
+        "chat_stream": in_each_conversation(lambda c: stream(c, post(c))),
         "chat_postEphemeral": in_each_conversation(
             lambda c: client.chat_postEphemeral(channel=c, user=ALICE, text="only you")
         ),

@@ -15,8 +15,8 @@ from maestro.models import TaskStatus, utcnow
 from maestro.settings import build_settings
 from maestro.store import TaskStore
 from maestro.usage import UsageStore
-from sandbox.anthropic_stub import AnthropicStub
-from sandbox.claude_responder import offline_responder
+from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.claude_responder import offline_responder, terminal_of
 from tests.evidence import approved_by
 from tests.rq_worker import InProcessWorker
 
@@ -64,8 +64,9 @@ def drain(run_jobs, redis, rounds=30):
 
 def test_three_rejections_block_the_task_with_the_reason(stub, sender, sandbox, redis, run_jobs):
     def reviewer_rejects(body):
-        if body["tool_choice"]["name"] == "submit_review":
+        if terminal_of(body) == "submit_review":
             return {
+                CALL_TOOL: "submit_review",
                 "verdict": "REJECTED",
                 "summary": "Missing tests",
                 "must_fix": ["Add tests for the error paths"],
@@ -86,8 +87,10 @@ def test_three_rejections_block_the_task_with_the_reason(stub, sender, sandbox, 
     thread = [m["text"] for m in sandbox.workspace.thread(CHANNEL, task.message_ts)]
     assert sum("delivered" in t for t in thread) == 3 and sum("REJECTED" in t for t in thread) == 3
     # every attempt after the first got the reviewer's must-fix items as context
-    work_requests = [
-        r.body for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"
+    work_requests = [  # the first turn of each attempt's loop
+        r.body
+        for r in stub.requests_for()
+        if terminal_of(r.body) == "submit_deliverable" and len(r.body["messages"]) == 1
     ]
     assert len(work_requests) == 3
     assert "Add tests for the error paths" not in json.dumps(work_requests[0]["messages"])
@@ -144,8 +147,8 @@ def test_review_rerun_after_a_crash_starts_the_next_attempt(stub, sender, sandbo
     from jobs.team import review_task
 
     stub.responder = lambda body: (
-        {"verdict": "REJECTED", "summary": "No tests", "must_fix": ["Add tests"]}
-        if body["tool_choice"]["name"] == "submit_review"
+        {CALL_TOOL: "submit_review", "verdict": "REJECTED", "summary": "No tests", "must_fix": ["Add tests"]}
+        if terminal_of(body) == "submit_review"
         else offline_responder(body)
     )
     agent_task(sender, run_jobs)
@@ -166,8 +169,8 @@ def test_review_rerun_after_a_crash_starts_the_next_attempt(stub, sender, sandbo
     assert sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) == 1  # attempt 2's work job
     assert stub.requests_for() == []  # the crashed run's verdict was applied; nobody asked again
     drain(run_jobs, redis)
-    work_requests = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"]
-    assert '"attempt": 2' in work_requests[0].body["messages"][0]["content"]
+    work_requests = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
+    assert '"attempt": 2' in work_requests[0].body["messages"][0]["content"][0]["text"]
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED  # attempts 2 and 3 were rejected too
 
 
@@ -292,10 +295,15 @@ def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sende
     reviews = {"n": 0}
 
     def reviewer_rejects_three_times(body):
-        if body["tool_choice"]["name"] == "submit_review":
+        if terminal_of(body) == "submit_review":
             reviews["n"] += 1
             if reviews["n"] <= 3:
-                return {"verdict": "REJECTED", "summary": "Missing tests", "must_fix": ["Add tests"]}
+                return {
+                    CALL_TOOL: "submit_review",
+                    "verdict": "REJECTED",
+                    "summary": "Missing tests",
+                    "must_fix": ["Add tests"],
+                }
         return offline_responder(body)
 
     stub.responder = reviewer_rejects_three_times
@@ -322,8 +330,10 @@ def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sende
     assert "Decided: Approve" in json.dumps(
         next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))["blocks"]
     )
-    work_requests = [r for r in stub.requests_for() if r.body["tool_choice"]["name"] == "submit_deliverable"]
-    assert "Decision on the escalation: Approve" in work_requests[-1].body["messages"][0]["content"]
+    work_requests = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
+    assert "Decision on the escalation: Approve" in json.dumps(
+        work_requests[-1].body["messages"][0]["content"]
+    )
 
 
 def test_an_agents_answer_can_raise_an_escalation(stub, sender, sandbox, redis, run_jobs):

@@ -26,6 +26,7 @@ from sandbox.anthropic_stub import (
     MESSAGES_PATH,
     AnthropicStub,
     instance_from_schema,
+    min_cache_tokens,
     string_for_pattern,
     validate_messages_request,
 )
@@ -138,6 +139,7 @@ def test_forced_tool_call_returns_input_valid_for_the_pydantic_model(
 def test_request_is_recorded_and_prompt_caching_is_simulated(
     stub: AnthropicStub, make_client: Callable[..., anthropic.Anthropic]
 ) -> None:
+    stub.min_cache_tokens = 0  # this prompt is shorter than any model's minimum: cache it anyway, here
     client = make_client()
     first = _create(client)
     second = _create(client)
@@ -150,12 +152,58 @@ def test_request_is_recorded_and_prompt_caching_is_simulated(
     headers = recorded[0].headers
     assert headers["authorization"] == f"Bearer {API_KEY}"  # the 2.x SDK sends api_key as a Bearer token
     assert headers["anthropic-version"] and headers["content-type"] == "application/json"
-    cached = len(SYSTEM_TEXT) // 4
-    assert first.usage.cache_creation_input_tokens == pytest.approx(cached, abs=1)
+    # the cached prefix is the tools and the system prompt, up to its breakpoint
+    assert first.usage.cache_creation_input_tokens > len(SYSTEM_TEXT) // 4
     assert first.usage.cache_read_input_tokens == 0
     assert second.usage.cache_creation_input_tokens == 0
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
     assert first.usage.input_tokens == second.usage.input_tokens > 0
+
+
+def test_a_prefix_under_the_models_minimum_is_not_cached(
+    stub: AnthropicStub, make_client: Callable[..., anthropic.Anthropic]
+) -> None:
+    client = make_client()
+    for _ in range(2):  # ~400 tokens: under Haiku 4.5's 4,096, as the real API would say
+        usage = _create(client).usage
+        assert usage.cache_creation_input_tokens == 0 and usage.cache_read_input_tokens == 0
+    long_system = [{"type": "text", "text": SYSTEM_TEXT * 20, "cache_control": {"type": "ephemeral"}}]
+    first, second = (_create(client, system=long_system).usage for _ in range(2))
+    assert first.cache_creation_input_tokens >= 4096 and first.cache_read_input_tokens == 0
+    assert second.cache_read_input_tokens == first.cache_creation_input_tokens
+
+
+@pytest.mark.parametrize(
+    ("model", "minimum"),
+    [
+        ("claude-sonnet-5", 1024),
+        ("claude-sonnet-4-5", 1024),
+        ("claude-haiku-4-5", 4096),
+        ("claude-3-5-haiku-latest", 2048),
+        ("claude-opus-5", 4096),
+        ("claude-opus-4-5", 4096),
+        ("claude-opus-4-1", 1024),
+    ],
+)
+def test_cache_minimum_by_model(model: str, minimum: int) -> None:
+    assert min_cache_tokens(model) == minimum
+
+
+def test_a_breakpoint_on_the_last_message_reads_earlier_turns_from_the_cache(stub: AnthropicStub) -> None:
+    stub.min_cache_tokens = 0
+    turn = {"type": "text", "text": "Plan the launch. " * 50, "cache_control": {"type": "ephemeral"}}
+    first = _post(stub.messages_url, _valid_body(messages=[{"role": "user", "content": [turn]}]))[2]["usage"]
+    more = [
+        {"role": "user", "content": [{"type": "text", "text": "Plan the launch. " * 50}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Which launch?"}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "The spring one.", "cache_control": {"type": "ephemeral"}}],
+        },
+    ]
+    second = _post(stub.messages_url, _valid_body(messages=more))[2]["usage"]
+    assert second["cache_read_input_tokens"] > 0 and second["cache_creation_input_tokens"] > 0
+    assert second["cache_read_input_tokens"] < first["cache_creation_input_tokens"] + 50
 
 
 def test_no_cache_accounting_without_cache_control(make_client: Callable[..., anthropic.Anthropic]) -> None:
@@ -423,6 +471,7 @@ def test_invalid_requests_are_400(stub: AnthropicStub, body: dict[str, Any], nee
 
 
 def test_four_cache_breakpoints_are_allowed(stub: AnthropicStub) -> None:
+    stub.min_cache_tokens = 0
     marked = {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}
     body = _valid_body(system=[marked, marked], messages=[{"role": "user", "content": [marked, marked]}])
     status, _, answer = _post(stub.messages_url, body)
