@@ -666,8 +666,8 @@ class SprintLine(BaseModel):
     """The active sprint at the top of a standup: name, where it stands (day X of N), progress.
 
     Attributes:
-        reading: :func:`maestro.sprints.sprint_day` on the project's date when the standup is
-            computed, the reading ``/report status`` shows too.
+        reading: :func:`maestro.sprints.sprint_day` on the standup's date, or on the project's
+            date now when the standup is posted ahead of its date: what ``/report status`` shows.
         progress: the sprint's tasks by status.
     """
 
@@ -778,8 +778,9 @@ def compute_standup(
         open_risks: the open risks: every RED one is shown, and those opened since the last
             standup.
         sprint: the active sprint, if any. While one runs, "done" lists its tasks only (work
-            finished outside it is not the sprint's news). Its day is read on the project's date
-            at ``now``, not on ``day`` (``/standup`` may post the next standup early).
+            finished outside it is not the sprint's news). Its day is read on ``day``, or on the
+            project's date at ``now`` when that is earlier (``/standup`` posts the next standup
+            ahead of its date, as it stands now), as ``/report status`` reads it.
         left: people who left the standup (``/standup leave``): never listed as missing.
 
     Returns:
@@ -843,8 +844,8 @@ def compute_standup(
     sprint_line = None
     if sprint is not None:
         in_sprint = [t for t in tasks if t.sprint == sprint.id]
-        zone = ZoneInfo(timezone)
-        reading = sprint_day(sprint, now.astimezone(zone).date(), zone)
+        zone = ZoneInfo(timezone)  # a standup posted ahead of its date reads the sprint on today's
+        reading = sprint_day(sprint, min(day, now.astimezone(zone).date()), zone)
         sprint_line = SprintLine(name=sprint.name, reading=reading, progress=progress_of(in_sprint))
     return Standup(
         team_id=team_id,
