@@ -23,7 +23,7 @@ from maestro.models import Assignee, Task, TaskStatus
 from maestro.reports import Blocker, DependencyMap, DepNode, DepRef, MilestoneRow, StatusReport
 from maestro.risk_cards import rag_label, report_risk_entry, risk_line
 from maestro.risks import Rag, Risk
-from maestro.sprints import SprintStatus
+from maestro.sprints import SprintStatus, sprint_day
 from maestro.text import escape, truncate
 from maestro.timeline import Timeline, render_timeline_text
 from maestro.workflow import WAITING_FOR_PERSON
@@ -239,10 +239,10 @@ def _progress_text(report: StatusReport) -> str:
         text += _keys(report.awaiting_person)
     sprint = report.sprint
     if sprint:
-        when = report.sprint_day.text if report.sprint_day else ""
+        when = report.sprint_day or sprint_day(sprint, report.generated)
         text += (
             f"\n*Sprint:* {sprint.start.isoformat()} → {sprint.end.isoformat()} · "
-            f"{when} · {rag_label(report.sprint_status.rag)} "
+            f"{when.text} · {rag_label(report.sprint_status.rag)} "
             f"({escape(report.sprint_status.why)})"
         )
         if sprint.goal:
