@@ -28,6 +28,7 @@ from jobs.board import refresh_cards
 from jobs.queues import DEFAULT, HIGH, enqueue, job_id_for, requester_meta
 from jobs.slack import is_admin
 from jobs.sprints import announce_sprint_start, answer_milestones, answer_sprint_status, close_sprint
+from maestro.due_dates import date_warning_text, milestone_date_conflicts
 from maestro.errors import UserError
 from maestro.escalations import EscalationStore
 from maestro.models import actor_label
@@ -553,10 +554,17 @@ def _milestone_add(ack: Ack, cmd: SprintCommand, command: dict, context: BoltCon
     details += [f"due {milestone.due.isoformat()}"] if milestone.due else []
     verb = "Added" if milestone.version == 1 else "Redefined"
     extra = f" ({'; '.join(details)})" if details else ""
-    ack(
-        text=f"{verb} *{escape(milestone.label)}*{extra}. "
+    text = (
+        f"{verb} *{escape(milestone.label)}*{extra}. "
         f"Attach tasks: `/sprint milestone attach {milestone.key} T-1 T-2`."
     )
+    conflicts = milestone_date_conflicts(milestone, store.milestones(command["channel_id"]))
+    if conflicts:
+        fix = (
+            f"Move a date with `/sprint milestone add {milestone.key} … --due YYYY-MM-DD` (it redefines it)."
+        )
+        text += "\n" + date_warning_text(conflicts, fix=fix)
+    ack(text=text)
 
 
 def _milestone_attach(

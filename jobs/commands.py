@@ -16,8 +16,9 @@ from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
 from jobs.team import follow_up
 from maestro.commands import STATE_VERBS, TaskCommand
+from maestro.due_dates import date_warning_text, task_date_conflicts
 from maestro.errors import UserError
-from maestro.models import TaskStatus
+from maestro.models import Task, TaskStatus
 from maestro.store import TaskStore
 from maestro.workflow import STATUS_LABELS
 
@@ -60,6 +61,7 @@ def run_task_command(
                 refresh_card(runtime, store, channel_id, change.task.key)
                 for key in change.task.depends_on:
                     refresh_card(runtime, store, channel_id, key)
+                _warn_about_dates(runtime, store, change.task, source, user_id, response_url)
                 return change.task.key
             if cmd.verb not in STATE_VERBS:
                 raise ValueError(f"not a state-changing verb: {cmd.verb}")
@@ -89,6 +91,20 @@ def run_task_command(
             text = f"{change.task.key} is now *{status}*{percent}. The card is updated."
             _reply_once(runtime, store, source, text, channel_id, user_id, response_url)
         return change.task.key
+
+
+def _warn_about_dates(
+    runtime: Runtime, store: TaskStore, task: Task, source: str, user_id: str, response_url: str | None
+) -> None:
+    """Tell the requester, ephemerally and once, when the new task is due before a task it waits for."""
+    if task.due is None or not task.depends_on:
+        return
+    conflicts = task_date_conflicts(task, store.tasks_by_keys(task.channel_id, task.depends_on))
+    if conflicts:
+        text = date_warning_text(
+            conflicts, fix="A task's card shows its dates: `/task show " + task.key + "`."
+        )
+        _reply_once(runtime, store, source, text, task.channel_id, user_id, response_url)
 
 
 def _reply_once(

@@ -15,6 +15,7 @@ from redis import Redis
 from jobs.observe import job_log
 from jobs.queues import DEFAULT, enqueue, job_id_for
 from jobs.runtime import Runtime, get_runtime
+from jobs.standups import cache_zones
 from maestro.escalations import EscalationStore
 from maestro.home import HomeBoard, build_home_board, involved_channels, summarize_sprint
 from maestro.home_cards import build_home_view
@@ -22,6 +23,7 @@ from maestro.models import utcnow
 from maestro.report_data import read_status_report
 from maestro.risk_store import RiskStore
 from maestro.sprint_store import SprintStore
+from maestro.standup_store import StandupStore
 from maestro.store import TaskStore
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,9 @@ def read_home_board(runtime: Runtime, team_id: str, user_id: str) -> HomeBoard:
     risks; then, for each project the person has a part in that runs a sprint, its status report
     (the whole board, a fixed number of round trips), so the Home tab's RAG is the report's. The
     cost grows with the number of projects.
+
+    The person's Slack time zone comes from the cache the standups keep (``users.info``, asked
+    again only when it is missing or about to expire), so the Home tab's times read in it.
     """
     tasks, escalations = TaskStore(runtime.redis, team_id), EscalationStore(runtime.redis, team_id)
     sprints, risks = SprintStore(runtime.redis, team_id), RiskStore(runtime.redis, team_id)
@@ -93,6 +98,10 @@ def read_home_board(runtime: Runtime, team_id: str, user_id: str) -> HomeBoard:
         if sprints.current(channel) is not None:
             report = read_status_report(runtime.redis, team_id, channel, now=now)
             summaries.append(summarize_sprint(report, report.generated))
+    zones = StandupStore(runtime.redis, team_id)
+    if zones.stale_zones([user_id]):
+        cache_zones(runtime, zones, [user_id])
+    zone = zones.zones([user_id]).get(user_id)
     return build_home_board(
         user_id,
         open_tasks=open_tasks,
@@ -100,6 +109,7 @@ def read_home_board(runtime: Runtime, team_id: str, user_id: str) -> HomeBoard:
         sprints=summaries,
         risks=open_risks,
         now=now,
+        viewer_zone=zone.key if zone else None,
     )
 
 

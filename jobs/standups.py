@@ -247,12 +247,17 @@ def refresh_participants(team_id: str, channel_id: str) -> int:
         )
         people = standups.participants(channel_id, now=utcnow())
         stale = standups.stale_zones(people)
-        looked_up = _cache_zones(runtime, standups, stale[:MAX_ZONE_LOOKUPS])
+        looked_up = cache_zones(runtime, standups, stale[:MAX_ZONE_LOOKUPS])
         log["outcome"] = f"{looked_up} zone(s)"
         return looked_up
 
 
-def _cache_zones(runtime: Runtime, standups: StandupStore, users: list[str]) -> int:
+def cache_zones(runtime: Runtime, standups: StandupStore, users: list[str]) -> int:
+    """Look up these people's Slack time zones (``users.info``) and cache them; return how many were asked.
+
+    A failed lookup keeps the last known zone (or caches "none"), so nobody is asked again at once.
+    The standup prompts and the Home tab share this cache.
+    """
     count = 0
     for user in users:
         try:

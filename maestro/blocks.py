@@ -6,6 +6,8 @@ characters, a header's 150.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+
 from maestro.text import cut_mrkdwn, truncate
 
 MAX_BLOCKS = 50
@@ -34,3 +36,25 @@ def header(text: str) -> dict:
         "type": "header",
         "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT), "emoji": True},
     }
+
+
+def slack_date(
+    moment: datetime, tokens: str, zone: tzinfo | None = None, fallback: str = "%a %d %b %H:%M"
+) -> str:
+    """Return an instant in Slack's date formatting, which each reader's client shows in their own zone.
+
+    Example: ``<!date^1764232200^{date_short_pretty} {time}|Thu 27 Nov 09:30 Europe/Berlin>``.
+    Slack's token words (``{date_short_pretty}``, ``{date_num}``, ``{time}``, …) are in its
+    "Formatting text for app surfaces" reference. The fallback, shown where a client can't
+    format the date, is written in ``zone`` (the reader's, when known) and names it; UTC without.
+
+    Args:
+        moment: the instant (aware).
+        tokens: Slack's format, e.g. ``{date_short_pretty} {time}`` (our own text).
+        zone: the reader's time zone for the fallback, if known.
+        fallback: the ``strftime`` format of the fallback, before the zone's name.
+    """
+    zone = zone or UTC
+    local = moment.astimezone(zone)
+    name = getattr(zone, "key", None) or local.tzname() or "UTC"
+    return f"<!date^{int(moment.timestamp())}^{tokens}|{local:{fallback}} {name}>"

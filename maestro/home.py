@@ -15,7 +15,7 @@ from maestro.escalations import EscalationRecord
 from maestro.models import Priority, Task, TaskStatus
 from maestro.reports import StatusReport
 from maestro.risks import RAG_ORDER, Rag, Risk
-from maestro.sprints import Progress, Sprint
+from maestro.sprints import Progress, Sprint, SprintDay, sprint_day
 
 _PRIORITY_ORDER = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 _STATUS_ORDER = {
@@ -32,11 +32,14 @@ class SprintSummary(BaseModel):
 
     Attributes:
         today: the project's local date (for "day X of N").
+        reading: where the sprint stands (:func:`maestro.sprints.sprint_day`, as the status
+            report and the standup read it).
         rag: the sprint's overall RAG (the status report's rule).
     """
 
     sprint: Sprint
     today: date
+    reading: SprintDay
     progress: Progress
     rag: Rag
 
@@ -55,6 +58,8 @@ class HomeBoard(BaseModel):
     created), a decision waiting, or a risk they own or raised: the Home tab never shows a
     channel's sprint or risks to someone with no part in it (it may be a private channel).
         generated_at: when it was built (UTC).
+        viewer_zone: the person's Slack time zone (IANA, from ``users.info``), if known: times
+            are shown in it (Slack's date formatting, with a fallback written in it).
     """
 
     user_id: str
@@ -64,6 +69,7 @@ class HomeBoard(BaseModel):
     sprints: list[SprintSummary] = Field(default_factory=list)
     risks: list[Risk] = Field(default_factory=list)
     generated_at: datetime
+    viewer_zone: str | None = None
 
 
 def summarize_sprint(report: StatusReport, today: date) -> SprintSummary:
@@ -76,7 +82,13 @@ def summarize_sprint(report: StatusReport, today: date) -> SprintSummary:
     """
     if report.sprint is None:
         raise ValueError("the report covers no sprint")
-    return SprintSummary(sprint=report.sprint, today=today, progress=report.progress, rag=report.overall)
+    return SprintSummary(
+        sprint=report.sprint,
+        today=today,
+        reading=report.sprint_day or sprint_day(report.sprint, today),
+        progress=report.progress,
+        rag=report.overall,
+    )
 
 
 def involved_channels(
@@ -106,6 +118,7 @@ def build_home_board(
     sprints: Sequence[SprintSummary],
     risks: Sequence[Risk],
     now: datetime,
+    viewer_zone: str | None = None,
 ) -> HomeBoard:
     """Return the person's :class:`HomeBoard` from the team's open records.
 
@@ -116,6 +129,7 @@ def build_home_board(
         sprints: the projects' active sprints, summarised.
         risks: open risks of the team's projects.
         now: the build time, aware UTC.
+        viewer_zone: the person's time zone (IANA name), if known.
     """
     involved = involved_channels(user_id, open_tasks, escalations, risks)
     mine = [t for t in open_tasks if t.assignee and t.assignee.kind == "user" and t.assignee.id == user_id]
@@ -142,6 +156,7 @@ def build_home_board(
             key=lambda r: (r.owner != user_id, RAG_ORDER[r.rag], r.channel_id, r.number),
         ),
         generated_at=now,
+        viewer_zone=viewer_zone,
     )
 
 

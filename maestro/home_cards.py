@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from maestro.blocks import context, section
+from maestro.blocks import context, section, slack_date
 from maestro.cards import task_line
 from maestro.escalations import EscalationRecord
 from maestro.home import HomeBoard, SprintSummary
@@ -52,19 +54,32 @@ def sprint_line(summary: SprintSummary) -> str:
     sprint, progress = summary.sprint, summary.progress
     return (
         f"{RAG_EMOJI[summary.rag]} {summary.rag.value} · <#{sprint.channel_id}> *{escape(sprint.name)}* · "
-        f"day {sprint.day_of(summary.today)} of {sprint.days}\n"
+        f"{summary.reading.text}\n"
         f"`{progress_bar(progress.percent)} {progress.percent}%` {progress.completed}/{progress.total} done"
         + (f" · {progress.blocked} blocked" if progress.blocked else "")
     )
 
 
-def escalation_line(record: EscalationRecord) -> str:
-    """Return one line about an escalation waiting for a decision (mrkdwn)."""
+def escalation_line(record: EscalationRecord, zone: tzinfo | None = None) -> str:
+    """Return one line about an escalation waiting for a decision (mrkdwn).
+
+    When it was raised is in Slack's date formatting: each reader sees their own date (the
+    fallback is written in ``zone``, the viewer's, when known).
+    """
     blocking = f" · blocks {', '.join(record.blocking)}" if record.blocking else ""
+    since = slack_date(record.created_at, "{date_short_pretty}", zone, "%b %d")
     return (
         f":raising_hand: <#{record.channel_id}> *{escape(truncate(record.issue, 120))}* "
-        f"· {record.priority.value}{blocking} · since {record.created_at:%b %d}"
+        f"· {record.priority.value}{blocking} · since {since}"
     )
+
+
+def viewer_zone(board: HomeBoard) -> tzinfo | None:
+    """Return the viewer's time zone from their Slack profile, or None when unknown or not a zone."""
+    try:
+        return ZoneInfo(board.viewer_zone) if board.viewer_zone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def home_risk_line(risk: Risk) -> str:
@@ -82,11 +97,13 @@ def build_home_view(board: HomeBoard) -> dict:
     """Return the Home tab view (``views.publish``'s ``view``: ``{type: "home", blocks}``).
 
     At most :data:`MAX_HOME_BLOCKS` blocks: each part lists at most :data:`HOME_LIMITS` rows and
-    says how many more there are and where to see them.
+    says how many more there are and where to see them. Times are in Slack's date formatting, so
+    the viewer reads them in their own time zone (the fallback is written in ``viewer_zone``).
     """
+    zone = viewer_zone(board)
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your board"}},
-        context(f"Updated {board.generated_at:%a %d %b %H:%M} UTC"),
+        context(f"Updated {slack_date(board.generated_at, '{date_short_pretty} at {time}', zone)}"),
         {
             "type": "actions",
             "elements": [
@@ -123,7 +140,7 @@ def build_home_view(board: HomeBoard) -> dict:
         ),
         (
             "Waiting for your decision",
-            [escalation_line(e) for e in board.to_decide],
+            [escalation_line(e, zone) for e in board.to_decide],
             "decide",
             "`/escalate list`",
         ),

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 from maestro.blocks import context, header, section
 from maestro.cards import MAX_BLOCKS, MAX_SECTION_TEXT, STATUS_SYMBOLS, task_line
-from maestro.models import Assignee, TaskStatus
+from maestro.models import Assignee, Task, TaskStatus
 from maestro.reports import Blocker, DependencyMap, DepNode, DepRef, MilestoneRow, StatusReport
 from maestro.risk_cards import rag_label, report_risk_entry, risk_line
 from maestro.risks import Rag, Risk
-from maestro.sprints import SprintStatus
+from maestro.sprints import SprintStatus, sprint_day
 from maestro.text import escape, truncate
 from maestro.timeline import Timeline, render_timeline_text
+from maestro.workflow import WAITING_FOR_PERSON
 
 MAX_MESSAGE_CHARS = 8000
 """Most characters of block text in one message (Slack refuses ~12,000 in all: ``msg_blocks_too_long``)."""
@@ -214,6 +215,15 @@ def blocker_line(blocker: Blocker) -> str:
     )
 
 
+MAX_NAMED = 6
+"""Task keys named on one line of a report (tasks waiting for a person's review); the rest counted."""
+
+
+def _keys(tasks: Sequence[Task]) -> str:
+    named = ", ".join(f"*{t.key}*" for t in tasks[:MAX_NAMED])
+    return named + (f" +{len(tasks) - MAX_NAMED} more" if len(tasks) > MAX_NAMED else "")
+
+
 def _progress_text(report: StatusReport) -> str:
     p = report.progress
     counts = [
@@ -224,17 +234,34 @@ def _progress_text(report: StatusReport) -> str:
         f"{p.assigned} to do",
     ]
     text = f"*Progress:* {p.percent}% · {p.total} tasks — " + " · ".join(counts)
+    if report.awaiting_person:
+        text += f"\n:bust_in_silhouette: {len(report.awaiting_person)} {WAITING_FOR_PERSON}: "
+        text += _keys(report.awaiting_person)
     sprint = report.sprint
     if sprint:
+        when = report.sprint_day or sprint_day(sprint, report.generated)
         text += (
             f"\n*Sprint:* {sprint.start.isoformat()} → {sprint.end.isoformat()} · "
-            f"day {sprint.day_of(report.generated)} of {sprint.days} · "
-            f"{sprint.days_left(report.generated)} days left · {rag_label(report.sprint_status.rag)} "
+            f"{when.text} · {rag_label(report.sprint_status.rag)} "
             f"({escape(report.sprint_status.why)})"
         )
         if sprint.goal:
             text += f"\n*Goal:* {_title(sprint.goal, 300)}"
     return text
+
+
+def _carry_line(report: StatusReport) -> str | None:
+    """What the sprint hands on, counted (its tasks are listed elsewhere, not in the preview)."""
+    sprint, count = report.sprint, len(report.carry_over)
+    if sprint is None or not count:
+        return None
+    tasks = "1 open task" if count == 1 else f"{count} open tasks"
+    if sprint.status is SprintStatus.CLOSED:
+        where = "the backlog" if sprint.carried_to in (None, "backlog") else "the next sprint"
+        return f":leftwards_arrow_with_hook: {tasks} of this sprint moved to {where}."
+    return (
+        f":leftwards_arrow_with_hook: {tasks} of this sprint carry over unless finished (`/sprint status`)."
+    )
 
 
 def build_status_report_messages(report: StatusReport) -> list[dict]:
@@ -265,7 +292,10 @@ def build_status_report_messages(report: StatusReport) -> list[dict]:
     ]
     reds = sum(r.rag is Rag.RED for r in report.risks)
     completed_heading = "Completed this sprint" if report.sprint else "Completed in the last 14 days"
-    preview = [_line(task_line(t)) for t in report.carry_over]
+    preview = [_line(task_line(t)) for t in report.next_up]
+    carried = _carry_line(report)
+    if carried:
+        preview.insert(0, carried)
     startable = ", ".join(f"*{escape(m.key)}* {_title(m.title, 30)}" for m in report.startable[:10])
     if report.startable:
         more = len(report.startable) - 10
@@ -304,7 +334,16 @@ def build_status_report_messages(report: StatusReport) -> list[dict]:
             "_Nothing yet._",
             "`/task list done` lists them.",
         ),
-        _Part("Next sprint preview", preview, 6, 60, "_Nothing left open._", "`/task list` shows the board."),
+        _Part(
+            "Next sprint preview",
+            preview,
+            6,
+            60,
+            "_Nothing in the backlog: add work with `/task new …`._"
+            if report.sprint
+            else "_Nothing left open._",
+            "`/task list` shows the board.",
+        ),
     ]
     if not report.milestones:
         parts = parts[1:]

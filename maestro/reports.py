@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -33,7 +33,15 @@ from maestro.errors import NotFound
 from maestro.escalations import EscalationRecord
 from maestro.models import Assignee, Priority, Task, TaskStatus
 from maestro.risks import RAG_ORDER, Rag, Risk, worst
-from maestro.sprints import DEFAULT_SPRINT_DAYS, Milestone, Progress, Sprint, progress_of
+from maestro.sprints import (
+    DEFAULT_SPRINT_DAYS,
+    Milestone,
+    Progress,
+    Sprint,
+    SprintDay,
+    progress_of,
+    sprint_day,
+)
 from maestro.text import escape
 from maestro.triggers import DEFAULT_BLOCKED_DAYS, DEFAULT_SLIP_DAYS, projected_finish
 
@@ -263,12 +271,18 @@ class StatusReport(BaseModel):
         overall: the overall RAG; ``drivers`` says what made it so (plain text, keys only).
         rule: the one-line RAG rule, printed in the report.
         progress: the sprint's tasks (or the board's) by status, and its completion.
+        sprint_day: where the sprint stands on ``generated`` (:func:`maestro.sprints.sprint_day`,
+            the reading the standup shows too); None without a sprint.
         sprint_status: the sprint's own RAG (due = its end).
         milestones: the milestone summary, in key order.
         risks: the open risks, worst first.
         blockers: BLOCKED tasks (oldest first), then escalations awaiting a decision.
         completed: tasks completed this sprint (no sprint: in the last 14 days), newest first.
-        carry_over: open tasks of the sprint, most urgent first (the next sprint's candidates).
+        carry_over: open tasks of the sprint (a closed one: those it carried on), most urgent
+            first; the preview counts them, it does not list them.
+        next_up: the next sprint's candidates: open tasks outside this sprint (the backlog),
+            most urgent first; with no sprint, the board's open tasks.
+        awaiting_person: tasks of the scope in REVIEW that only a person can approve, in key order.
         startable: milestones not started whose dependencies are done or due to be by the
             sprint's end (the next sprint can begin them).
         board_tasks: how many tasks the whole board has.
@@ -282,12 +296,15 @@ class StatusReport(BaseModel):
     drivers: list[str] = Field(default_factory=list)
     rule: str
     progress: Progress
+    sprint_day: SprintDay | None = None
     sprint_status: GroupRag
     milestones: list[MilestoneRow] = Field(default_factory=list)
     risks: list[Risk] = Field(default_factory=list)
     blockers: list[Blocker] = Field(default_factory=list)
     completed: list[Task] = Field(default_factory=list)
     carry_over: list[Task] = Field(default_factory=list)
+    next_up: list[Task] = Field(default_factory=list)
+    awaiting_person: list[Task] = Field(default_factory=list)
     startable: list[MilestoneRef] = Field(default_factory=list)
     board_tasks: int = 0
 
@@ -501,7 +518,13 @@ def build_status_report(
             and _local_date(t.completed_at, now) > since
         ]
     completed.sort(key=lambda t: t.completed_at or t.updated_at, reverse=True)
-    carry_over = sorted((t for t in scope if t.is_open), key=lambda t: (PRIORITY_RANK[t.priority], t.number))
+
+    def urgent_first(found) -> list[Task]:
+        return sorted(found, key=lambda t: (PRIORITY_RANK[t.priority], t.number))
+
+    carry_over = urgent_first(t for t in scope if t.is_open)
+    in_scope = {t.key for t in scope}
+    next_up = urgent_first(t for t in tasks if t.is_open and t.key not in in_scope) if sprint else carry_over
     horizon = sprint.end if sprint else today + timedelta(days=DEFAULT_SPRINT_DAYS)
     return StatusReport(
         reason=reason,
@@ -511,12 +534,15 @@ def build_status_report(
         drivers=drivers,
         rule=rag_rule(blocked_days),
         progress=progress_of(scope),
+        sprint_day=sprint_day(sprint, today, now.tzinfo or UTC) if sprint else None,
         sprint_status=sprint_status,
         milestones=rows,
         risks=open_risks,
         blockers=blockers,
         completed=completed,
         carry_over=carry_over,
+        next_up=next_up,
+        awaiting_person=sorted((t for t in scope if t.waits_for_person), key=lambda t: t.number),
         startable=_startable(tasks, milestones, rows, horizon),
         board_tasks=len(tasks),
     )

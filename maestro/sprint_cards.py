@@ -19,7 +19,7 @@ from maestro.cards import MAX_BLOCKS, MAX_SECTION_TEXT, STATUS_SYMBOLS
 from maestro.models import Task, TaskStatus, actor_label
 from maestro.retro import RETRO_HEADINGS, RetroAnswer, RetroKind
 from maestro.sprint_store import CloseResult
-from maestro.sprints import Milestone, Sprint, SprintStatus, progress_of
+from maestro.sprints import Milestone, Sprint, SprintStatus, progress_of, sprint_day
 from maestro.text import escape, truncate
 from maestro.workflow import WAITING_FOR_PERSON
 
@@ -132,14 +132,8 @@ def gate_lines(milestone: Milestone) -> list[str]:
 
 
 def _status_word(sprint: Sprint, today: date) -> str:
-    if sprint.status is SprintStatus.CLOSED:
-        closed = f" {sprint.closed_at:%Y-%m-%d}" if sprint.closed_at else ""
-        return f"closed{closed}"
-    if today < sprint.start:
-        return f"active · starts {sprint.start.isoformat()}"
-    if today > sprint.end:
-        return f"active · *{(today - sprint.end).days} days past its end*"
-    return f"active · day {sprint.day_of(today)} of {sprint.days} · {sprint.days_left(today)} days left"
+    reading = sprint_day(sprint, today)  # the reading standups and reports show too
+    return reading.text if reading.closed_on else f"active · {reading.text}"
 
 
 # -- /sprint status ----------------------------------------------------------------------------

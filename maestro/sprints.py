@@ -8,7 +8,7 @@ seed 003, "Sprint-Based Coordination (2-Week Cycles)".
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
@@ -77,6 +77,88 @@ class Sprint(BaseModel):
     def days_left(self, today: date) -> int:
         """Return the days after ``today`` up to and including the end (0 on the last day or after)."""
         return max(0, (self.end - today).days)
+
+
+class SprintDay(BaseModel):
+    """Where a sprint stands on the project's date: the one reading standups, reports and Home share.
+
+    Attributes:
+        today: the project's local date it was read on.
+        start, end: the sprint's first and last day.
+        day: which day of the sprint ``today`` is, 1 to ``days`` (0 before it starts); for a
+            closed sprint, the day it was closed on.
+        days: the sprint's length in days.
+        days_left: days after ``today`` up to its end; 0 once closed, on its last day or past it.
+        closed_on: the project's local date the sprint was closed, when it is closed.
+        past_end: days ``today`` is past the end of a sprint still running (0 otherwise).
+    """
+
+    today: date
+    start: date
+    end: date
+    day: int
+    days: int
+    days_left: int
+    closed_on: date | None = None
+    past_end: int = 0
+
+    @property
+    def text(self) -> str:
+        """``day 4 of 14 · 10 days left`` (``last day``); ``closed 2026-06-02, on day 2 of 14``.
+
+        Also ``starts 2026-06-01`` and ``day 14 of 14 · 3 days past its end``. Plain text, our own.
+        """
+        if self.closed_on is not None:
+            return f"closed {self.closed_on.isoformat()}, on day {self.day} of {self.days}"
+        if self.day == 0:
+            return f"starts {self.start.isoformat()}"
+        if self.past_end:
+            return f"day {self.days} of {self.days} · {_days(self.past_end)} past its end"
+        left = f"{_days(self.days_left)} left" if self.days_left else "last day"
+        return f"day {self.day} of {self.days} · {left}"
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def sprint_day(sprint: Sprint, today: date, zone: tzinfo = UTC) -> SprintDay:
+    """Read where ``sprint`` stands on the project's local date ``today`` (pure).
+
+    The standup, the status report, ``/sprint status`` and the Home tab all call this with the
+    project's date *now* (:meth:`~maestro.standup_schedule.StandupSchedule.local_today`), so they
+    agree: a sprint started today is on ``day 1`` everywhere, also in a ``/standup`` posted ahead
+    of the standup date it collects notes for. A closed sprint has no days left: it reads as the
+    day it was closed on.
+
+    Args:
+        sprint: the sprint.
+        today: the project's local date now.
+        zone: the project's timezone, in which the close instant is dated.
+
+    Returns:
+        The :class:`SprintDay`.
+    """
+    reading = SprintDay(
+        today=today,
+        start=sprint.start,
+        end=sprint.end,
+        day=sprint.day_of(today),
+        days=sprint.days,
+        days_left=sprint.days_left(today),
+        past_end=max(0, (today - sprint.end).days),
+    )
+    if sprint.status is SprintStatus.CLOSED:
+        closed_on = sprint.closed_at.astimezone(zone).date() if sprint.closed_at else min(today, sprint.end)
+        return reading.model_copy(
+            update={
+                "day": max(1, sprint.day_of(closed_on)),
+                "days_left": 0,
+                "closed_on": closed_on,
+                "past_end": 0,
+            }
+        )
+    return reading
 
 
 def sprint_dates(start: date, days: int = DEFAULT_SPRINT_DAYS) -> tuple[date, date]:

@@ -45,6 +45,7 @@ from maestro.standups import (
     in_words,
 )
 from maestro.text import cut_mrkdwn, escape, truncate
+from maestro.workflow import review_state
 
 ACTION_WRITE = "standup_write"
 """``action_id`` of the prompt's "Write my standup" button (value: ``channel_id|YYYY-MM-DD``)."""
@@ -67,6 +68,12 @@ NOTE_QUESTIONS = {
 
 MAX_LINES_PER_KIND = 8
 """Tasks of one kind (done, in progress, review, blocked) listed per assignee; the rest is counted."""
+
+MAX_TO_DO_NAMED = 4
+"""Tasks to do named (by key) on an assignee's line; the rest is counted (``+3 more``)."""
+
+MAX_NOTE_LINE = 300
+"""Characters (escaped) up to which a note's answers share one quoted line; longer: a line per answer."""
 
 MAX_STANDUP_MESSAGES = 6
 """Messages a standup takes at most (the first in the channel, the rest in its thread)."""
@@ -145,11 +152,14 @@ def standup_task_line(task: Task, now: datetime) -> str:
     """Return one short line for a task in a standup: ``[~] *T-4* Signup form · 60%`` (mrkdwn).
 
     The title shows its first :data:`MAX_TITLE` characters (at most twice that once escaped), a
-    blocked reason its first :data:`MAX_REASON`.
+    blocked reason its first :data:`MAX_REASON`. A task in review that only a person can approve
+    says so: ``[R] *T-6* Signup form · waiting for a person's review``.
     """
     line = f"`{STATUS_SYMBOLS[task.status]}` *{task.key}* {_shown(task.title, MAX_TITLE)}"
     if task.status is TaskStatus.IN_PROGRESS:
         return f"{line} · {task.percent}%"
+    if task.waits_for_person:
+        return f"{line} · {review_state(task)}"
     if task.status is TaskStatus.BLOCKED:
         reason = _shown(task.blocked_reason or "", MAX_REASON)
         age = f" · blocked {_age(task.blocked_since, now)}" if task.blocked_since else ""
@@ -163,13 +173,23 @@ def _quote(label: str, value: str) -> str:
     return cut_mrkdwn(quoted, MAX_NOTE_SHOWN)
 
 
-def note_lines(note: StandupNote) -> list[str]:
+def note_lines(note: StandupNote, *, compact: bool = False) -> list[str]:
     """Return a note as quoted lines: ``> *Yesterday:* …`` for each part given (escaped).
 
     Each part is at most :data:`MAX_NOTE_SHOWN` characters (a typed part of 1,000 characters is
     shown whole unless it is mostly ``&``, ``<``, ``>`` or line breaks; then it ends in "…").
+
+    Args:
+        note: the note.
+        compact: for the standup (read on phones): a note of one-line answers that fits
+            :data:`MAX_NOTE_LINE` characters is one line, ``> *Yesterday:* … · *Today:* …``.
     """
-    return [_quote(NOTE_LABELS[part], getattr(note, part)) for part in NOTE_PARTS if getattr(note, part)]
+    parts = [part for part in NOTE_PARTS if getattr(note, part)]
+    if compact and not any("\n" in getattr(note, part) for part in parts):
+        line = "> " + " · ".join(f"*{NOTE_LABELS[part]}:* {escape(getattr(note, part))}" for part in parts)
+        if len(line) <= MAX_NOTE_LINE:
+            return [line]
+    return [_quote(NOTE_LABELS[part], getattr(note, part)) for part in parts]
 
 
 def _who(group: StandupGroup) -> str:
@@ -184,9 +204,29 @@ def _until(day: date) -> str:
     return f"{day:%b} {day.day}"
 
 
-def group_lines(group: StandupGroup, now: datetime) -> list[str]:
-    """Return the lines of one assignee's part of the standup (title first)."""
-    lines = [_who(group)]
+def to_do_text(tasks: Sequence[Task]) -> str:
+    """Return the tasks waiting to be started, named: ``[ ] to do *T-8*, *T-9* +3 more`` (mrkdwn).
+
+    The first :data:`MAX_TO_DO_NAMED` keys are named, the rest counted.
+    """
+    named = ", ".join(f"*{t.key}*" for t in tasks[:MAX_TO_DO_NAMED])
+    more = f" +{len(tasks) - MAX_TO_DO_NAMED} more" if len(tasks) > MAX_TO_DO_NAMED else ""
+    return f"`{STATUS_SYMBOLS[TaskStatus.ASSIGNED]}` to do {named}{more}"
+
+
+def group_lines(group: StandupGroup, now: datetime, day: date | None = None) -> list[str]:
+    """Return the lines of one assignee's part of the standup (who first), kept short for phones.
+
+    Who, then their tasks done, in progress, in review and blocked (each kind capped at
+    :data:`MAX_LINES_PER_KIND`, the rest counted), the tasks to do named on the first line
+    (:func:`to_do_text`), and their note. Someone with one task line and nothing else takes one
+    line: ``*backend* (agent) · [~] *T-4* Signup form · 60%``. A note written for an earlier
+    standup ``day`` didn't have (skipped, a holiday) says so.
+    """
+    head = _who(group)
+    if group.to_do:
+        head += f" · {to_do_text(group.to_do)}"
+    lines = [head]
     if group.away_until is not None:
         lines.append(f":palm_tree: away until {_until(group.away_until)}")
     for field, label, command in _KINDS:
@@ -194,10 +234,12 @@ def group_lines(group: StandupGroup, now: datetime) -> list[str]:
         lines += [standup_task_line(t, now) for t in tasks[:MAX_LINES_PER_KIND]]
         if len(tasks) > MAX_LINES_PER_KIND:
             lines.append(f"… and {len(tasks) - MAX_LINES_PER_KIND} more {label} — `{command}`")
-    if group.to_do:
-        lines.append(f"`{STATUS_SYMBOLS[TaskStatus.ASSIGNED]}` {group.to_do} to do")
+    if len(lines) == 2 and not group.to_do and group.away_until is None:
+        lines = [f"{head} · {lines[1]}"]
     if group.note is not None:
-        lines += note_lines(group.note)
+        if day is not None and group.note.date < day:
+            lines.append(f"_Written for {day_label(group.note.date)}, which had no standup:_")
+        lines += note_lines(group.note, compact=True)
     return lines
 
 
@@ -300,7 +342,7 @@ def build_standup_messages(standup: Standup) -> list[dict]:
     if standup.sprint is not None:
         sprint, progress = standup.sprint, standup.sprint.progress
         line = (
-            f"*{_shown(sprint.name, 80)}* · day {sprint.day} of {sprint.days} · "
+            f"*{_shown(sprint.name, 80)}* · {sprint.reading.text} · "
             f"{progress.percent}% done · {progress.completed}/{progress.total} tasks"
         )
         if progress.blocked:
@@ -325,7 +367,7 @@ def build_standup_messages(standup: Standup) -> list[dict]:
     if standup.missing:
         mentions = [f"<@{u}>" for u in standup.missing]
         intro.append(context(_people_line(mentions, ":hourglass: No update yet from")))
-    body = [(_plain_who(g), group_lines(g, standup.now)) for g in standup.groups]
+    body = [(_plain_who(g), group_lines(g, standup.now, standup.day)) for g in standup.groups]
     if not standup.groups:
         body.append(("", ["Nothing moved and nothing is open. Plan some work: `/orchestrate …`"]))
     footer = context(f"Add yours: `{NOTE_USAGE}`")

@@ -8,7 +8,7 @@ hands them to the pure :func:`maestro.standups.compute_standup`. The benchmark t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from redis import Redis
 
@@ -16,7 +16,7 @@ from maestro.escalations import EscalationStore
 from maestro.risk_store import RiskStore
 from maestro.sprint_store import SprintStore
 from maestro.standup_store import StandupStore
-from maestro.standups import Standup, compute_standup
+from maestro.standups import MAX_CARRY_DAYS, Standup, carry_notes, compute_standup
 from maestro.store import TaskStore
 
 
@@ -31,6 +31,10 @@ def build_standup(redis: Redis, team_id: str, channel_id: str, day: date, *, now
         now: the instant it is computed (aware); done tasks count from the last scheduled
             standup before ``day`` (the last 24 h for the first one).
 
+    Notes written for a standup that didn't happen since the last one posted (skipped, a
+    holiday, standups off; at most :data:`~maestro.standups.MAX_CARRY_DAYS` back) carry to this
+    one (:func:`~maestro.standups.carry_notes`).
+
     Returns:
         The computed :class:`~maestro.standups.Standup`, ready for
         :func:`maestro.standup_cards.build_standup_messages`.
@@ -41,7 +45,10 @@ def build_standup(redis: Redis, team_id: str, channel_id: str, day: date, *, now
     last = standups.last_standup_before(channel_id, day)
     participants = standups.participants(channel_id, now=now)
     left = standups.left(channel_id)
-    notes = standups.notes(channel_id, day)
+    first = day - timedelta(days=MAX_CARRY_DAYS)
+    if last is not None:
+        first = max(first, last.astimezone(schedule.zone).date() + timedelta(days=1))
+    notes = carry_notes(standups.notes_between(channel_id, min(first, day), day))
     people = (
         participants
         | set(notes)

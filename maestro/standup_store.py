@@ -199,6 +199,25 @@ class StandupStore(TeamScoped):
         raws = self.redis.hgetall(self._notes(channel_id, day))
         return {text(user): StandupNote.model_validate_json(raw) for user, raw in raws.items()}
 
+    def notes_between(self, channel_id: str, first: date, last: date) -> dict[date, dict[str, StandupNote]]:
+        """Return the notes of every date from ``first`` to ``last`` (inclusive), one pipeline.
+
+        Returns:
+            date → user id → note; dates without notes are left out.
+        """
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        if not days:
+            return {}
+        with self.redis.pipeline(transaction=False) as pipe:
+            for day in days:
+                pipe.hgetall(self._notes(channel_id, day))
+            answers = pipe.execute()
+        return {
+            day: {text(user): StandupNote.model_validate_json(raw) for user, raw in raws.items()}
+            for day, raws in zip(days, answers, strict=True)
+            if raws
+        }
+
     # -- absences -----------------------------------------------------------------------------
     def add_absence(self, user_id: str, absence: Absence, *, today: date) -> list[Absence]:
         """Add an absence (joined with overlapping ones; past ones dropped); return them all."""

@@ -39,7 +39,7 @@ from maestro.errors import UserError
 from maestro.escalations import EscalationRecord
 from maestro.models import AGENT_ROLES, Assignee, Task, TaskStatus, utcnow
 from maestro.risks import Rag, Risk
-from maestro.sprints import Progress, Sprint, progress_of
+from maestro.sprints import Progress, Sprint, SprintDay, progress_of, sprint_day
 from maestro.standup_schedule import StandupSchedule
 from maestro.text import escape
 
@@ -57,6 +57,9 @@ OOO_USAGE = "/standup ooo 2026-12-20..2026-12-31"
 
 DEFAULT_FIRST_STANDUP_HOURS = 24
 """Hours a project's first standup looks back for finished work (later ones: since the last)."""
+
+MAX_CARRY_DAYS = 14
+"""Days back a standup looks for notes written for standups that didn't happen (skipped, holidays, off)."""
 
 DEFAULT_PARTICIPANT_DAYS = 14
 """Days someone who wrote a note stays a participant (prompted, listed when silent)."""
@@ -592,14 +595,51 @@ def note_day(schedule: StandupSchedule, now: datetime) -> date:
     return upcoming.day if upcoming is not None else schedule.local_today(now)
 
 
+def carry_notes(notes_by_day: dict[date, dict[str, StandupNote]]) -> dict[str, StandupNote]:
+    """Merge the notes of a standup's date with those written for standups that didn't happen (pure).
+
+    A note is filed under the standup it is for (:func:`note_day`); when that standup is then
+    skipped (``/standup skip``, a holiday, standups off) the note carries to the next one. Per
+    person, the answers of later dates replace those of earlier ones, answer by answer; an answer
+    given only for a skipped date is kept.
+
+    Args:
+        notes_by_day: date → user id → note, for the standup's date and the dates since the last
+            standup posted (every one of them skipped).
+
+    Returns:
+        user id → the merged note; its ``date`` is the earliest date it takes an answer from, so
+        a note older than the standup shows where it comes from.
+    """
+    merged: dict[str, StandupNote] = {}
+    for day in sorted(notes_by_day):
+        for user, note in notes_by_day[day].items():
+            given = {part: getattr(note, part) for part in NOTE_PARTS if getattr(note, part)}
+            if not given:
+                continue
+            earlier = merged.get(user)
+            if earlier is None or earlier.empty:
+                merged[user] = note
+                continue
+            kept = [p for p in NOTE_PARTS if getattr(earlier, p) and p not in given]
+            merged[user] = earlier.model_copy(
+                update={
+                    **given,
+                    "date": earlier.date if kept else note.date,
+                    "updated_at": max(earlier.updated_at, note.updated_at),
+                }
+            )
+    return merged
+
+
 class StandupGroup(BaseModel):
     """What one assignee (a person, an agent, or nobody) brings to the standup.
 
     Attributes:
         assignee: who; None for unassigned tasks.
-        done: COMPLETED since the last standup, in key order.
+        done: COMPLETED since the last standup, in key order (with a sprint running: its tasks only).
         in_progress, review, blocked: open tasks in those statuses, in key order.
-        to_do: how many ASSIGNED tasks wait to be started.
+        to_do: ASSIGNED tasks waiting to be started, in key order.
         note: the person's note for the day.
         away_until: the last day of their absence when they are away today.
     """
@@ -609,7 +649,7 @@ class StandupGroup(BaseModel):
     in_progress: list[Task] = Field(default_factory=list)
     review: list[Task] = Field(default_factory=list)
     blocked: list[Task] = Field(default_factory=list)
-    to_do: int = 0
+    to_do: list[Task] = Field(default_factory=list)
     note: StandupNote | None = None
     away_until: date | None = None
 
@@ -623,12 +663,27 @@ class StandupGroup(BaseModel):
 
 
 class SprintLine(BaseModel):
-    """The active sprint at the top of a standup: name, day X of N, progress."""
+    """The active sprint at the top of a standup: name, where it stands (day X of N), progress.
+
+    Attributes:
+        reading: :func:`maestro.sprints.sprint_day` on the standup's date, or on the project's
+            date now when the standup is posted ahead of its date: what ``/report status`` shows.
+        progress: the sprint's tasks by status.
+    """
 
     name: str
-    day: int
-    days: int
+    reading: SprintDay
     progress: Progress
+
+    @property
+    def day(self) -> int:
+        """Which day of the sprint it is (1-based)."""
+        return self.reading.day
+
+    @property
+    def days(self) -> int:
+        """The sprint's length in days."""
+        return self.reading.days
 
 
 class Standup(BaseModel):
@@ -722,7 +777,10 @@ def compute_standup(
         escalations: the project's open escalations.
         open_risks: the open risks: every RED one is shown, and those opened since the last
             standup.
-        sprint: the active sprint, if any.
+        sprint: the active sprint, if any. While one runs, "done" lists its tasks only (work
+            finished outside it is not the sprint's news). Its day is read on ``day``, or on the
+            project's date at ``now`` when that is earlier (``/standup`` posts the next standup
+            ahead of its date, as it stands now), as ``/report status`` reads it.
         left: people who left the standup (``/standup leave``): never listed as missing.
 
     Returns:
@@ -740,10 +798,14 @@ def compute_standup(
         return groups[key]
 
     people: set[str] = set(participants)
+
+    def in_scope(task: Task) -> bool:
+        return sprint is None or task.sprint == sprint.id
+
     for task in sorted(tasks, key=lambda t: t.number):
         status = task.status
         if status is TaskStatus.COMPLETED:
-            if task.completed_at is not None and task.completed_at > since:
+            if task.completed_at is not None and task.completed_at > since and in_scope(task):
                 group(task.assignee).done.append(task)
             continue
         if task.assignee is not None and task.assignee.kind == "user":
@@ -756,7 +818,7 @@ def compute_standup(
         elif status is TaskStatus.BLOCKED:
             target.blocked.append(task)
         else:
-            target.to_do += 1
+            target.to_do.append(task)
     people.update(u for u, n in notes.items() if not n.empty)
     people -= set(left)
     away: dict[str, date] = {}
@@ -782,9 +844,9 @@ def compute_standup(
     sprint_line = None
     if sprint is not None:
         in_sprint = [t for t in tasks if t.sprint == sprint.id]
-        sprint_line = SprintLine(
-            name=sprint.name, day=sprint.day_of(day), days=sprint.days, progress=progress_of(in_sprint)
-        )
+        zone = ZoneInfo(timezone)  # a standup posted ahead of its date reads the sprint on today's
+        reading = sprint_day(sprint, min(day, now.astimezone(zone).date()), zone)
+        sprint_line = SprintLine(name=sprint.name, reading=reading, progress=progress_of(in_sprint))
     return Standup(
         team_id=team_id,
         channel_id=channel_id,

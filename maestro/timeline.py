@@ -7,15 +7,18 @@ draws it as a monospace block at most :data:`LINE_WIDTH` characters wide, so it 
     Generated: 2026-06-10 · 1 column = 1 day
                  06-01  06-08  06-15  06-22
                  |      |      |      |
-    M1.1 Shared  [=====]                     100% G
-    M1.2 Product      [===-----]              60% A
+    M1.1 Shared  [====*]                     100% G
+    M1.2 Product      [===-----]  *           60% A
+    M1.3 Docs    |      |      |      *     no tasks
                  |      |      |      |
                           ^ today 06-10
                               ^ sprint end 06-14
 
-A bar runs from the first task's creation to the last task's completion, or to its projected
-finish (:func:`maestro.triggers.projected_finish`) while work is open: ``=`` up to today, ``-``
-the projected rest.
+A task's bar runs from when its work began (its creation) to its completion; while it is open,
+to its projected finish (:func:`maestro.triggers.projected_finish`), and a task not started yet
+begins when its dependencies are projected to finish (today at the earliest). A milestone's bar
+spans its tasks' bars. ``=`` up to today, ``-`` the projected rest, ``*`` the row's due date
+(a milestone's gate). Every milestone has a row, with or without tasks.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from maestro.models import Task
+from maestro.models import Task, TaskStatus
 from maestro.reports import NO_MILESTONE, gates_met, group_rag, natural_key
 from maestro.risks import Rag
 from maestro.sprints import Milestone, Sprint, progress_of
@@ -65,7 +68,9 @@ class TimelineRow(BaseModel):
         percent: completion 0–100.
         rag: RED/AMBER/GREEN by :func:`maestro.reports.group_rag`.
         blocked: a task of it is BLOCKED.
-        due: its due date (gate), if any.
+        due: the date its RAG is measured against: its own due date, else the sprint's end.
+        deadline: its own due date (a task's ``--due``, a milestone's gate), drawn on its row.
+        late: ``end`` falls after ``deadline``.
     """
 
     key: str
@@ -77,6 +82,8 @@ class TimelineRow(BaseModel):
     rag: Rag = Rag.GREEN
     blocked: bool = False
     due: date | None = None
+    deadline: date | None = None
+    late: bool = False
 
 
 class Gate(BaseModel):
@@ -121,8 +128,9 @@ class Timeline(BaseModel):
         return sorted(kept, key=lambda r: (r.start is None, r.start or self.today, natural_key(r.key)))
 
     def window(self, rows: Sequence[TimelineRow]) -> tuple[date, date]:
-        """Return the first (a Monday) and last day to draw: the rows, today and the sprint."""
-        days = [self.today, *(d for r in rows for d in (r.start, r.end) if d)]
+        """Return the first (a Monday) and last day to draw: rows, due dates, gates, today, the sprint."""
+        days = [self.today, *(d for r in rows for d in (r.start, r.end, r.deadline) if d)]
+        days += [g.day for g in self.gates]
         if self.sprint:
             days += [self.sprint.start, self.sprint.end]
         first, last = min(days), max(days)
@@ -155,12 +163,15 @@ def build_timeline(
     """
     now = now or datetime.combine(today, time(12), UTC)
     finish = projected_finish(tasks, now)
-
-    def local(moment: datetime) -> date:
-        return moment.astimezone(now.tzinfo).date()
+    spans = task_spans(tasks, now, finish)
 
     def row(
-        key: str, title: str, members: Sequence[Task], due: date | None, milestone: Milestone | None = None
+        key: str,
+        title: str,
+        members: Sequence[Task],
+        due: date | None,
+        milestone: Milestone | None = None,
+        deadline: date | None = None,
     ) -> TimelineRow:
         status = group_rag(
             members,
@@ -172,18 +183,20 @@ def build_timeline(
             gates=len(milestone.gates) if milestone else 0,
             gates_met=gates_met(milestone) if milestone else 0,
         )
-        start = min((local(t.created_at) for t in members), default=None)
-        end = status.projected if members else None
+        start = min((spans[t.key][0] for t in members), default=None)
+        end = max((spans[t.key][1] for t in members), default=None)
         return TimelineRow(
             key=key,
             title=title,
             start=start,
-            end=max(end, start) if end and start else end,
+            end=end,
             done=status.done,
             percent=progress_of(list(members)).percent,
             rag=status.rag,
-            blocked=any(t.status.value == "BLOCKED" for t in members),
+            blocked=any(t.status is TaskStatus.BLOCKED for t in members),
             due=due,
+            deadline=deadline,
+            late=bool(deadline and end and end > deadline),
         )
 
     in_sprint = [t for t in tasks if sprint and t.sprint == sprint.id]
@@ -199,20 +212,64 @@ def build_timeline(
             due = milestone.due or (
                 sprint.end if sprint and any(t.key in sprint_keys for t in members) else None
             )
-            rows.append(row(milestone.key, milestone.title, members, due, milestone))
+            rows.append(row(milestone.key, milestone.title, members, due, milestone, milestone.due))
             if milestone.due:
                 gates.append(Gate(label=f"{milestone.key} gate", day=milestone.due))
         mode: Literal["milestone", "task"] = "milestone"
     else:
         scope = in_sprint or list(tasks)
         rows = [
-            row(t.key, t.title, [t], t.due or (sprint.end if sprint and t.sprint == sprint.id else None))
+            row(
+                t.key,
+                t.title,
+                [t],
+                t.due or (sprint.end if sprint and t.sprint == sprint.id else None),
+                deadline=t.due,
+            )
             for t in sorted(scope, key=lambda t: t.number)
         ]
         mode = "task"
     rows.sort(key=lambda r: (r.done, r.start is None))  # stable: open work first, then key order
     gates.sort(key=lambda g: g.day)
     return Timeline(generated=today, today=today, mode=mode, sprint=sprint, rows=rows, gates=gates)
+
+
+def task_spans(
+    tasks: Sequence[Task], now: datetime, finish: dict[str, datetime] | None = None
+) -> dict[str, tuple[date, date]]:
+    """Return each task's bar: ``(first day, last day)`` in the timezone of ``now`` (pure).
+
+    A finished task runs from its creation to its completion. An open task ends at its projected
+    finish (:func:`maestro.triggers.projected_finish`); one whose work began (in progress, in
+    review, or blocked after starting) starts at its creation, one not started yet when its
+    dependencies are projected to finish (``now`` at the earliest), as the projection plans it.
+
+    Args:
+        tasks: the project's tasks (dependencies are looked up among them).
+        now: the current instant (aware).
+        finish: their projected finishes, when already computed.
+
+    Returns:
+        task key → (start, end), ``start <= end``.
+    """
+    finish = finish if finish is not None else projected_finish(tasks, now)
+
+    def local(moment: datetime) -> date:
+        return moment.astimezone(now.tzinfo).date()
+
+    spans = {}
+    for task in tasks:
+        end = finish.get(task.key, task.completed_at or now)
+        not_started = task.status is TaskStatus.ASSIGNED or (
+            task.status is TaskStatus.BLOCKED and task.blocked_from in (None, TaskStatus.ASSIGNED)
+        )
+        if task.is_open and not_started:
+            begin = max([now, *(finish[d] for d in task.depends_on if d in finish)])
+        else:
+            begin = task.created_at
+        first, last = local(begin), local(end)
+        spans[task.key] = (min(first, last), last)
+    return spans
 
 
 def _scale(first: date, last: date) -> float:
@@ -271,6 +328,8 @@ def render_timeline_text(timeline: Timeline, *, max_rows: int = MAX_TEXT_ROWS) -
             if right - left >= 2:
                 bar[left] = "<" if column(item.start) < 0 else "["
                 bar[right] = "]"
+        if item.deadline and first <= item.deadline <= last:
+            bar[min(columns - 1, column(item.deadline))] = "*"
         status = "no tasks" if item.start is None else f"{item.percent:>3}% {item.rag.value[0]}"
         lines.append(f"{label} {''.join(bar)} {status}".rstrip())
     if len(timeline.rows) > len(rows):
@@ -286,5 +345,5 @@ def render_timeline_text(timeline: Timeline, *, max_rows: int = MAX_TEXT_ROWS) -
         lines.append(truncate(line, LINE_WIDTH))
     if len(gates) > MAX_GATES:
         lines.append(f"… and {len(gates) - MAX_GATES} more gates")
-    lines.append("= done or elapsed · - projected · R/A/G = RAG")
+    lines.append("= done or elapsed · - projected · * due · R/A/G = RAG")
     return "\n".join(truncate(line, LINE_WIDTH) for line in lines)

@@ -328,3 +328,18 @@ def test_with_approvers_only_they_the_starter_or_an_admin_close_a_sprint(sender,
     sender.command("/sprint", "start Sprint 9", user_id=ALICE)
     assert "Closing" in answer(sender.command("/sprint", "close --to backlog", user_id=CAROL))  # no approvers
     assert run_jobs() == 0 and store.current(CHANNEL) is None
+
+
+def test_a_milestone_due_before_one_it_comes_after_is_saved_with_a_warning(sender, redis):
+    added = answer(sender.command("/sprint", "milestone add M1 Contracts --due 2026-12-20"))
+    assert "Added *M1 — Contracts*" in added and "contradict" not in added
+    later = answer(sender.command("/sprint", "milestone add M2 Services --after M1 --due 2026-12-10"))
+    assert "Added *M2 — Services*" in later  # not refused
+    assert "Saved as given, but the dates contradict the order of the work" in later
+    assert "*M2* is due 2026-12-10, before *M1 — Contracts* (due 2026-12-20), which it comes after." in later
+    assert SprintStore(redis, TEAM).get_milestone(CHANNEL, "M2").due.isoformat() == "2026-12-10"
+    # Moving the earlier one later is warned about from its side too.
+    moved = answer(sender.command("/sprint", "milestone add M1 Contracts <b> --due 2026-12-24"))
+    assert "*M2 — Services* comes after *M1* but is due 2026-12-10, before it (due 2026-12-24)." in moved
+    fine = answer(sender.command("/sprint", "milestone add M2 Services --after M1 --due 2026-12-31"))
+    assert "contradict" not in fine

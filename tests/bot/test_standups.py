@@ -107,7 +107,7 @@ def test_standup_now_shows_notes_escaped_away_people_and_who_is_missing(sender, 
     assert "*Yesterday:* shipped &lt;!channel&gt; &amp; more" in text and "<!channel>" not in text
     assert f":palm_tree: <@{CAROL}> away until" in text
     assert f"No update yet from <@{ALICE}>" in text and f"<@{CAROL}>" not in text.split("No update yet")[1]
-    assert "`[ ]` 1 to do" in text and "*backend* (agent)" in text
+    assert "*backend* (agent) · `[ ]` to do *T-2*" in text  # the task to do is named
 
     sender.command("/standup", "leave", user_id=ALICE)
     sender.command("/standup", "ooo clear", user_id=CAROL)

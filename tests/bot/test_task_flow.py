@@ -334,3 +334,15 @@ def test_listing_reads_only_open_tasks_unless_asked(sender, sandbox, redis, run_
     assert "Finished thing" not in answer(sender.command("/task", "list"))
     assert "Finished thing" in answer(sender.command("/task", "list done"))
     assert "Finished thing" in answer(sender.command("/task", "list all"))
+
+
+def test_a_task_due_before_a_task_it_waits_for_is_saved_with_a_warning(sender, sandbox, redis, run_jobs):
+    sender.command("/task", "new Payment contract --agent backend --due 2026-12-20")
+    assert run_jobs() == 0
+    assert sandbox.workspace.response_posts() == []  # no date to contradict: nothing to say
+    sender.command("/task", "new Checkout <UI> --agent frontend --after T-1 --due 2026-12-10")
+    assert run_jobs() == 0
+    assert TaskStore(redis, TEAM).get(CHANNEL, "T-2").due.isoformat() == "2026-12-10"  # not refused
+    (told,) = [p["body"] for p in sandbox.workspace.response_posts()]
+    assert told["response_type"] == "ephemeral" and "Saved as given, but the dates contradict" in told["text"]
+    assert "*T-2* is due 2026-12-10, before *T-1* (due 2026-12-20), which it waits for." in told["text"]

@@ -163,3 +163,44 @@ def test_a_risk_of_mine_refreshes_my_home(sender, sandbox, redis, run_jobs):
     sender.command("/risk", "add Payment provider outage --owner <@U0BOB|bob>", user_id=CAROL)
     assert run_jobs() == 0
     assert "Payment provider outage" in home_text(sandbox.workspace.home_view(BOB))
+
+
+def test_home_times_are_in_the_viewers_time_zone():
+    raised = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Sunday 22 Nov, 22:00 in New York
+    escalation = EscalationRecord(
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        issue="Which provider?",
+        options=[EscalationOption(label="A", tradeoff="x"), EscalationOption(label="B", tradeoff="y")],
+        raised_by=CAROL,
+        deciders=[BOB],
+        created_at=raised,
+    )
+    board = build_home_board(
+        BOB,
+        open_tasks=[],
+        escalations=[escalation],
+        sprints=[],
+        risks=[],
+        now=NOW,
+        viewer_zone="America/New_York",
+    )
+    text = home_text(build_home_view(board))
+    # Slack's client shows each <!date> in the reader's zone; the fallback is written in it too.
+    stamp = int(NOW.timestamp())
+    updated = f"Updated <!date^{stamp}^{{date_short_pretty}} at {{time}}|Mon 23 Nov 04:00 America/New_York>"
+    assert updated in text
+    assert f"since <!date^{int(raised.timestamp())}^{{date_short_pretty}}|Nov 22 America/New_York>" in text
+    assert " UTC" not in text
+
+
+def test_opening_home_looks_up_the_viewers_zone_once_and_shows_times_in_it(sender, sandbox, redis, run_jobs):
+    from maestro.standup_store import StandupStore
+
+    sender.command("/task", "new Write the signup API --owner <@U0BOB|bob>", user_id=CAROL)
+    assert run_jobs() == 0
+    sender.event(payloads.app_home_opened(BOB))
+    assert run_jobs() == 0
+    text = home_text(sandbox.workspace.home_view(BOB))
+    assert "Updated <!date^" in text and " America/New_York>" in text  # Bob's Slack profile's zone
+    assert str(StandupStore(redis, TEAM).zones([BOB])[BOB]) == "America/New_York"  # the standups' cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from jobs.charts import render_timeline_png
 from jobs.reports import post_sprint_report, post_status_report, post_timeline
@@ -187,3 +188,41 @@ def test_report_risks_and_bad_input(sender, sandbox, redis, run_jobs):
     assert run_jobs() == 0
     text = channel_text(sandbox)
     assert "RISK REGISTER" in text and "RISK-001" in text and "&lt;!channel&gt; Stripe outage" in text
+
+
+def test_the_timeline_chart_shows_every_milestone_its_due_date_and_gate(redis):
+    from matplotlib import dates as mdates
+
+    from maestro.report_data import read_project
+
+    make_board(redis)  # seed 002's 12 tasks, made by one plan: all created now
+    sprints = SprintStore(redis, TEAM)
+    today = read_project(redis, TEAM, CHANNEL).today
+    dues = {key: today + timedelta(days=n) for key, n in (("M1", 1), ("M2", 1), ("M3", 9), ("M4", 30))}
+    members = {"M1": ["T-1", "T-2", "T-10"], "M2": ["T-3", "T-4", "T-5", "T-6"], "M3": ["T-7", "T-8", "T-9"]}
+    for key, due in dues.items():
+        sprints.add_milestone(CHANNEL, key, f"Stage {key}", due=due, actor="U0ALICE")
+        if key in members:
+            sprints.attach(CHANNEL, key, members[key], actor="U0ALICE", source=f"attach-{key}")
+    project = read_project(redis, TEAM, CHANNEL)
+    timeline = build_timeline(project.tasks, project.milestones, sprint=None, today=today, now=project.now)
+    rows = {r.key: r for r in timeline.rows}
+    # M3's tasks wait for M2's (T-7 needs T-3, T-4, T-5): its bar starts when they can, not today.
+    assert rows["M3"].start > today and rows["M3"].start >= rows["M2"].end
+    assert rows["M2"].late and not rows["M3"].late  # M2's blocked T-5 runs past its gate tomorrow
+
+    from jobs.charts import timeline_figure
+
+    (axes,) = timeline_figure(timeline).axes
+    labels = [t.get_text() for t in axes.get_yticklabels()]
+    assert labels == ["M1 Stage M1", "M2 Stage M2", "M3 Stage M3", "M4 Stage M4"]  # M4 has no tasks
+    texts = [t.get_text() for t in axes.texts]
+    assert " no tasks" in texts and {"M1, M2", "M3", "M4"} <= set(texts)  # gates named, same day together
+    diamonds = [line for line in axes.lines if line.get_marker() == "D"]
+    assert len(diamonds) == 4  # a due date on every milestone's row
+    late = {labels[int(d.get_ydata()[0])] for d in diamonds if d.get_markerfacecolor() != "white"}
+    assert late == {"M2 Stage M2"}
+    gates = [line for line in axes.lines if line.get_linestyle() == ":"]
+    assert len(gates) == 3  # M1 and M2 share tomorrow
+    low, high = axes.get_xlim()  # every bar, due date and gate is inside the chart
+    assert high > mdates.date2num(dues["M4"]) and low < mdates.date2num(today)

@@ -19,7 +19,7 @@ from maestro.report_cards import (
 from maestro.reports import build_dependency_map, build_status_report, group_rag
 from maestro.risks import Impact, Probability, Rag, Risk
 from maestro.sprints import Milestone, Sprint
-from maestro.timeline import LINE_WIDTH, build_timeline, render_timeline_text
+from maestro.timeline import LABEL_WIDTH, LINE_WIDTH, build_timeline, render_timeline_text
 from sandbox.boards import ORDER_TASKS, generated_board
 from sandbox.validation import block_errors
 
@@ -158,7 +158,9 @@ def test_status_report_of_seed_002_sprint():
     assert "Next sprint preview" in channel and "Can start: *M3*" in channel
     everything = texts(messages)
     assert "<!channel>" not in everything and "<!here>" not in everything
-    assert "*T-12*" in everything  # the preview continues in the thread
+    # The preview counts what the sprint carries on; it lists only work outside the sprint (none here).
+    preview = everything.split("Next sprint preview", 1)[1]
+    assert "8 open tasks of this sprint carry over unless finished" in preview and "*T-12*" not in preview
 
 
 def rated(tasks: list[Task], due: date | None, blocked_days: float = 2.0) -> tuple[Rag, str]:
@@ -410,3 +412,44 @@ def test_open_red_risks_are_folded_at_the_top_of_the_map_and_the_timeline():
         build_timeline_messages(build_timeline(tasks, [], sprint=None, today=TODAY, now=NOW), [amber])
     )
     assert "Open RED risks" not in quiet
+
+
+def planned_milestones() -> tuple[list[Task], list[Milestone]]:
+    """Seed 002's board made by one plan (every task created the same day) under four milestones."""
+    tasks = [t.model_copy(update={"created_at": NOW - timedelta(days=9)}) for t in order_board()]
+    tasks[7] = tasks[7].model_copy(update={"due": date(2026, 6, 16)})  # T-8
+    stones = [
+        milestone("M1", "Contracts", due=date(2026, 6, 5)),
+        milestone("M2", "Services", depends_on=["M1"], due=date(2026, 6, 12)),
+        milestone("M3", "API & delivery", depends_on=["M2"], due=date(2026, 6, 20)),
+        milestone("M4", "Launch", depends_on=["M3"], due=date(2026, 6, 26)),  # no tasks yet
+    ]
+    return tasks, stones
+
+
+def test_a_milestones_bar_spans_its_tasks_and_every_milestone_and_due_date_is_drawn():
+    tasks, stones = planned_milestones()
+    timeline = build_timeline(tasks, stones, sprint=SPRINT, today=TODAY, now=NOW)
+    rows = {r.key: r for r in timeline.rows}
+    assert set(rows) == {"M1", "M2", "M3", "M4"}
+    # M3's tasks wait for M2's: its bar starts when they can start, not when the plan made them.
+    assert rows["M3"].start == date(2026, 6, 14) and rows["M3"].end == date(2026, 6, 18)
+    assert rows["M2"].start == date(2026, 6, 1) and rows["M2"].end == date(2026, 6, 14)
+    assert rows["M1"].deadline == date(2026, 6, 5) and rows["M1"].late  # finished on the 7th
+    assert rows["M4"].start is None and rows["M4"].deadline == date(2026, 6, 26)
+
+    text = render_timeline_text(timeline)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= LINE_WIDTH
+    (m4,) = [line for line in lines if line.startswith("M4 ")]
+    assert m4.endswith("* no tasks")  # M4's gate is in the window and on its row
+    (m3,) = [line for line in lines if line.startswith("M3 ")]
+    assert m3.index("[") == LABEL_WIDTH + 1 + 13 and m3.index("]") < m3.index("*")  # 06-14 → 06-18, due 06-20
+    assert "^ M3 gate 06-20" in text and "* due" in lines[-1]
+
+    by_task = build_timeline(tasks, [], sprint=SPRINT, today=TODAY, now=NOW)
+    task_rows = {r.key: r for r in by_task.rows}
+    assert task_rows["T-8"].deadline == date(2026, 6, 16) and not task_rows["T-8"].late
+    assert task_rows["T-7"].start == date(2026, 6, 12)  # after T-5, its last dependency, not on the 1st
+    (t8,) = [line for line in render_timeline_text(by_task).splitlines() if line.startswith("T-8 ")]
+    assert "*" in t8

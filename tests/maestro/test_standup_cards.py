@@ -197,3 +197,135 @@ def test_a_note_is_for_the_projects_next_standup():
     assert note_day(los_angeles, datetime(2026, 11, 23, 15, 30, tzinfo=UTC)) == date(2026, 11, 23)
     off = berlin.model_copy(update={"enabled": False})
     assert note_day(off, datetime(2026, 11, 23, 23, 30, tzinfo=UTC)) == date(2026, 11, 24)  # Berlin's today
+
+
+def rendered_lines(messages: list[dict]) -> list[str]:
+    """The text lines a reader scrolls through, message after message."""
+    return [line for m in messages for text in block_texts(m) for line in text.split("\n")]
+
+
+def test_a_twelve_task_sprint_standup_fits_a_phone():
+    from maestro.sprints import Sprint
+    from sandbox.boards import ORDER_TASKS
+
+    sprint = Sprint(
+        team_id="T",
+        channel_id="C",
+        number=3,
+        name="Orders",
+        start=DAY - timedelta(days=6),
+        end=DAY + timedelta(days=7),
+        created_by="U0ALICE",
+    )
+    people = ["U0ALICE", "U0BOB", "U0CAROL"]
+    statuses = (
+        [TaskStatus.COMPLETED] * 3 + [TaskStatus.IN_PROGRESS] * 2 + [TaskStatus.REVIEW, TaskStatus.BLOCKED]
+    )
+    tasks = []
+    for number, (title, role, _) in enumerate(ORDER_TASKS, start=1):
+        status = statuses[number - 1] if number <= len(statuses) else TaskStatus.ASSIGNED
+        who = Assignee(kind="user", id=people[number % 3]) if number % 2 else Assignee(kind="agent", id=role)
+        fields: dict = {}
+        if status is TaskStatus.COMPLETED:
+            fields["completed_at"] = NOW - timedelta(hours=3)
+        if status is TaskStatus.IN_PROGRESS:
+            fields["percent"] = 40
+        if status is TaskStatus.BLOCKED:
+            fields.update(blocked_reason="Stripe keys", blocked_since=NOW - timedelta(days=1))
+        tasks.append(
+            Task(
+                key=f"T-{number}",
+                team_id="T",
+                channel_id="C",
+                title=title,
+                status=status,
+                assignee=who,
+                sprint=sprint.id,
+                created_by="U0ALICE",
+                **fields,
+            )
+        )
+    # Work finished outside the sprint since the last standup is not this sprint's news.
+    outside = [
+        Task(
+            key=f"T-{n}",
+            team_id="T",
+            channel_id="C",
+            title="Old chore",
+            status=TaskStatus.COMPLETED,
+            completed_at=NOW - timedelta(hours=2),
+            assignee=Assignee(kind="user", id="U0ALICE"),
+            created_by="U0",
+        )
+        for n in range(13, 18)
+    ]
+    notes = {
+        u: StandupNote(
+            user_id=u, date=DAY, yesterday="the cart service", today="payment tests", blockers="none"
+        )
+        for u in people[:2]
+    }
+    standup = compute_standup(
+        team_id="T",
+        channel_id="C",
+        day=DAY,
+        now=NOW,
+        timezone="Europe/Berlin",
+        tasks=tasks + outside,
+        last_standup=NOW - timedelta(days=1),
+        notes=notes,
+        participants=people,
+        sprint=sprint,
+    )
+    messages = build_standup_messages(standup)
+    lines = rendered_lines(messages)
+    assert len(messages) == 1 and len(lines) <= 25, "\n".join(lines)
+    text = "\n".join(lines)
+    assert all(f"*T-{n}*" not in text for n in range(13, 18))  # done: this sprint's work only
+    assert all(f"*T-{n}*" in text for n in range(1, 13))  # every task of the sprint is named
+    assert "*backend* (agent) · `[ ]` to do *T-8*, *T-12*" in text  # named, not just counted
+
+
+def test_to_do_is_named_and_capped_with_a_count():
+    tasks = [
+        Task(
+            key=f"T-{n}",
+            team_id="T",
+            channel_id="C",
+            title="Work",
+            assignee=Assignee(kind="agent", id="qa"),
+            created_by="U0",
+        )
+        for n in range(1, 8)
+    ]
+    standup = compute_standup(
+        team_id="T", channel_id="C", day=DAY, now=NOW, timezone="UTC", tasks=tasks, last_standup=None
+    )
+    text = assert_within_limits(build_standup_messages(standup))
+    assert "*qa* (agent) · `[ ]` to do *T-1*, *T-2*, *T-3*, *T-4* +3 more" in text
+
+
+def test_a_note_written_for_a_skipped_standup_carries_to_the_next_one(redis):
+    from maestro.standup_report import build_standup
+    from maestro.standup_store import StandupStore
+    from maestro.store import TaskStore
+
+    TaskStore(redis, "T").ensure_project("C")
+    standups = StandupStore(redis, "T")
+    wednesday, thursday = date(2026, 11, 25), date(2026, 11, 26)
+    standups.update_schedule("C", lambda s: s.model_copy(update={"timezone": "Europe/Berlin"}))
+    standups.record_standup("C", DAY, "1.0", NOW)  # Tuesday's standup was posted
+    # Written Tuesday afternoon for Wednesday's standup; then Wednesday is skipped.
+    standups.save_note("C", "U0BOB", wednesday, {"yesterday": "shipped <the> API", "blockers": "the DBA"})
+    standups.save_note("C", "U0CAROL", wednesday, {"today": "old plan"})
+    standups.save_note("C", "U0CAROL", thursday, {"today": "new plan"})
+    standups.save_note("C", "U0DAN", DAY, {"today": "shown on Tuesday already"})
+    standups.update_schedule("C", lambda s: s.model_copy(update={"skip": [wednesday]}))
+
+    standup = build_standup(redis, "T", "C", thursday, now=datetime(2026, 11, 26, 8, 30, tzinfo=UTC))
+    assert standup.groups and "U0BOB" not in standup.missing
+    text = assert_within_limits(build_standup_messages(standup))
+    assert "*Yesterday:* shipped &lt;the&gt; API · *Blockers:* the DBA" in text
+    assert "_Written for Wed 25 Nov, which had no standup:_" in text
+    assert "new plan" in text and "old plan" not in text  # a later answer replaces an earlier one
+    assert "shown on Tuesday already" not in text  # a note of a standup that happened stays there
