@@ -87,8 +87,8 @@ def system_for(agent: Agent) -> list[dict[str, Any]]:
         preamble, role = system_blocks_text(agent.id)
     except KeyError:
         preamble, role = TEAM_PREAMBLE, agent.system_prompt
-    return [
-        {"type": "text", "text": preamble},
+    return [  # two breakpoints: tools + preamble is shared by every agent, the role prompt is its own
+        {"type": "text", "text": preamble, "cache_control": {"type": "ephemeral"}},
         {"type": "text", "text": role, "cache_control": {"type": "ephemeral"}},
     ]
 

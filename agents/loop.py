@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ValidationError
 
 from agents.brain import Usage
-from agents.tools import CALLS, TerminalTool, ToolContext
+from agents.tools import CALLS, READ_TOOLS, TERMINAL_TOOLS, TerminalTool, ToolContext
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +148,13 @@ def spent(usage: Usage) -> int:
 
 
 def tool_definitions(kind: str) -> list[dict[str, Any]]:
-    """Return the tools of a kind of call, read tools then terminal tools, in their fixed order."""
-    reads, terminals = CALLS[kind]
-    return [t.definition() for t in reads] + [t.definition() for t in terminals]
+    """Return the tools offered to a call: every read tool, then every terminal tool, in a fixed order.
+
+    The same list for every ``kind`` (it is part of the cached prefix); :data:`agents.tools.CALLS`
+    says which terminal tools a kind may call.
+    """
+    CALLS[kind]  # noqa: B018  (an unknown kind is a KeyError here, before any request)
+    return [t.definition() for t in READ_TOOLS] + [t.definition() for t in TERMINAL_TOOLS]
 
 
 def run_loop(
@@ -258,6 +262,11 @@ def _settle(
         names = ", ".join(terminals)
         return None, [{"type": "text", "text": f"Call a tool: read what you need, then one of {names}."}]
     for call in calls:
+        if call["name"] in _TERMINAL_NAMES and call["name"] not in terminals:
+            allowed = ", ".join(terminals)
+            return None, _results(
+                calls, call["id"], f"{call['name']} isn't yours to call here: end with {allowed}."
+            )
         terminal = terminals.get(call["name"])
         if terminal is None:
             continue
@@ -288,6 +297,9 @@ def _settle(
             result["is_error"] = True
         results.append(result)
     return None, results
+
+
+_TERMINAL_NAMES = frozenset(t.name for t in TERMINAL_TOOLS)
 
 
 def _results(calls: list[dict[str, Any]], failed_id: str, problem: str) -> list[dict[str, Any]]:

@@ -134,7 +134,10 @@ def one_run(
                         (m for m in ws.thread(CHANNEL, plan["ts"]) if m["ts"] == task.message_ts), None
                     )
                     if card is not None:
-                        sender.press(card, ACTION_APPROVE, channel_id=CHANNEL, user_id="U0ALICE")
+                        try:
+                            sender.press(card, ACTION_APPROVE, channel_id=CHANNEL, user_id="U0ALICE")
+                        except LookupError:  # the card isn't redrawn yet: press on the next poll
+                            continue
                         approved.add(task.key)
             return tasks and all(t.status is TaskStatus.COMPLETED for t in tasks)
 

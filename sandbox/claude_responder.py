@@ -82,9 +82,20 @@ TERMINALS = ("submit_plan", "submit_deliverable", "submit_review", "submit_reply
 
 
 def terminal_of(body: dict[str, Any]) -> str | None:
-    """Return the terminal tool a loop's request offers (what kind of call it is), or None."""
+    """Return the terminal tool a loop's request is for (what kind of call it is), or None.
+
+    Every call is offered every tool; the opening instruction names the one it ends with (the
+    first ``submit_*`` it mentions), and a forced last turn names it in ``tool_choice``.
+    """
     names = [t.get("name") for t in body.get("tools") or []]
-    return next((n for n in TERMINALS if n in names), None)
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") == "tool" and choice.get("name") in TERMINALS:
+        return choice["name"]
+    messages = body.get("messages") or []
+    opening = messages[0].get("content") if messages else ""
+    text = opening if isinstance(opening, str) else " ".join(b.get("text", "") for b in opening or [])
+    found = [(text.find(n), n) for n in TERMINALS if n in names and n in text]
+    return min(found)[1] if found else None
 
 
 def _tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -43,12 +43,25 @@ SUBMIT_REVIEW = TerminalTool("submit_review", ReviewVerdict)
 SUBMIT_PLAN = TerminalTool("submit_plan", Plan)
 SUBMIT_REPLY = TerminalTool("submit_reply", AgentReply)
 
+TERMINAL_TOOLS: tuple[TerminalTool, ...] = (
+    SUBMIT_DELIVERABLE,
+    ASK_QUESTION,
+    RAISE_ESCALATION,
+    SUBMIT_REVIEW,
+    SUBMIT_PLAN,
+    SUBMIT_REPLY,
+)
+"""Every terminal tool, in the fixed order they are offered."""
+
 CALLS: dict[str, tuple[tuple[ReadTool, ...], tuple[TerminalTool, ...]]] = {
     "work": (READ_TOOLS, (SUBMIT_DELIVERABLE, ASK_QUESTION, RAISE_ESCALATION)),
-    "review": (READ_TOOLS[:4], (SUBMIT_REVIEW,)),
-    "plan": (READ_TOOLS[4:], (SUBMIT_PLAN,)),
+    "review": (READ_TOOLS, (SUBMIT_REVIEW,)),
+    "plan": (READ_TOOLS, (SUBMIT_PLAN,)),
     "answer": (READ_TOOLS, (SUBMIT_REPLY,)),
 }
-"""Per kind of call: its read tools and its terminal tools (the first is forced on the last turn)."""
+"""Per kind of call: the read tools and the terminal tools it may call (the first is forced on
+the last turn). Every call is *offered* all tools in one fixed order, so the cached prefix (tools,
+then the team preamble) is the same bytes for every agent and kind of call; a terminal tool the
+call may not use is answered with an error naming the ones it may."""
 
-__all__ = ["CALLS", "READ_TOOLS", "ReadTool", "TerminalTool", "ToolContext"]
+__all__ = ["CALLS", "READ_TOOLS", "TERMINAL_TOOLS", "ReadTool", "TerminalTool", "ToolContext"]

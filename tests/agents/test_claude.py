@@ -11,7 +11,7 @@ from agents.claude import ClaudeBrain
 from agents.loop import MemoryJournal, Session, give_result, pending_call
 from agents.offline import OfflineBrain
 from agents.roster import find_agent, roster_for
-from agents.tools import READ_TOOLS
+from agents.tools import READ_TOOLS, TERMINAL_TOOLS
 from maestro.models import Assignee, Task
 from maestro.plans import Deliverable, Plan, Question
 from maestro.settings import build_settings
@@ -78,14 +78,11 @@ def test_each_turn_offers_the_read_tools_then_the_terminal_ones_with_a_stable_ca
     result = work(brain(stub, maestro_model_sonnet="claude-sonnet-test"))
     assert result.brain == "claude" and result.value.summary == DELIVERABLE["summary"]
     first, second = (r.body for r in stub.requests_for())
-    assert names(first) == [t.name for t in READ_TOOLS] + [
-        "submit_deliverable",
-        "ask_question",
-        "raise_escalation",
-    ]
+    assert names(first) == [t.name for t in READ_TOOLS] + [t.name for t in TERMINAL_TOOLS]
     assert first["tool_choice"] == {"type": "any"} and first["model"] == "claude-sonnet-test"
     assert first["tools"] == second["tools"] and first["system"] == second["system"]  # byte-stable prefix
-    assert [b.get("cache_control") for b in first["system"]] == [None, {"type": "ephemeral"}]
+    # breakpoints: tools + team preamble (the same for every agent and call), then the role prompt
+    assert [b.get("cache_control") for b in first["system"]] == [{"type": "ephemeral"}] * 2
     assert first["max_tokens"] == 8000  # a work turn's output limit
     # the conversation's last block is a breakpoint too: each turn reads the earlier ones from the cache
     assert second["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
@@ -238,7 +235,19 @@ def test_a_review_must_go_through_each_criterion(stub):
     verdict = brain(stub).review(ctx)
     assert verdict.brain == "claude" and verdict.value.findings[0].status == "met"
     assert "one finding per acceptance criterion" in json.dumps(stub.requests_for()[1].body["messages"][-1])
-    assert names(stub.requests_for()[0].body) == [t.name for t in READ_TOOLS[:4]] + ["submit_review"]
+    assert names(stub.requests_for()[0].body) == names(stub.requests_for()[1].body)
+
+
+def test_every_call_offers_the_same_tools_and_refuses_a_terminal_tool_not_its_own(stub):
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)  # a worker may not submit a plan
+    stub.queue_tool_use("submit_deliverable", DELIVERABLE)
+    result = work(brain(stub))
+    assert result.brain == "claude" and result.value.summary == DELIVERABLE["summary"]
+    refusal = stub.requests_for()[1].body["messages"][-1]["content"][0]
+    assert refusal["is_error"] and "submit_plan isn't yours to call here" in refusal["content"]
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)
+    plan(brain(stub))
+    assert names(stub.requests_for()[-1].body) == names(stub.requests_for()[0].body)
 
 
 def test_offline_responder_reads_then_plans_through_the_claude_path(stub):

@@ -13,6 +13,7 @@ import pytest
 from rq import Queue
 from rq.registry import DeferredJobRegistry
 
+from agents.brain import WorkContext
 from agents.claude import _context_message, system_for
 from agents.loop import LoopLimits, run_loop
 from agents.roster import find_agent, roster_for
@@ -203,7 +204,12 @@ def test_a_worker_killed_between_turns_resumes_without_asking_again(stub, sender
             kind="work",
             model="claude-sonnet-5",
             system=system_for(agent),
-            first_message=_context_message("Work task T-1.", {"task": task.model_dump(mode="json")}),
+            first_message=_context_message(
+                "Work task T-1, then submit_deliverable.",
+                WorkContext(agent=agent, task=task).model_dump(
+                    mode="json", exclude={"agent": {"system_prompt"}}
+                ),
+            ),
             ctx=ToolContext(redis=redis, team_id=TEAM, channel_id=CHANNEL, task_id=task.id),
             journal=journal,
             limits=LoopLimits(),
@@ -214,7 +220,7 @@ def test_a_worker_killed_between_turns_resumes_without_asking_again(stub, sender
     run_jobs()  # the work job: one request (the kept turns are not asked again), then the review's
     work = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
     assert len(work) == 1 and len(work[0].body["messages"]) == 3
-    assert "Work task T-1." in work[0].body["messages"][0]["content"][0]["text"]  # the kept opening
+    assert "Work task T-1, then" in work[0].body["messages"][0]["content"][0]["text"]  # the kept opening
 
 
 def test_a_code_task_gets_an_implementation_plan_and_goes_to_a_person(stub, sender, sandbox, redis, run_jobs):
