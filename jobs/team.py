@@ -517,6 +517,8 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
             log["outcome"] = "moved meanwhile"  # e.g. blocked while the agent worked; unblocking re-runs it
             return None
         announce_change(runtime, tasks, change, note=False)
+        if record is not None:
+            show_plan(runtime, tasks, record)  # the plan message shows the task in review
         _after_work(runtime, tasks, change.task, attempt)
         return task.key
 

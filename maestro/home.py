@@ -49,7 +49,8 @@ class HomeBoard(BaseModel):
 
     Attributes:
         my_tasks: open tasks assigned to the person: blocked first, then by priority and key.
-        to_review: tasks in REVIEW that the person created for someone else (theirs to accept).
+        to_review: tasks waiting for a person's review that the person asked for (a person's or
+            an agent's work; nobody approves their own).
         to_decide: open escalations the person may decide, oldest first.
         sprints: active sprints of the person's projects, worst RAG first.
         risks: open risks of the person's projects, their own first, then worst RAG first.
@@ -133,14 +134,12 @@ def build_home_board(
     """
     involved = involved_channels(user_id, open_tasks, escalations, risks)
     mine = [t for t in open_tasks if t.assignee and t.assignee.kind == "user" and t.assignee.id == user_id]
-    to_review = [
+    to_review = [  # a person's or an agent's work that only a person can approve, and they asked for
         t
         for t in open_tasks
-        if t.status is TaskStatus.REVIEW
+        if t.waits_for_person
         and t.created_by == user_id
-        and t.assignee is not None
-        and t.assignee.kind == "user"  # an agent's work is reviewed by the agents
-        and t.assignee.id != user_id
+        and not (t.assignee is not None and t.assignee.kind == "user" and t.assignee.id == user_id)
     ]
     return HomeBoard(
         user_id=user_id,

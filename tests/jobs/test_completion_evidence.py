@@ -126,6 +126,8 @@ def test_a_plan_started_offline_completes_nothing(sender, sandbox, redis, run_jo
     first = [t for t in tasks if t.status is TaskStatus.REVIEW]
     assert first and all(t.waits_for_person for t in first)
     assert all(t.status is TaskStatus.ASSIGNED for t in tasks if t.depends_on), "dependents wait"
+    plan = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:"))
+    assert "`[R]` *T-1*" in json.dumps(plan["blocks"])  # the plan message shows where T-1 stands
 
 
 def test_the_requesters_approval_completes_with_that_evidence_and_starts_dependents(

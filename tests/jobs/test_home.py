@@ -44,7 +44,8 @@ def test_board_sorts_what_is_mine_to_do_review_and_decide():
         task(4, assignee=CAROL, status=TaskStatus.REVIEW, created_by=BOB),  # Bob created it: his review
         task(
             5, assignee=None, status=TaskStatus.REVIEW, created_by=BOB
-        ),  # an agent's work: the agents review
+        ),  # an agent's work that a model reviews
+        task(6, assignee=None, status=TaskStatus.REVIEW, created_by=BOB, review_by="person"),  # a draft: his
     ]
     escalation = EscalationRecord(
         team_id=TEAM,
@@ -67,10 +68,10 @@ def test_board_sorts_what_is_mine_to_do_review_and_decide():
         BOB, open_tasks=tasks, escalations=[escalation, not_mine], sprints=[], risks=[risk], now=NOW
     )
     assert [t.key for t in board.my_tasks] == ["T-2", "T-1"]  # blocked first
-    assert [t.key for t in board.to_review] == ["T-4"]
+    assert [t.key for t in board.to_review] == ["T-4", "T-6"]
     assert [e.id for e in board.to_decide] == [escalation.id]
     text = home_text(build_home_view(board))
-    assert "Your tasks* (2)" in text and "Waiting for your review* (1)" in text
+    assert "Your tasks* (2)" in text and "Waiting for your review* (2)" in text
     assert "Which provider?" in text and "RISK-001" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
 
