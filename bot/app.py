@@ -13,7 +13,7 @@ from redis import Redis
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot import actions, commands, events, views
+from bot import actions, commands, events, oauth, views
 from bot.deps import Deps
 from jobs.slack import SetupError, log_setup_error, make_web_client
 from maestro.settings import Settings
@@ -67,13 +67,24 @@ def create_app(
             "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET are ignored with MAESTRO_INSTALL_MODE=single "
             "(set MAESTRO_INSTALL_MODE=oauth for installs through /slack/install)"
         )
-    with _bolt_oauth_variables_hidden():
+    if settings.oauth_mode:  # each request's token comes from its team's installation
         app = App(
             signing_secret=settings.signing_secret,
-            client=client or make_web_client(settings),  # carries the bot token and the API URL
-            token_verification_enabled=verify_token,
+            client=client or make_web_client(settings),  # no token: the API URL and retries
+            oauth_settings=oauth.build_oauth_settings(settings, redis),
+            user_facing_authorize_error_message=oauth.NOT_INSTALLED_TEXT,
             process_before_response=False,
         )
+        oauth.register(app, oauth.installation_store(settings, redis))
+    else:
+        with _bolt_oauth_variables_hidden():
+            app = App(
+                signing_secret=settings.signing_secret,
+                client=client or make_web_client(settings),  # carries the bot token and the API URL
+                token_verification_enabled=verify_token,
+                process_before_response=False,
+            )
+        oauth.register_single_workspace(app)
     deps = Deps(settings=settings, redis=redis)
 
     @app.middleware

@@ -51,3 +51,9 @@ def test_single_mode_serves_no_install_page_and_answers_with_the_bot_token(
         assert card_of(sandbox, "T-1")["text"].startswith("T-1")
     finally:
         server.close()
+
+
+def test_single_mode_acks_an_uninstall_and_logs_the_fix(sender, caplog):
+    sent = sender.event({"type": "app_uninstalled"}, record=False)
+    assert sent.status == 200
+    assert "SLACK_BOT_TOKEN no longer works" in caplog.text
