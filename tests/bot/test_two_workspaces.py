@@ -6,6 +6,7 @@ import http.client
 import json
 import re
 import threading
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,11 +16,14 @@ from bot.app import create_app
 from bot.web import build_wsgi_app
 from jobs.commands import run_task_command
 from jobs.queues import HIGH, enqueue
+from jobs.standup_clock import tick
 from maestro.cards import ACTION_START
 from maestro.commands import TaskCommand
 from maestro.models import TaskStatus
 from maestro.settings import SANDBOX_BOT_TOKEN
-from maestro.store import TaskStore
+from maestro.sprint_store import SprintStore
+from maestro.standup_store import StandupStore
+from maestro.store import NewTask, TaskStore
 from sandbox import SlackSender, Workspace
 from tests.bot.test_task_flow import queued
 from tests.waiting import settled
@@ -76,6 +80,13 @@ def oauth_app(oauth_settings, redis, sandbox, beta, runtime):
     sandbox.oauth.redirect_url = f"{url}/slack/oauth_redirect"
     yield url
     server.close()
+
+
+def berlin_project(redis, team: str) -> None:
+    TaskStore(redis, team).ensure_project(CHANNEL)
+    StandupStore(redis, team).update_schedule(
+        CHANNEL, lambda s: s.model_copy(update={"timezone": "Europe/Berlin", "prompt_lead_minutes": 0})
+    )
 
 
 def card(workspace: Workspace, key: str) -> dict:
@@ -179,3 +190,24 @@ def test_a_rotating_token_is_refreshed_before_it_expires_and_saved(oauth_app, ru
     assert client.token == refreshed.bot_token != first.bot_token
     assert refreshed.bot_token_expires_at > first.bot_token_expires_at
     assert client.auth_test()["team_id"] == BETA  # the new token works in Beta
+
+
+def test_an_uninstalled_team_gets_no_standup_and_the_other_does(oauth_app, runtime, sandbox, beta, redis):
+    web_url = oauth_app
+    install(web_url, ALPHA)
+    install(web_url, BETA)
+    for team in (ALPHA, BETA):
+        berlin_project(redis, team)
+        store = TaskStore(redis, team)
+        store.create_task(CHANNEL, NewTask(title=f"{team} work"), actor="U0ALICE", source="new-1")
+        SprintStore(redis, team).start(
+            CHANNEL, "Sprint", days=14, actor="U0ALICE", today=date(2026, 11, 19), source="sprint"
+        )
+        SprintStore(redis, team).add_tasks(CHANNEL, ["T-1"], actor="U0ALICE", source="add")
+    sandbox.uninstall(ALPHA)
+    SlackSender(web_url, server=sandbox).event({"type": "app_uninstalled"}, record=False)
+    assert settled(lambda: not runtime.installed(ALPHA))
+
+    fired = tick(runtime, datetime(2026, 11, 24, 8, 31, tzinfo=UTC)).enqueued  # 09:31 in Berlin, a Tuesday
+    assert [c for c in fired if c.startswith(f"standup:{BETA}:")]
+    assert not [c for c in fired if f":{ALPHA}:" in c or c.startswith(f"standup:{ALPHA}")]
