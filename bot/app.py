@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot import actions, commands, events, oauth, views
 from bot.deps import Deps
+from bot.observe import measure_request
 from jobs.slack import SetupError, log_setup_error, make_web_client
 from maestro.settings import Settings
 
@@ -86,6 +87,7 @@ def create_app(
             )
         oauth.register_single_workspace(app)
     deps = Deps(settings=settings, redis=redis)
+    app.middleware(measure_request)
 
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], BoltResponse]) -> None:

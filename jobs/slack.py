@@ -26,6 +26,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web.slack_response import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from maestro import metrics
 from maestro.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -163,9 +164,11 @@ class MaestroWebClient(WebClient):
             SetupError: Slack answered one of :data:`SETUP_FIXES`.
             slack_sdk.errors.SlackApiError: any other refusal.
         """
+        metrics.SLACK_CALLS.labels(api_method).inc()
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as error:
+            metrics.SLACK_ERRORS.labels(api_method, str(error.response.get("error"))).inc()
             setup = SetupError.from_api_error(error)
             if setup is None:
                 raise

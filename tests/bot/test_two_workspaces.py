@@ -25,6 +25,7 @@ from maestro.sprint_store import SprintStore
 from maestro.standup_store import StandupStore
 from maestro.store import NewTask, TaskStore
 from sandbox import SlackSender, Workspace
+from tests.bot.test_metrics import scrape
 from tests.bot.test_task_flow import queued
 from tests.waiting import settled
 
@@ -146,6 +147,8 @@ def test_two_installs_give_two_isolated_boards(oauth_app, runtime, sandbox, beta
     assert [t.key for t in TaskStore(redis, BETA).list_tasks(CHANNEL)] == ["T-1", "T-2"]
     assert [t.key for t in TaskStore(redis, ALPHA).list_tasks(CHANNEL)] == ["T-1"]
     assert card(beta, "T-2") and not [m for m in alpha.messages(CHANNEL) if m["text"].startswith("T-2")]
+    text = scrape(web_url)  # the run shows in /metrics
+    assert all(f'maestro_requests_total{{surface="{s}"}}' in text for s in ("command", "action", "event"))
 
 
 def test_an_uninstalled_team_gets_nothing_more_and_the_other_goes_on(
