@@ -11,6 +11,7 @@ token) gives the same answer on every retry, so it is told once instead (see
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from redis import Redis
@@ -273,7 +274,11 @@ class TeamClients:
         bot = self.store.find_team_bot(team_id)
         if bot is None or not bot.bot_token:
             raise NotInstalledError(team_id)
-        if bot.bot_refresh_token and bot.bot_token_expires_at:
+        expiring = (
+            bot.bot_token_expires_at
+            and bot.bot_token_expires_at - time.time() < DEFAULT_ROTATION_MINUTES * 60
+        )
+        if bot.bot_refresh_token and expiring:  # the lock only when a refresh is due
             lock = self.redis.lock(f"maestro:install:rotate:{team_id}", timeout=DEFAULT_ROTATION_LOCK_SECONDS)
             with lock:
                 bot = self.store.find_team_bot(team_id) or bot  # another process may have refreshed it

@@ -21,7 +21,6 @@ from maestro.settings import SANDBOX_CLIENT_ID
 from maestro.store import TaskStore
 from sandbox import SlackSender
 from tests.bot.test_task_flow import card_of
-from tests.waiting import settled
 
 TEAM = "T0SANDBOX"
 INSTALLED_TOKEN = "xoxb-T0SANDBOX-installed"
@@ -117,10 +116,10 @@ def test_app_uninstalled_deletes_the_installation_and_the_data_as_configured(
         sent = sender.event({"type": "app_uninstalled"}, record=False)
         assert sent.status == 200
         store = RedisInstallationStore(redis, settings.maestro_encryption_key.get_secret_value())
-        assert settled(lambda: store.find_bot(enterprise_id=None, team_id=TEAM) is None)
+        assert sandbox.workspace.wait_for(lambda: store.find_bot(enterprise_id=None, team_id=TEAM) is None)
         assert not runtime.installed(TEAM)
         if data == "delete":
-            assert settled(lambda: not TaskStore(redis, TEAM).list_tasks("C0PROJECT"))
+            assert sandbox.workspace.wait_for(lambda: not TaskStore(redis, TEAM).list_tasks("C0PROJECT"))
         tasks = TaskStore(redis, TEAM).list_tasks("C0PROJECT")
         assert len(tasks) == (1 if data == "keep" else 0)
     finally:

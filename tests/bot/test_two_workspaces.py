@@ -19,6 +19,8 @@ from jobs.queues import HIGH, enqueue
 from jobs.standup_clock import tick
 from maestro.cards import ACTION_START
 from maestro.commands import TaskCommand
+from maestro.escalation_cards import ACTION_DECIDE
+from maestro.escalations import EscalationStore
 from maestro.models import TaskStatus
 from maestro.settings import SANDBOX_BOT_TOKEN
 from maestro.sprint_store import SprintStore
@@ -27,7 +29,6 @@ from maestro.store import NewTask, TaskStore
 from sandbox import SlackSender, Workspace
 from tests.bot.test_metrics import scrape
 from tests.bot.test_task_flow import queued
-from tests.waiting import settled
 
 ALPHA, BETA, CHANNEL = "T0SANDBOX", "T0BETA", "C0PROJECT"
 
@@ -123,7 +124,7 @@ def test_two_installs_give_two_isolated_boards(oauth_app, runtime, sandbox, beta
 
     # an event: a mention in Beta is answered in Beta, from Beta's board
     to_beta.mention("what is on the board?")
-    assert settled(lambda: queued(redis) > 0)
+    assert sandbox.workspace.wait_for(lambda: queued(redis) > 0)
     assert run_jobs() == 0
     answers = [m for m in beta.messages(CHANNEL) if m.get("thread_ts")] + [
         r for m in beta.messages(CHANNEL) for r in beta.thread(CHANNEL, m["ts"])[1:]
@@ -165,7 +166,7 @@ def test_an_uninstalled_team_gets_nothing_more_and_the_other_goes_on(
 
     sandbox.uninstall(ALPHA)  # Slack revokes the tokens and sends app_uninstalled
     assert to_alpha.event({"type": "app_uninstalled"}, record=False).status == 200
-    assert settled(lambda: not runtime.installed(ALPHA)) and runtime.installed(BETA)
+    assert sandbox.workspace.wait_for(lambda: not runtime.installed(ALPHA)) and runtime.installed(BETA)
     assert [t.title for t in TaskStore(redis, ALPHA).list_tasks(CHANNEL)] == ["Alpha task"]  # kept
 
     before = len(sandbox.workspace.messages(CHANNEL))
@@ -209,8 +210,32 @@ def test_an_uninstalled_team_gets_no_standup_and_the_other_does(oauth_app, runti
         SprintStore(redis, team).add_tasks(CHANNEL, ["T-1"], actor="U0ALICE", source="add")
     sandbox.uninstall(ALPHA)
     SlackSender(web_url, server=sandbox).event({"type": "app_uninstalled"}, record=False)
-    assert settled(lambda: not runtime.installed(ALPHA))
+    assert sandbox.workspace.wait_for(lambda: not runtime.installed(ALPHA))
 
     fired = tick(runtime, datetime(2026, 11, 24, 8, 31, tzinfo=UTC)).enqueued  # 09:31 in Berlin, a Tuesday
     assert [c for c in fired if c.startswith(f"standup:{BETA}:")]
     assert not [c for c in fired if f":{ALPHA}:" in c or c.startswith(f"standup:{ALPHA}")]
+
+
+def test_an_escalation_is_decided_only_from_its_own_workspace(
+    oauth_app, runtime, sandbox, beta, redis, run_jobs
+):
+    web_url = oauth_app
+    install(web_url, ALPHA)
+    install(web_url, BETA)
+    to_alpha = SlackSender(web_url, server=sandbox)
+    to_beta = SlackSender(web_url, server=sandbox, workspace=beta)
+    to_alpha.command("/escalate", 'Which provider? --option "Stripe: fastest" --option "Adyen: cheaper"')
+    assert run_jobs() == 0
+    (record,) = EscalationStore(redis, ALPHA).open_escalations(CHANNEL)
+    message = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))
+    assert not [m for m in beta.messages(CHANNEL) if m["text"].startswith("Escalation")]
+
+    # Beta's admin presses a copy of Alpha's button (same channel id, Alpha's escalation id)
+    to_beta.press(message, f"{ACTION_DECIDE}:0", channel_id=CHANNEL, user_id="U0ALICE")
+    refused = beta.wait_for(beta.response_posts)
+    assert "can't find that escalation" in json.dumps(refused)
+    assert run_jobs() == 0
+    assert EscalationStore(redis, ALPHA).get(record.id).decision is None
+    assert EscalationStore(redis, BETA).open_escalations(CHANNEL) == []
+    assert "/escalate list" not in json.dumps(sandbox.workspace.response_posts())  # Alpha was told nothing
