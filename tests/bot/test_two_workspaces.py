@@ -91,6 +91,18 @@ def berlin_project(redis, team: str) -> None:
     )
 
 
+@pytest.fixture
+def both_installed(oauth_app, sandbox, beta) -> tuple[str, SlackSender, SlackSender]:
+    """Alpha and Beta installed through the OAuth flow; the app's URL and a sender from each."""
+    install(oauth_app, ALPHA)
+    install(oauth_app, BETA)
+    return (
+        oauth_app,
+        SlackSender(oauth_app, server=sandbox),
+        SlackSender(oauth_app, server=sandbox, workspace=beta),
+    )
+
+
 def card(workspace: Workspace, key: str) -> dict:
     return next(m for m in workspace.messages(CHANNEL) if m.get("blocks") and m["text"].startswith(f"{key}"))
 
@@ -153,13 +165,9 @@ def test_two_installs_give_two_isolated_boards(oauth_app, runtime, sandbox, beta
 
 
 def test_an_uninstalled_team_gets_nothing_more_and_the_other_goes_on(
-    oauth_app, runtime, sandbox, beta, redis, run_jobs
+    both_installed, runtime, sandbox, beta, redis, run_jobs
 ):
-    web_url = oauth_app
-    install(web_url, ALPHA)
-    install(web_url, BETA)
-    to_alpha = SlackSender(web_url, server=sandbox)
-    to_beta = SlackSender(web_url, server=sandbox, workspace=beta)
+    web_url, to_alpha, to_beta = both_installed
     to_alpha.command("/task", "new Alpha task")
     to_beta.command("/task", "new Beta task")
     assert run_jobs() == 0
@@ -218,13 +226,9 @@ def test_an_uninstalled_team_gets_no_standup_and_the_other_does(oauth_app, runti
 
 
 def test_an_escalation_is_decided_only_from_its_own_workspace(
-    oauth_app, runtime, sandbox, beta, redis, run_jobs
+    both_installed, runtime, sandbox, beta, redis, run_jobs
 ):
-    web_url = oauth_app
-    install(web_url, ALPHA)
-    install(web_url, BETA)
-    to_alpha = SlackSender(web_url, server=sandbox)
-    to_beta = SlackSender(web_url, server=sandbox, workspace=beta)
+    web_url, to_alpha, to_beta = both_installed
     to_alpha.command("/escalate", 'Which provider? --option "Stripe: fastest" --option "Adyen: cheaper"')
     assert run_jobs() == 0
     (record,) = EscalationStore(redis, ALPHA).open_escalations(CHANNEL)
