@@ -13,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from jobs.queue_metrics import QueueCollector
 from maestro import metrics
 from maestro.redis_conn import connect
 from maestro.settings import ConfigError, Settings
@@ -44,7 +45,7 @@ def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
-            body, content_type = metrics.render()
+            body, content_type = metrics.render(QueueCollector(redis))
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
         if environ.get("PATH_INFO") == HEALTHZ_PATH:

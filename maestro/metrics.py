@@ -15,7 +15,12 @@ Metric names, with their labels:
 - ``maestro_slack_api_calls_total{method}`` and ``maestro_slack_api_errors_total{method, error}``
   — Web API calls made by jobs (Slack's method name and ``error``);
 - ``maestro_claude_calls_total{model, outcome}``, ``maestro_claude_tokens_total{model, kind}``
-  (``input``, ``output``, ``cache_read``, ``cache_write``) and ``maestro_claude_seconds{model}``.
+  (``input``, ``output``, ``cache_read``, ``cache_write``) and ``maestro_claude_seconds{model}``
+  (model ``offline`` for the offline brain; outcome ``claude``, ``offline`` or ``fallback``);
+- ``maestro_scheduled_fires_total{schedule, outcome}`` — what the clock found due: ``enqueued``,
+  ``missed`` (too late, logged), ``taken`` (another clock had it), ``failed`` (retried later);
+- ``maestro_queue_depth{queue}`` and ``maestro_queue_oldest_seconds{queue}`` — read from Redis at
+  each scrape (:mod:`jobs.queue_metrics`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.registry import Collector
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """prometheus_client's own variable: the directory of the multiprocess mode's sample files."""
@@ -48,19 +54,33 @@ SLACK_CALLS = Counter("maestro_slack_api_calls", "Slack Web API calls made by jo
 SLACK_ERRORS = Counter("maestro_slack_api_errors", "Slack Web API calls refused", ["method", "error"])
 CLAUDE_CALLS = Counter("maestro_claude_calls", "Agent calls, by model and outcome", ["model", "outcome"])
 CLAUDE_TOKENS = Counter("maestro_claude_tokens", "Claude tokens, by model and kind", ["model", "kind"])
+SCHEDULED = Counter(
+    "maestro_scheduled_fires", "Scheduled work the clock found due, by what it did", ["schedule", "outcome"]
+)
 CLAUDE_SECONDS = Histogram("maestro_claude_seconds", "Seconds an agent call took (all its turns)", ["model"])
 
 
-def render() -> tuple[bytes, str]:
+def render(*collectors: Collector) -> tuple[bytes, str]:
     """Return the Prometheus text exposition of every process (multiprocess mode) or this one.
+
+    Args:
+        collectors: more samples read at scrape time (queue depth, from Redis).
 
     Returns:
         ``(body, content type)``.
     """
+    # prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself, at import; we only follow its choice
     if os.environ.get(MULTIPROC_VARIABLE):
         from prometheus_client import multiprocess
 
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        processes = CollectorRegistry()
+        multiprocess.MultiProcessCollector(processes)
+        body = generate_latest(processes)
+    else:
+        body = generate_latest(REGISTRY)
+    if collectors:
+        extra = CollectorRegistry()
+        for collector in collectors:
+            extra.register(collector)
+        body += generate_latest(extra)
+    return body, CONTENT_TYPE_LATEST

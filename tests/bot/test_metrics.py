@@ -72,3 +72,31 @@ def test_agent_calls_are_counted_by_model_and_outcome(sender, run_jobs):
     assert run_jobs() == 0
     assert sample("maestro_claude_calls_total", model="offline", outcome="offline") - before >= 1
     assert sample("maestro_claude_seconds_count", model="offline") >= 1
+
+
+def test_queue_depth_and_age_are_read_at_each_scrape(redis, web_url):
+    from jobs.queues import LOW, enqueue
+
+    assert 'maestro_queue_depth{queue="low"} 0.0' in scrape(web_url)
+    enqueue(redis, "jobs.housekeeping.record_clock_heartbeat", queue=LOW)
+    text = scrape(web_url)
+    assert 'maestro_queue_depth{queue="low"} 1.0' in text and 'maestro_queue_depth{queue="high"} 0.0' in text
+    assert 'maestro_queue_oldest_seconds{queue="low"}' in text
+
+
+def test_the_clock_s_fires_are_counted_by_outcome(runtime):
+    from jobs.clock import fire
+    from jobs.schedules import schedules
+
+    heartbeat = next(s for s in schedules() if s.id == "clock-heartbeat")
+    before = {
+        o: sample("maestro_scheduled_fires_total", schedule="clock-heartbeat", outcome=o)
+        for o in ("enqueued", "taken")
+    }
+    assert fire(runtime, heartbeat, now=1_800_000_000.0) is True
+    assert fire(runtime, heartbeat, now=1_800_000_000.0) is False  # another clock's: taken
+    after = {
+        o: sample("maestro_scheduled_fires_total", schedule="clock-heartbeat", outcome=o)
+        for o in ("enqueued", "taken")
+    }
+    assert {o: after[o] - before[o] for o in before} == {"enqueued": 1, "taken": 1}
