@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import actions, commands, events, oauth, views
 from bot.deps import Deps
-from bot.observe import measure_request
+from bot.observe import count_slack_calls, measure_request
 from jobs.slack import SetupError, log_setup_error, make_web_client
 from maestro.settings import Settings
 
@@ -88,6 +88,7 @@ def create_app(
         oauth.register_single_workspace(app)
     deps = Deps(settings=settings, redis=redis)
     app.middleware(measure_request)
+    app.middleware(count_slack_calls)
 
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], BoltResponse]) -> None:

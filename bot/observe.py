@@ -8,6 +8,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
+
+from jobs.slack import MaestroWebClient
 from maestro import metrics
 
 logger = logging.getLogger("maestro.web")
@@ -71,3 +74,22 @@ def measure_request(body: dict, next: Callable[[], Any]) -> Any:  # noqa: A002 -
     finally:
         metrics.ACK_SECONDS.labels(surface).observe(time.perf_counter() - started)
         metrics.ACKS.labels(surface, outcome).inc()
+
+
+def count_slack_calls(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002 - Bolt's name
+    """Bolt middleware: listeners' Web API client counts its calls by method too (``maestro_slack_api_*``).
+
+    Bolt builds a plain ``WebClient`` per request (with the request's token); this swaps in a
+    :class:`~jobs.slack.MaestroWebClient` with the same token, URL, timeout and retry handlers.
+    """
+    client = context.client
+    if client is not None and not isinstance(client, MaestroWebClient):
+        context["client"] = MaestroWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            headers=client.headers,
+            team_id=context.team_id,
+            retry_handlers=client.retry_handlers,
+        )
+    return next()

@@ -100,3 +100,15 @@ def test_the_clock_s_fires_are_counted_by_outcome(runtime):
         for o in ("enqueued", "taken")
     }
     assert {o: after[o] - before[o] for o in before} == {"enqueued": 1, "taken": 1}
+
+
+def test_listeners_slack_calls_are_counted_too(sender, sandbox, run_jobs):
+    from maestro.cards import ACTION_BLOCK
+    from tests.bot.test_task_flow import card_of
+
+    sender.command("/task", "new Open a modal")
+    assert run_jobs() == 0
+    before = sample("maestro_slack_api_calls_total", method="views.open")
+    sender.press(card_of(sandbox, "T-1"), ACTION_BLOCK, channel_id="C0PROJECT")
+    sandbox.workspace.wait_for(sandbox.workspace.views_opened)
+    assert sample("maestro_slack_api_calls_total", method="views.open") - before == 1
