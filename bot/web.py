@@ -15,7 +15,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from jobs.queue_metrics import QueueCollector
 from jobs.slack import DEFAULT_SLACK_TIMEOUT, SetupError
+from maestro import metrics
 from maestro.redis_conn import connect
 from maestro.settings import ConfigError, Settings
 
@@ -27,6 +29,9 @@ SLACK_EVENTS_PATH = "/slack/events"
 HEALTHZ_PATH = "/healthz"
 """Answers 200 when Redis answers, 503 otherwise."""
 
+METRICS_PATH = "/metrics"
+"""Prometheus text of every process (see :mod:`maestro.metrics`)."""
+
 DEFAULT_THREADS = 16
 """Request threads of the HTTP server (a listener holds one for its few milliseconds)."""
 
@@ -34,10 +39,18 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
-    """Return the WSGI application: ``POST /slack/events`` to Bolt, ``GET /healthz``, else 404."""
+    """Return the WSGI application: ``/slack/events`` (and OAuth's pages), ``/healthz``, ``/metrics``.
+
+    ``POST /slack/events`` and, in OAuth mode, ``GET /slack/install`` and ``/slack/oauth_redirect``
+    go to Bolt; anything else is 404.
+    """
     slack_handler = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body, content_type = metrics.render(QueueCollector(redis))
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
         if environ.get("PATH_INFO") == HEALTHZ_PATH:
             try:
                 healthy = bool(redis.ping())
