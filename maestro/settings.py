@@ -26,7 +26,7 @@ SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"
 """The bot token the local Slack sandbox accepts."""
 
 SANDBOX_SIGNING_SECRET = "5a4d8e9f0b1c2d3e4f5a6b7c8d9e0f1a"
-"""The signing secret the local Slack sandbox signs its requests with (the shape of Slack's: 32 hex digits)."""
+"""The secret the local Slack sandbox signs its requests with (Slack's shape: 32 hex digits)."""
 
 DEFAULT_PORT = 3000
 """HTTP port of ``maestro web``."""
