@@ -24,9 +24,23 @@ GOOD_PLAN = {
     "brief": "Password reset by email",
     "issue_type": "backend-feature",
     "workflow": "DESIGN → IMPLEMENT → REVIEW",
+    "requirements": [
+        {
+            "id": "R1",
+            "text": "Customers reset their password by email",
+            "source": "Request",
+            "kind": "functional",
+        }
+    ],
     "tasks": [
         {"ref": "P1", "title": "Design the reset flow", "role": "backend-architect"},
-        {"ref": "P2", "title": "Build the reset endpoint", "role": "backend", "depends_on": ["P1"]},
+        {
+            "ref": "P2",
+            "title": "Build the reset endpoint",
+            "role": "backend",
+            "depends_on": ["P1"],
+            "covers": ["R1"],
+        },
     ],
 }
 
@@ -134,6 +148,58 @@ def test_a_plan_with_a_cycle_is_repaired_then_falls_back(stub):
     assert len(result.usage) == 2  # both calls are still counted
 
 
+def test_a_plan_leaving_a_requirement_uncovered_is_repaired(stub):
+    uncovered = {
+        **GOOD_PLAN,
+        "requirements": [
+            *GOOD_PLAN["requirements"],
+            {"id": "A1", "text": "The reset link expires after an hour", "kind": "acceptance"},
+            {"id": "X1", "text": "SMS reset", "kind": "out_of_scope"},
+        ],
+    }
+    stub.queue_tool_use(None, uncovered)
+    fixed = {
+        **uncovered,
+        "tasks": [
+            *GOOD_PLAN["tasks"],
+            {
+                "ref": "P3",
+                "title": "Test the reset link",
+                "role": "qa",
+                "depends_on": ["P2"],
+                "covers": ["A1"],
+            },
+        ],
+    }
+    stub.queue_tool_use(None, fixed)
+    result = plan(brain(stub))
+    repair = stub.requests_for()[1].body["messages"][2]["content"][0]["content"]
+    assert "no task covers A1 (acceptance: “The reset link expires after an hour”)" in repair
+    assert "X1" not in repair  # out of scope needs no task
+    assert result.brain == "claude" and [t.ref for t in result.value.tasks] == ["P1", "P2", "P3"]
+
+
+def test_a_plan_taking_on_an_out_of_scope_line_is_repaired(stub):
+    taken = {
+        **GOOD_PLAN,
+        "requirements": [
+            *GOOD_PLAN["requirements"],
+            {"id": "X1", "text": "SMS reset", "kind": "out_of_scope"},
+        ],
+        "tasks": [
+            *GOOD_PLAN["tasks"],
+            {"ref": "P3", "title": "Build SMS reset", "role": "backend", "covers": ["X1"]},
+        ],
+    }
+    stub.queue_tool_use(None, taken)
+    stub.queue_tool_use(None, GOOD_PLAN)
+    result = plan(brain(stub))
+    assert "P3 covers X1 (“SMS reset”), which the request puts out of scope" in json.dumps(
+        stub.requests_for()[1].body["messages"], ensure_ascii=False
+    )
+    assert result.brain == "claude"
+
+
 def test_a_text_answer_and_a_cut_off_answer_are_invalid(stub):
     stub.queue_text("Sure! Here is a plan: …")
     stub.queue_max_tokens({"brief": "Pass"})
@@ -176,4 +242,5 @@ def test_review_and_reply_tools(stub):
 def test_offline_responder_gives_a_realistic_plan_through_the_claude_path(stub):
     stub.responder = offline_responder
     result = plan(brain(stub), ORDER_MANAGEMENT)
-    assert result.brain == "claude" and len(result.value.tasks) >= 9
+    assert result.brain == "claude" and len(result.value.tasks) == 12
+    assert {r.id for r in result.value.requirements} >= {"R1", "R7", "A1", "A4"}
