@@ -19,6 +19,7 @@ from typing import Literal, cast
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.wording import IMPERATIVE_VERBS
+from agents.wording import cut as _cut
 from maestro.plans import ISSUE_TYPES, IssueType
 
 MAX_REQUIREMENTS = 25
@@ -152,15 +153,6 @@ def _tidy(text: str) -> str:
     text = _EMPHASIS_RE.sub(r"\2", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text.rstrip(" .;,")
-
-
-def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1]
-    if " " in head[limit // 2 :]:
-        head = head[: head.rfind(" ")]
-    return head.rstrip(" ,;:—-") + "…"
 
 
 # --- labels and dependencies -------------------------------------------------------------------

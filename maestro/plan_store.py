@@ -113,7 +113,21 @@ class PlanStore:
         if existing:
             return existing, self.tasks.tasks_by_keys(channel_id, existing.keys.values()), False
         _check(plan)
-        record = PlanRecord(
+        record = self._record(channel_id, request, plan, actor, brain, fallback_reason, message_ts, model)
+        return self._write_tasks(record, plan, actor=actor, source=source)
+
+    def _record(
+        self,
+        channel_id: str,
+        request: str,
+        plan: Plan,
+        actor: str,
+        brain: str,
+        fallback_reason: str | None,
+        message_ts: str | None,
+        model: str | None,
+    ) -> PlanRecord:
+        return PlanRecord(
             team_id=self.tasks.team_id,
             channel_id=channel_id,
             request=request[:MAX_REQUEST_STORED],
@@ -128,7 +142,6 @@ class PlanStore:
             created_by=actor,
             message_ts=message_ts,
         )
-        return self._write_tasks(record, plan, actor=actor, source=source)
 
     def save_draft(
         self,
@@ -155,23 +168,8 @@ class PlanStore:
         if existing:
             return existing, False
         _check(plan)
-        record = PlanRecord(
-            status="draft",
-            plan=plan,
-            team_id=self.tasks.team_id,
-            channel_id=channel_id,
-            request=request[:MAX_REQUEST_STORED],
-            brief=plan.brief,
-            issue_type=plan.issue_type,
-            workflow=plan.workflow,
-            rationale=plan.rationale,
-            reviewer=plan.reviewer,
-            brain=brain,
-            model=model,
-            fallback_reason=fallback_reason,
-            created_by=actor,
-            message_ts=message_ts,
-        )
+        record = self._record(channel_id, request, plan, actor, brain, fallback_reason, message_ts, model)
+        record = record.model_copy(update={"status": "draft", "plan": plan})
         with self.redis.pipeline() as pipe:
             pipe.set(self._plan(record.id), record.model_dump_json(), nx=True)
             pipe.set(f"{self._t}:plan-source:{source}", record.id, nx=True)
