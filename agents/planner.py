@@ -964,7 +964,12 @@ def _feature(p: Planner) -> tuple[str, str, str]:
         for req in reqs:
             role = _role_for(req, "frontend" if issue_type == "frontend-feature" else "backend")
             scores = role_scores(req.text)
-            both = scores["frontend"] >= 2 and scores["backend"] >= 2 and _API_RE.search(req.text)
+            both = (
+                scores["frontend"] >= 2
+                and scores["backend"] >= 2
+                and _API_RE.search(req.text)
+                and not any(_role_for(other) == "frontend" for other in reqs if other is not req)
+            )
             if stage_of(req) == 1.5 and re.search(r"\bcontains?\b", req.text, re.I):
                 draft = _schema_task(p, req)
             elif both:

@@ -392,3 +392,14 @@ def test_a_person_s_type_is_followed():
     assert plan.issue_type == "security" and plan.confidence == "high"
     assert plan.type_reason.startswith("Chosen by a person; the triage read it as frontend-feature")
     assert plan.tasks[0].title.startswith("Reproduce")
+
+
+def test_no_api_and_ui_split_when_the_request_has_its_own_ui_requirement():
+    plan = build_plan(
+        "Requirements:\n- Add a feature flag; while it is off the new endpoint and the menu entry in the UI are hidden\n"
+        "- New endpoint ExportView (POST) that starts the export job\n"
+        "- Frontend: a menu item plus an export modal"
+    )
+    assert not any(t.title.endswith(("— API", "— UI")) for t in plan.tasks)
+    ui = only(plan, "Frontend: a menu item")
+    assert ui.role == "frontend" and waits_for(plan, ui, only(plan, "New endpoint ExportView"))
