@@ -396,7 +396,8 @@ def test_a_person_s_type_is_followed():
 
 def test_no_api_and_ui_split_when_the_request_has_its_own_ui_requirement():
     plan = build_plan(
-        "Requirements:\n- Add a feature flag; while it is off the new endpoint and the menu entry in the UI are hidden\n"
+        "Requirements:\n"
+        "- Add a feature flag; while it is off the new endpoint and the menu entry in the UI are hidden\n"
         "- New endpoint ExportView (POST) that starts the export job\n"
         "- Frontend: a menu item plus an export modal"
     )
