@@ -41,10 +41,11 @@ class DependencyWork(BaseModel):
 
 
 class PlanContext(BaseModel):
-    """What the Master is asked to plan."""
+    """What the Master is asked to plan (``issue_type``: the type a person chose with *Re-plan as…*)."""
 
     request: str = Field(max_length=12000)
     requested_by: str = ""
+    issue_type: str | None = Field(default=None, description="Plan it as this issue type: a person chose it.")
 
 
 class WorkContext(BaseModel):

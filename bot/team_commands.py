@@ -1,6 +1,8 @@
-"""Listeners of the AI team: ``/orchestrate``, the plan's Start button, ``/agents``, usage and budget.
+"""Listeners of the AI team: ``/orchestrate``, a plan's buttons, ``/agents``, usage and budget.
 
-``/orchestrate`` has a modal for long requests; ``/maestro usage`` and ``/maestro budget`` are
+``/orchestrate`` has a modal for long requests; it posts a draft plan whose *Create tasks*,
+*Re-plan as…* and *Edit* are handled here (the edit modal is opened and checked here, within
+Slack's 3 seconds; the changes are jobs). ``/maestro usage`` and ``/maestro budget`` are
 answered here too.
 
 ``/orchestrate`` persists nothing itself: it dedupes, enqueues the Master's job and acks. Roster
@@ -11,6 +13,7 @@ changed; once the project has approvers only they and workspace admins may make 
 
 from __future__ import annotations
 
+import json
 import re
 
 from pydantic import ValidationError
@@ -32,16 +35,34 @@ from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import normalize, request_id, split_flags, unquote
 from bot.sprint_commands import check_may_change
+from jobs.approvals import plan_refusal
 from jobs.queues import HIGH, enqueue, job_id_for, model_job_timeout, requester_meta
-from jobs.team import plan_request, start_plan
+from jobs.team import (
+    apply_plan_edit,
+    create_plan_tasks,
+    plan_request,
+    post_batch_cards,
+    replan_request,
+    start_plan,
+)
 from maestro.errors import UserError
 from maestro.models import utcnow
-from maestro.plan_store import PlanStore
+from maestro.plan_store import PlanRecord, PlanStore
+from maestro.plans import ISSUE_TYPES, PlanEdit, PlanEditError, edit_plan
 from maestro.team_cards import (
+    ACTION_CREATE_TASKS,
+    ACTION_EDIT_PLAN,
+    ACTION_POST_CARDS,
+    ACTION_REPLAN,
     ACTION_START_PLAN,
+    EDIT_DROP,
+    EDIT_ROLE,
+    EDIT_TITLE,
     ORCHESTRATE_INPUT,
+    VIEW_EDIT_PLAN,
     VIEW_ORCHESTRATE,
     build_orchestrate_modal,
+    build_plan_edit_modal,
     build_roster_blocks,
     build_usage_blocks,
 )
@@ -68,6 +89,11 @@ def register(app: App) -> None:
     app.command("/orchestrate")(logged(handle_orchestrate_command))
     app.view(VIEW_ORCHESTRATE)(logged(handle_orchestrate_submission))
     app.action(ACTION_START_PLAN)(logged(handle_start_plan_button))
+    app.action(ACTION_CREATE_TASKS)(logged(handle_create_tasks_button))
+    app.action(ACTION_REPLAN)(logged(handle_replan_select))
+    app.action(ACTION_EDIT_PLAN)(logged(handle_edit_plan_button))
+    app.view(VIEW_EDIT_PLAN)(logged(handle_edit_plan_submission))
+    app.action(ACTION_POST_CARDS)(logged(handle_post_cards_button))
     app.command("/agents")(logged(handle_agents_command))
 
 
@@ -148,7 +174,10 @@ def handle_orchestrate_command(
         source=f"plan-{trigger}",
         response_url=command.get("response_url"),
     )
-    ack(text=":compass: The Master is planning it; the plan and its tasks will appear in this channel.")
+    ack(
+        text=":compass: The Master is planning it; a draft plan will appear in this channel. "
+        "Nothing goes on the board until someone presses *Create tasks*."
+    )
 
 
 def handle_orchestrate_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -212,6 +241,213 @@ AGENTS_CHANGES = ("rename", "disable", "enable", "tier", "add", "load", "reset")
 
 TIER_RULE = "A tier is `haiku`, `sonnet` or `opus`, e.g. `/agents tier backend opus`."
 """What a bad tier is told."""
+
+
+def _plan_of(context: BoltContext, body: dict, plan_id: str) -> tuple[str, PlanRecord | None]:
+    """The channel a plan button was pressed in, and the plan when it lives there."""
+    deps: Deps = context["deps"]
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+    if not re.fullmatch(r"[0-9a-f]{32}", plan_id):
+        return channel_id, None
+    record = PlanStore(deps.store(context.team_id)).get(plan_id)
+    return channel_id, record if record is not None and record.channel_id == channel_id else None
+
+
+def _interaction_source(body: dict, action: dict) -> str:
+    """A dedupe key for one press: the message, the action and its ``action_ts`` (a retry repeats them)."""
+    message_ts = (body.get("container") or {}).get("message_ts", "")
+    return f"{message_ts}-{action.get('action_id', '')}-{action.get('action_ts', '')}"
+
+
+def _enqueue_plan_job(
+    context: BoltContext, kind: str, source: str, func, *args, user_id: str, channel_id: str
+) -> None:
+    deps: Deps = context["deps"]
+    store = deps.store(context.team_id)
+    if not store.first_seen(kind, source):
+        context["log"]["outcome"] = "duplicate"
+        return
+    try:
+        job = enqueue(
+            deps.redis,
+            func,
+            context.team_id,
+            channel_id,
+            user_id,
+            *args,
+            queue=HIGH,
+            timeout=model_job_timeout(deps.settings),
+            job_id=job_id_for(kind, context.team_id, re.sub(r"[^A-Za-z0-9_-]", "_", source)[:120]),
+            meta=requester_meta(context.team_id, channel_id, user_id),
+        )
+    except BaseException:
+        store.forget_seen(kind, source)
+        raise
+    context["log"]["job_id"] = job.id
+
+
+def handle_create_tasks_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Put a draft plan's tasks on the board (the job checks who may and tells them if not)."""
+    ack()
+    action = body["actions"][0]
+    plan_id = str(action.get("value", ""))
+    context["log"].update(action=ACTION_CREATE_TASKS)
+    channel_id, record = _plan_of(context, body, plan_id)
+    if record is None:
+        context["log"]["outcome"] = "refused"
+        respond(text=":warning: I can't find that plan in this channel.", replace_original=False)
+        return
+    source = _interaction_source(body, action)
+    _enqueue_plan_job(
+        context,
+        "plancreate",
+        source,
+        create_plan_tasks,
+        plan_id,
+        source,
+        body.get("response_url"),
+        user_id=body["user"]["id"],
+        channel_id=channel_id,
+    )
+
+
+def handle_replan_select(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Re-plan a draft as the issue type picked in its *Re-plan as…* select."""
+    ack()
+    action = body["actions"][0]
+    issue_type = str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
+    plan_id = str(action.get("block_id", "")).removeprefix("plan_draft:")
+    context["log"].update(action=ACTION_REPLAN)
+    channel_id, record = _plan_of(context, body, plan_id)
+    if record is None or issue_type not in ISSUE_TYPES:
+        context["log"]["outcome"] = "refused"
+        respond(
+            text=":warning: Pick one of the types in the list: "
+            + ", ".join(f"`{t}`" for t in ISSUE_TYPES)
+            + ".",
+            replace_original=False,
+        )
+        return
+    source = _interaction_source(body, action)
+    _enqueue_plan_job(
+        context,
+        "replan",
+        source,
+        replan_request,
+        plan_id,
+        issue_type,
+        source,
+        body.get("response_url"),
+        user_id=body["user"]["id"],
+        channel_id=channel_id,
+    )
+
+
+def handle_edit_plan_button(
+    ack: Ack, body: dict, context: BoltContext, client: WebClient, respond: Respond
+) -> None:
+    """Open the edit modal of a draft plan, for the people who may change it."""
+    ack()
+    deps: Deps = context["deps"]
+    action = body["actions"][0]
+    plan_id = str(action.get("value", ""))
+    context["log"].update(action=ACTION_EDIT_PLAN)
+    channel_id, record = _plan_of(context, body, plan_id)
+    refusal = None
+    if record is None or record.plan is None:
+        refusal = "I can't find that plan in this channel."
+    elif record.status != "draft":
+        refusal = "Its tasks are already on the board; change them with `/task` or their cards."
+    else:
+        refusal = plan_refusal(client, deps.redis, record, body["user"]["id"], "edit this plan")
+    if refusal:
+        context["log"]["outcome"] = "refused"
+        respond(text=f":warning: {refusal}", replace_original=False)
+        return
+    assert record is not None and record.plan is not None
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=build_plan_edit_modal(
+            record.plan, plan_id=record.id, channel_id=channel_id, version=record.version
+        ),
+    )
+
+
+def read_plan_edit(values: dict) -> PlanEdit:
+    """The edit a submitted edit modal asks for (``state.values``), as a :class:`~maestro.plans.PlanEdit`."""
+    drop = [o["value"] for o in (values.get(EDIT_DROP, {}).get(EDIT_DROP, {}).get("selected_options") or [])]
+    titles, roles = {}, {}
+    for block_id, actions in values.items():
+        kind, _, ref = block_id.partition(":")
+        if kind == "title" and EDIT_TITLE in actions:
+            titles[ref] = str(actions[EDIT_TITLE].get("value") or "")
+        elif kind == "role" and EDIT_ROLE in actions:
+            selected = actions[EDIT_ROLE].get("selected_option") or {}
+            if selected.get("value"):
+                roles[ref] = str(selected["value"])
+    return PlanEdit(drop=drop, titles=titles, roles=roles)
+
+
+def handle_edit_plan_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """Check a submitted edit against the draft (errors shown in the modal), then apply it in a job."""
+    deps: Deps = context["deps"]
+    context["log"].update(action=VIEW_EDIT_PLAN)
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        plan_id, channel_id, version = str(meta["p"]), str(meta["c"]), int(meta["v"])
+    except (ValueError, KeyError, TypeError):
+        ack(response_action="errors", errors={EDIT_DROP: "This form is broken; open Edit again."})
+        return
+    edit = read_plan_edit(view["state"]["values"])
+    record = PlanStore(deps.store(context.team_id)).get(plan_id)
+    if record is None or record.plan is None or record.channel_id != channel_id:
+        ack(response_action="errors", errors={EDIT_DROP: "I can't find that plan any more."})
+        return
+    try:
+        edit_plan(record.plan, edit)
+    except PlanEditError as error:
+        block = EDIT_DROP if error.field == "drop" else f"title:{error.field}"
+        ack(response_action="errors", errors={block: str(error)[:150]})
+        return
+    ack()
+    source = f"edit-{view.get('id', '')}-{version}"
+    _enqueue_plan_job(
+        context,
+        "planedit",
+        source,
+        apply_plan_edit,
+        plan_id,
+        version,
+        edit.model_dump(),
+        source,
+        user_id=body["user"]["id"],
+        channel_id=channel_id,
+    )
+
+
+def handle_post_cards_button(ack: Ack, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Post the cards of one batch of a plan in its thread."""
+    ack()
+    action = body["actions"][0]
+    plan_id, _, number = str(action.get("value", "")).partition(":")
+    context["log"].update(action=ACTION_POST_CARDS)
+    channel_id, record = _plan_of(context, body, plan_id)
+    if record is None or not number.isdigit():
+        context["log"]["outcome"] = "refused"
+        respond(text=":warning: I can't find that batch in this channel.", replace_original=False)
+        return
+    source = _interaction_source(body, action)
+    _enqueue_plan_job(
+        context,
+        "plancards",
+        source,
+        post_batch_cards,
+        plan_id,
+        int(number),
+        source,
+        user_id=body["user"]["id"],
+        channel_id=channel_id,
+    )
 
 
 def handle_agents_command(ack: Ack, command: dict, context: BoltContext) -> None:

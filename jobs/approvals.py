@@ -9,12 +9,16 @@ REVIEW for a person, who is asked once in the task's thread with Approve / Reque
 
 from __future__ import annotations
 
+from redis import Redis
+from slack_sdk import WebClient
+
 from jobs.board import announce_change, post_in_thread
 from jobs.runtime import Runtime
 from jobs.slack import is_admin
 from maestro.errors import UserError
-from maestro.escalations import EscalationStore
+from maestro.escalations import EscalationStore, deciders_for
 from maestro.models import Assignee, CompletionEvidence, Task
+from maestro.plan_store import PlanRecord
 from maestro.plans import GateChecklist
 from maestro.store import Change, TaskStore
 from maestro.team_cards import build_person_review_blocks
@@ -149,3 +153,25 @@ def ask_person_review(
         build_person_review_blocks(task, author, reason, checklist, deciders(runtime, task)),
         who="agent:master",
     )
+
+
+def plan_refusal(slack: WebClient, redis: Redis, record: PlanRecord, user_id: str, what: str) -> str | None:
+    """Say why this person may not change a plan (create its tasks, re-plan or edit it), or None.
+
+    The escalation deciders' rule (:func:`maestro.escalations.deciders_for`): the channel's
+    approvers, else the requester; the requester always may, and so do workspace admins.
+    ``users.info`` is asked only when Redis can't say.
+
+    Args:
+        slack: a Web API client (the listener's or the worker's).
+        redis: the Redis holding the approvers.
+        record: the plan.
+        user_id: who asks.
+        what: what they asked, for the refusal ("create the tasks of this plan").
+    """
+    approvers = EscalationStore(redis, record.team_id).approvers(record.channel_id)
+    deciders = deciders_for(approvers, requester=record.created_by)
+    if user_id == record.created_by or user_id in deciders or is_admin(slack, user_id):
+        return None
+    who = ", ".join(f"<@{u}>" for u in dict.fromkeys([record.created_by, *deciders]) if u[:1] in ("U", "W"))
+    return f"Only {who or 'the requester'} or a workspace admin can {what}. Nothing was changed."

@@ -2,8 +2,13 @@
 
 The flow (seed 004's DESIGN → IMPLEMENT → REVIEW gate, seed 002's parallel batches):
 
-- ``plan_request`` posts a placeholder, asks the Master for a plan, creates every task in one
-  transaction, turns the placeholder into the plan message and posts each card in its thread.
+- ``plan_request`` posts a placeholder, asks the Master for a plan and turns the placeholder into
+  the plan's *draft*: brief, type, requirements with coverage, batches, open questions, and
+  *Create tasks*, *Re-plan as…* and *Edit*. Nothing is on the board yet.
+- ``replan_request`` plans the draft again as the type a person chose; ``apply_plan_edit`` drops,
+  renames or reassigns its tasks; ``create_plan_tasks`` (the requester, an approver or an admin)
+  puts its tasks on the board in one transaction and posts one message per batch in the plan's
+  thread. A task's card is posted when it starts, or when someone asks (``post_batch_cards``).
 - Starting a task assigned to an agent enqueues ``run_agent_on_task``; the agent posts its
   deliverable in the task's thread, moves the task to REVIEW and enqueues ``review_task``; a
   model-backed reviewer checks each acceptance criterion and approves (COMPLETED with that
@@ -30,10 +35,11 @@ from agents.offline import gate_checklist
 from agents.roster import Agent, find_agent
 from agents.staffing import planner, restaff
 from agents.tools import ToolContext
-from jobs.approvals import hand_to_person
+from jobs.approvals import hand_to_person, plan_refusal
 from jobs.board import announce_change, post_in_thread, refresh_card
 from jobs.brains import roster, think
 from jobs.escalation_posts import new_escalation
+from jobs.home import refresh_homes
 from jobs.observe import job_log
 from jobs.posting import ensure_member, post_once
 from jobs.progress import StatusLine, describe_read
@@ -45,16 +51,31 @@ from maestro.errors import UserError
 from maestro.escalations import YES_NO
 from maestro.models import Assignee, CompletionEvidence, Task, TaskStatus
 from maestro.plan_store import PlanRecord, PlanStore
-from maestro.plans import Deliverable, Escalation, EscalationOption, GateChecklist, Question, ReviewVerdict
+from maestro.plans import (
+    ISSUE_TYPES,
+    Deliverable,
+    Escalation,
+    EscalationOption,
+    GateChecklist,
+    Plan,
+    PlanEdit,
+    PlanEditError,
+    PlannedTask,
+    Question,
+    ReviewVerdict,
+    edit_plan,
+)
 from maestro.store import TaskStore
 from maestro.team_cards import (
     LONG_BODY,
     brain_note,
     build_deliverable_blocks,
     build_plan_blocks,
+    build_plan_draft_blocks,
     build_planning_blocks,
     build_restaffed_lines,
     build_review_blocks,
+    plan_thread_messages,
 )
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
@@ -80,7 +101,7 @@ DEFAULT_REVIEWER = "code-reviewer"
 def plan_request(
     team_id: str, channel_id: str, user_id: str, request: str, source: str, response_url: str | None = None
 ) -> str | None:
-    """Plan a feature request with the Master and post the plan and its cards.
+    """Plan a feature request with the Master and post it as a draft (nothing on the board yet).
 
     Returns:
         The plan id, or None when the request was refused (the requester is told why).
@@ -93,7 +114,7 @@ def plan_request(
         if existing is None:
             team_roster = roster(runtime, team_id, channel_id)
             try:
-                master = planner(team_roster)  # a disabled Master plans nothing and posts nothing
+                planner(team_roster)  # a disabled Master plans nothing and posts nothing
                 ensure_member(runtime, tasks, channel_id)
             except UserError as refused:
                 tell_requester(
@@ -113,22 +134,15 @@ def plan_request(
             blocks=build_planning_blocks(request),
         )
         if existing is None:
-            result = think(
+            result = _ask_master(
                 runtime,
                 team_id,
                 channel_id,
-                master,
-                lambda b: b.plan(
-                    PlanContext(request=request, requested_by=user_id),
-                    master,
-                    Session(
-                        journal=TurnJournal(runtime.redis, team_id, f"plan:{source}"),
-                        tools=ToolContext(redis=runtime.redis, team_id=team_id, channel_id=channel_id),
-                    ),
-                ),
+                PlanContext(request=request, requested_by=user_id),
+                f"plan:{source}",
             )
             try:
-                record, created, _ = plans.create_plan(
+                record, _ = plans.save_draft(
                     channel_id,
                     request,
                     result.value,
@@ -155,17 +169,46 @@ def plan_request(
                 return None
         else:
             record = existing
-        log["outcome"] = f"{len(record.keys)} tasks"
+        log["outcome"] = (
+            f"{record.status} with {len(record.plan.tasks) if record.plan else len(record.keys)} tasks"
+        )
         if placeholder:
             TeamStore(runtime.redis, team_id).own_thread(channel_id, placeholder, "plan", record.id)
         show_plan(runtime, tasks, record)
-        for key in record.keys.values():
-            refresh_card(runtime, tasks, channel_id, key)
+        if record.status == "created":
+            post_batch_messages(runtime, tasks, record)
         return record.id
 
 
+def _ask_master(
+    runtime: Runtime, team_id: str, channel_id: str, ctx: PlanContext, loop: str
+) -> BrainResult[Plan]:
+    """The Master's plan for a request; a type a person chose (``ctx.issue_type``) is kept.
+
+    ``loop`` names the planning loop's kept turns (a re-run of the same job resumes it).
+    """
+    master = find_agent(roster(runtime, team_id, channel_id), "master")
+    session = Session(
+        journal=TurnJournal(runtime.redis, team_id, loop),
+        tools=ToolContext(redis=runtime.redis, team_id=team_id, channel_id=channel_id),
+    )
+    result = think(runtime, team_id, channel_id, master, lambda b: b.plan(ctx, master, session))
+    if ctx.issue_type and result.value.issue_type != ctx.issue_type:
+        plan = result.value.model_copy(
+            update={
+                "issue_type": ctx.issue_type,
+                "type_reason": truncate(
+                    f"Chosen by a person; the Master read it as {result.value.issue_type}", 200
+                ),
+                "confidence": "high",
+            }
+        )
+        result = result.model_copy(update={"value": plan})
+    return result
+
+
 def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
-    """Render the plan message from the current state of its tasks (``chat.update`` of its message).
+    """Render the plan message from the current state of its draft or tasks (``chat.update`` of its message).
 
     Updates of one plan are serialised by a Redis lock and render the state read inside it, so
     the last update shows the latest state whatever order workers finish in.
@@ -176,6 +219,23 @@ def show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
 
 def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
     if not record.message_ts:
+        return
+    note = brain_note(record.brain, record.model, record.fallback_reason)
+    if record.status == "draft" and record.plan is not None:
+        runtime.slack.chat_update(
+            channel=record.channel_id,
+            ts=record.message_ts,
+            text=f"Draft plan: {escape(truncate(record.brief, 200))} "
+            f"({len(record.plan.tasks)} tasks, not created yet)",
+            blocks=build_plan_draft_blocks(
+                record.plan,
+                plan_id=record.id,
+                requested_by=record.created_by,
+                note=note,
+                history=record.history,
+                staffing=build_restaffed_lines(record.restaffed, record.keys, record.created_by),
+            ),
+        )
         return
     by_key = {t.key: t for t in tasks.tasks_by_keys(record.channel_id, record.keys.values())}
     first = record.batches[0] if record.batches else []
@@ -191,9 +251,11 @@ def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
         critical_path=record.critical_path,
         tasks=by_key,
         requested_by=record.created_by,
-        note=brain_note(record.brain, record.model, record.fallback_reason),
+        note=note,
         startable=startable,
         staffing=build_restaffed_lines(record.restaffed, record.keys, record.created_by),
+        plan=record.plan,
+        keys=record.keys,
     )
     runtime.slack.chat_update(
         channel=record.channel_id,
@@ -201,6 +263,265 @@ def _show_plan(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> None:
         text=f"Plan: {escape(truncate(record.brief, 200))} ({len(record.keys)} tasks)",
         blocks=blocks,
     )
+
+
+def post_batch_messages(runtime: Runtime, tasks: TaskStore, record: PlanRecord) -> list[str]:
+    """Post, once each, one message per batch in the plan's thread: its tasks as a compact list.
+
+    Returns:
+        The ``ts`` of each batch message (fewer while another run is posting them).
+    """
+    if not record.message_ts or record.plan is None:
+        return []
+    posted = []
+    messages = plan_thread_messages(record.plan, plan_id=record.id, keys=record.keys)
+    for number, (text, blocks) in enumerate(messages, 1):
+        ts = post_once(
+            runtime,
+            tasks,
+            f"plan-batch:{record.id}:{number}",
+            channel=record.channel_id,
+            thread_ts=record.message_ts,
+            text=text,
+            blocks=blocks,
+        )
+        if ts:
+            posted.append(ts)
+            TeamStore(runtime.redis, tasks.team_id).remember(
+                record.channel_id, record.message_ts, "agent:master", text, ts
+            )
+    return posted
+
+
+def _plan_for_person(
+    runtime: Runtime,
+    tasks: TaskStore,
+    channel_id: str,
+    user_id: str,
+    plan_id: str,
+    response_url: str | None,
+    what: str,
+) -> PlanRecord | None:
+    """The plan when this person may change it (``what``: for the refusal); else None, and they're told."""
+    record = PlanStore(tasks).get(plan_id)
+    refusal = None
+    if record is None or record.channel_id != channel_id:
+        refusal = "I can't find that plan in this channel."
+    else:
+        refusal = plan_refusal(runtime.slack, runtime.redis, record, user_id, what)
+    if refusal:
+        tell_requester(
+            runtime, text=refusal, channel_id=channel_id, user_id=user_id, response_url=response_url
+        )
+        return None
+    return record
+
+
+def create_plan_tasks(
+    team_id: str, channel_id: str, user_id: str, plan_id: str, source: str, response_url: str | None = None
+) -> list[str] | None:
+    """Put a draft plan's tasks on the board (its *Create tasks*), then one message per batch in its thread.
+
+    Only the requester, the channel's approvers and workspace admins may. Creating twice creates
+    nothing more; a re-run posts what a crash left unposted.
+
+    Returns:
+        The board keys of the plan's tasks, or None when refused (the person is told why).
+    """
+    runtime = get_runtime()
+    with job_log("create_plan_tasks", team=team_id, channel=channel_id, action="plan_create") as log:
+        tasks = TaskStore(runtime.redis, team_id)
+        record = _plan_for_person(
+            runtime, tasks, channel_id, user_id, plan_id, response_url, "create the tasks of this plan"
+        )
+        if record is None:
+            log["outcome"] = "refused"
+            return None
+        try:
+            record, created, new = PlanStore(tasks).create_tasks(
+                plan_id, actor=user_id, source=f"plan-create-{plan_id}"
+            )
+        except UserError as refused:
+            tell_requester(
+                runtime,
+                text=refused.message,
+                channel_id=channel_id,
+                user_id=user_id,
+                response_url=response_url,
+            )
+            log["outcome"] = "refused"
+            return None
+        log["outcome"] = f"{len(created)} tasks" + ("" if new else ", created before")
+        show_plan(runtime, tasks, record)
+        post_batch_messages(runtime, tasks, record)
+        refresh_homes(runtime.redis, team_id, {user_id})
+        return [t.key for t in created]
+
+
+def replan_request(
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    plan_id: str,
+    issue_type: str,
+    source: str,
+    response_url: str | None = None,
+) -> str | None:
+    """Plan a draft again as the issue type a person chose (*Re-plan as…*, or ``re-plan as security`` typed).
+
+    Returns:
+        The new type, or None when refused (the person is told why).
+    """
+    runtime = get_runtime()
+    with job_log("replan_request", team=team_id, channel=channel_id, action="plan_replan") as log:
+        tasks = TaskStore(runtime.redis, team_id)
+        record = _plan_for_person(
+            runtime, tasks, channel_id, user_id, plan_id, response_url, "re-plan this plan"
+        )
+        if record is None:
+            log["outcome"] = "refused"
+            return None
+        if issue_type not in ISSUE_TYPES:
+            tell_requester(
+                runtime,
+                text=f"There's no issue type `{escape(issue_type)}`. Types: {', '.join(ISSUE_TYPES)}.",
+                channel_id=channel_id,
+                user_id=user_id,
+                response_url=response_url,
+            )
+            return None
+        if record.status != "draft":
+            tell_requester(
+                runtime,
+                text="Its tasks are already on the board, so it can't be re-planned. "
+                "Start a new `/orchestrate`.",
+                channel_id=channel_id,
+                user_id=user_id,
+                response_url=response_url,
+            )
+            return None
+        result = _ask_master(
+            runtime,
+            team_id,
+            channel_id,
+            PlanContext(request=record.request, requested_by=record.created_by, issue_type=issue_type),
+            f"replan:{source}",
+        )
+        plan = result.value
+
+        def replace(current: PlanRecord) -> PlanRecord:
+            return current.model_copy(
+                update={
+                    "plan": plan,
+                    "brief": plan.brief,
+                    "issue_type": plan.issue_type,
+                    "workflow": plan.workflow,
+                    "rationale": plan.rationale,
+                    "reviewer": plan.reviewer,
+                    "brain": result.brain,
+                    "model": result.model,
+                    "fallback_reason": result.fallback_reason,
+                    "history": [*current.history, f"Re-planned as {plan.issue_type} by <@{user_id}>."][-10:],
+                }
+            )
+
+        try:
+            record = PlanStore(tasks).update_draft(plan_id, replace)
+        except UserError as refused:
+            tell_requester(
+                runtime,
+                text=refused.message,
+                channel_id=channel_id,
+                user_id=user_id,
+                response_url=response_url,
+            )
+            return None
+        log["outcome"] = plan.issue_type
+        show_plan(runtime, tasks, record)
+        return plan.issue_type
+
+
+def apply_plan_edit(
+    team_id: str, channel_id: str, user_id: str, plan_id: str, version: int, edit: dict, source: str
+) -> bool:
+    """Apply a person's edit of a draft (the *Edit* modal): drop, rename or reassign tasks.
+
+    Returns:
+        True when the draft changed; False when refused (the person is told why).
+    """
+    runtime = get_runtime()
+    with job_log("apply_plan_edit", team=team_id, channel=channel_id, action="plan_edit") as log:
+        tasks = TaskStore(runtime.redis, team_id)
+        record = _plan_for_person(runtime, tasks, channel_id, user_id, plan_id, None, "edit this plan")
+        if record is None:
+            log["outcome"] = "refused"
+            return False
+        change = PlanEdit.model_validate(edit)
+
+        def apply(current: PlanRecord) -> PlanRecord:
+            assert current.plan is not None
+            try:
+                edited = edit_plan(current.plan, change)
+            except PlanEditError as error:
+                raise UserError(escape(str(error))) from None
+            said = []
+            if change.drop:
+                said.append(f"dropped {', '.join(change.drop)}")
+            renamed = [r for r, t in change.titles.items() if t != _task(current.plan, r).title]
+            reassigned = [r for r, t in change.roles.items() if t != _task(current.plan, r).role]
+            if renamed:
+                said.append(f"renamed {', '.join(renamed)}")
+            if reassigned:
+                said.append(f"reassigned {', '.join(reassigned)}")
+            line = (
+                f"Edited by <@{user_id}>: {'; '.join(said)}."
+                if said
+                else f"Edited by <@{user_id}> (no change)."
+            )
+            return current.model_copy(update={"plan": edited, "history": [*current.history, line][-10:]})
+
+        try:
+            record = PlanStore(tasks).update_draft(plan_id, apply, version=version)
+        except UserError as refused:
+            tell_requester(runtime, text=refused.message, channel_id=channel_id, user_id=user_id)
+            log["outcome"] = "refused"
+            return False
+        log["outcome"] = "edited"
+        show_plan(runtime, tasks, record)
+        return True
+
+
+def _task(plan: Plan, ref: str) -> PlannedTask:
+    return next(t for t in plan.tasks if t.ref == ref)
+
+
+def post_batch_cards(
+    team_id: str, channel_id: str, user_id: str, plan_id: str, batch: int, source: str
+) -> list[str]:
+    """Post the cards of one batch of a created plan in its thread (a batch message's *Post the cards*).
+
+    A card already posted is updated, not posted again.
+
+    Returns:
+        The keys whose cards are in the thread now.
+    """
+    runtime = get_runtime()
+    with job_log("post_batch_cards", team=team_id, channel=channel_id, action="plan_cards") as log:
+        tasks = TaskStore(runtime.redis, team_id)
+        record = PlanStore(tasks).get(plan_id)
+        if record is None or record.channel_id != channel_id or not 1 <= batch <= len(record.batches):
+            tell_requester(
+                runtime,
+                text="I can't find that batch in this channel.",
+                channel_id=channel_id,
+                user_id=user_id,
+            )
+            return []
+        keys = record.batches[batch - 1]
+        for key in keys:
+            refresh_card(runtime, tasks, channel_id, key)
+        log["outcome"] = f"{len(keys)} cards"
+        return keys
 
 
 def start_plan(team_id: str, channel_id: str, user_id: str, plan_id: str, source: str) -> list[str]:

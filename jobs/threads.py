@@ -11,20 +11,27 @@ from agents.loop import Session
 from agents.roster import find_agent
 from agents.tools import ToolContext
 from jobs.approvals import apply_person_change
-from jobs.board import announce_change
+from jobs.board import announce_change, refresh_card
 from jobs.brains import roster, think
 from jobs.escalation_posts import new_escalation
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.replies import tell_requester
 from jobs.runtime import Runtime, get_runtime
-from jobs.team import answer_question, follow_up
+from jobs.team import answer_question, follow_up, replan_request
 from maestro.errors import UserError
 from maestro.escalations import YES_NO
 from maestro.models import Task
 from maestro.plan_store import PlanStore
-from maestro.plans import Escalation
-from maestro.quick_actions import QuickAction, mentioned_key, parse_quick_action, strip_mentions
+from maestro.plans import ISSUE_TYPES, Escalation
+from maestro.quick_actions import (
+    PlanAction,
+    QuickAction,
+    mentioned_key,
+    parse_plan_action,
+    parse_quick_action,
+    strip_mentions,
+)
 from maestro.store import TaskStore
 from maestro.team_store import TeamStore
 from maestro.text import escape, truncate
@@ -68,6 +75,14 @@ def answer_in_thread(
         if tasks.posted_ts(f"reply:{event_id}"):
             log["outcome"] = "answered before"
             return None
+        owner = team.thread_owner(channel_id, thread_ts)
+        plan_action = parse_plan_action(text, ISSUE_TYPES) if owner and owner[0] == "plan" else None
+        if plan_action is not None and owner is not None:
+            outcome = _apply_plan_action(
+                runtime, tasks, team, channel_id, thread_ts, owner[1], plan_action, user_id, event_id
+            )
+            log["outcome"] = f"plan:{plan_action.verb}:{outcome}"
+            return log["outcome"]
         task, plan_brief = _subject(tasks, team, channel_id, thread_ts, text)
         if task is not None:
             log["task_key"] = task.key
@@ -127,6 +142,67 @@ def answer_in_thread(
             _escalate(runtime, tasks, channel_id, agent.id, user_id, task, result.value.escalation, event_id)
         log["outcome"] = f"answer:{agent.id}"
         return log["outcome"]
+
+
+def _apply_plan_action(
+    runtime: Runtime,
+    tasks: TaskStore,
+    team: TeamStore,
+    channel_id: str,
+    thread_ts: str,
+    plan_id: str,
+    action: PlanAction,
+    user_id: str,
+    event_id: str,
+) -> str:
+    """Re-plan the thread's plan as the type typed, or post the card of a task of it."""
+    claim = f"reply:{event_id}"
+    if action.verb == "card":
+        record = PlanStore(tasks).get(plan_id)
+        if record is None or action.key not in record.keys.values():
+            _tell_once(
+                runtime, tasks, claim, channel_id, user_id, f"{action.key} isn't a task of this plan (yet)."
+            )
+            return "refused"
+        refresh_card(runtime, tasks, channel_id, action.key or "")
+        return "posted"
+    if action.issue_type not in ISSUE_TYPES:
+        _tell_once(
+            runtime,
+            tasks,
+            claim,
+            channel_id,
+            user_id,
+            f"I don't know the type `{escape(action.issue_type or '')}`. Try `re-plan as` one of:"
+            f" {', '.join(ISSUE_TYPES)}.",
+        )
+        return "refused"
+    if tasks.posted_ts(claim):
+        return "done before"
+    new_type = replan_request(
+        tasks.team_id, channel_id, user_id, plan_id, action.issue_type or "", f"event-{event_id}"
+    )
+    if new_type is None:
+        return "refused"
+    _say(
+        runtime,
+        tasks,
+        team,
+        channel_id,
+        thread_ts,
+        claim,
+        f"Re-planned as *{escape(new_type)}*: the draft above shows the new plan.",
+        who="agent:master",
+    )
+    return new_type
+
+
+def _tell_once(
+    runtime: Runtime, tasks: TaskStore, claim: str, channel_id: str, user_id: str, text: str
+) -> None:
+    if tasks.claim_post(claim):
+        tell_requester(runtime, text=f":warning: {text}", channel_id=channel_id, user_id=user_id)
+        tasks.confirm_post(claim, "ephemeral")
 
 
 def _escalate(

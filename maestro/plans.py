@@ -9,6 +9,7 @@ gate and escalation, seed 002's parallel batches.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -17,24 +18,43 @@ from maestro.models import AGENT_ROLES, CriterionFinding, Priority, TaskKind
 
 IssueType = Literal[
     "backend-feature",
+    "frontend-feature",
     "devops",
     "database-performance",
     "production-error",
     "security",
     "integration",
+    "data-migration",
     "research",
+    "project",
 ]
-"""Seed 004's issue types, each with its workflow."""
+"""Seed 004's issue types, each with its workflow, plus frontend-feature and data-migration.
+
+``research`` is seed 004's pattern 3 (RESEARCH → DESIGN → …) and ``project`` its long-running,
+multi-session project (workflow 7)."""
 
 ISSUE_TYPES: tuple[str, ...] = (
     "backend-feature",
+    "frontend-feature",
     "devops",
     "database-performance",
     "production-error",
     "security",
     "integration",
+    "data-migration",
     "research",
+    "project",
 )
+
+RequirementKind = Literal["functional", "acceptance", "constraint", "out_of_scope"]
+"""What a requirement of a request is: something to build (functional), a check that says it is
+done (acceptance), a rule the work must keep (constraint), or something the request excludes."""
+
+COVERED_KINDS: frozenset[str] = frozenset({"functional", "acceptance"})
+"""Requirement kinds every plan must give at least one task."""
+
+Confidence = Literal["high", "medium", "low"]
+"""How sure the triage is of the issue type."""
 
 MAX_PLAN_TASKS = 40
 """Most tasks one plan may create."""
@@ -70,6 +90,25 @@ class PlannedTask(BaseModel):
         description="document: a design, API contract, investigation, test plan, threat model, post-mortem, "
         "runbook or review; code: an implementation, migration or deploy.",
     )
+    covers: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Ids of the plan's requirements this task delivers or proves (R1, R2 …).",
+    )
+    owner: str = Field(
+        default="", max_length=80, description="A person or team the request names as owning it, as written."
+    )
+    due: date | None = Field(default=None, description="A due date the request gives for it.")
+    milestone: str = Field(
+        default="",
+        max_length=120,
+        description="The request's phase or milestone it belongs to, with its target.",
+    )
+    waits_for: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="What outside the plan it waits for: another ticket (#280), a vendor set-up, a decision.",
+    )
 
     @field_validator("role")
     @classmethod
@@ -79,21 +118,53 @@ class PlannedTask(BaseModel):
         return value
 
 
-class Plan(BaseModel):
-    """The Master's plan for a request: its type, the workflow chosen and the tasks with dependencies.
+class PlanRequirement(BaseModel):
+    """One requirement of the request, traced: what it says, where it came from, what kind it is.
 
-    Triage the request into one issue type and follow that type's workflow (seed 004): e.g. a
-    backend feature goes architect → database design if the data model changes → one or more
-    implementation tasks per requirement → QA; the reviewer reviews every task's deliverable.
-    Tasks that do not depend on each other run in parallel.
+    Take requirements only from what the request asks (its requirement, scope, acceptance and
+    constraint lines), one per distinct ask, in the request's words; context and symptoms are not
+    requirements. ``out_of_scope`` lines are kept so no task takes them on.
+    """
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]{0,3}\d{0,3}$", description="R1, R2 … in the request's order.")
+    text: str = Field(min_length=1, max_length=500, description="The requirement, in the request's words.")
+    source: str = Field(
+        default="",
+        max_length=80,
+        description="Where in the request: a section and item, e.g. 'Requirements #3'.",
+    )
+    kind: RequirementKind = "functional"
+
+
+class Plan(BaseModel):
+    """The Master's plan for a request: its requirements, its type, and the tasks that cover them.
+
+    List the request's requirements (``functional``, ``acceptance``, ``constraint``,
+    ``out_of_scope``) with where each came from. Triage the request into one issue type from its
+    title and description (never from its acceptance criteria or out-of-scope lines), say why in
+    one line and how sure you are. Follow that type's workflow (seed 004): a feature designs only
+    when it needs a new API, schema or integration, then builds in data-flow order (create before
+    process before report; UI after the API it calls); an incident contains, investigates, makes
+    one fix per confirmed cause, verifies and writes the post-mortem; a security report is
+    confirmed and rated, contained, fixed once at the shared cause, covered by regression tests,
+    then released with an advisory. An ambiguous request starts with one discovery task (or open
+    questions) that everything else depends on. Every functional and acceptance requirement is in
+    some task's ``covers``; nothing covers an out-of-scope one. Titles are imperative and specific;
+    criteria are testable statements derived from the requirements (never the reported bug
+    restated); name only what the request names. Tasks that don't depend on each other run in
+    parallel.
     """
 
     brief: str = Field(min_length=3, max_length=300, description="The request in one or two sentences.")
     issue_type: IssueType
+    type_reason: str = Field(
+        default="", max_length=200, description="Why this type, in one line, quoting the request's words."
+    )
+    confidence: Confidence = Field(default="medium", description="How sure the triage is.")
     workflow: str = Field(
         max_length=200, description="The workflow followed, e.g. DESIGN → IMPLEMENT → REVIEW."
     )
-    rationale: str = Field(default="", max_length=1000, description="Why this type and workflow.")
+    rationale: str = Field(default="", max_length=1000, description="Why this workflow and these steps.")
     not_planned: str = Field(
         default="",
         max_length=300,
@@ -104,6 +175,16 @@ class Plan(BaseModel):
         default="code-reviewer",
         description="Agent role that reviews each deliverable.",
         json_schema_extra={"enum": list(AGENT_ROLES)},
+    )
+    requirements: list[PlanRequirement] = Field(min_length=1, max_length=60)
+    assumptions: list[str] = Field(
+        default_factory=list, max_length=10, description="What the plan assumes that the request doesn't say."
+    )
+    open_questions: list[str] = Field(
+        default_factory=list, max_length=10, description="What a person must answer; the plan depends on it."
+    )
+    risks: list[str] = Field(
+        default_factory=list, max_length=10, description="What could go wrong, and which task watches for it."
     )
     tasks: list[PlannedTask] = Field(min_length=1, max_length=MAX_PLAN_TASKS)
 
@@ -334,11 +415,36 @@ def critical_path(depends_on: dict[str, Sequence[str]], duration: dict[str, int]
     return path[::-1]
 
 
+class CoverageError(ValueError):
+    """A plan leaves a functional or acceptance requirement without a task, or takes on one out of scope.
+
+    The message names each and says what to do.
+    """
+
+
+def coverage(plan: Plan) -> dict[str, list[str]]:
+    """Return requirement id → refs of the tasks that cover it (every requirement, maybe none)."""
+    covered: dict[str, list[str]] = {r.id: [] for r in plan.requirements}
+    for task in plan.tasks:
+        for rid in task.covers:
+            if rid in covered and task.ref not in covered[rid]:
+                covered[rid].append(task.ref)
+    return covered
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
+
+
 def validate_plan(plan: Plan) -> list[list[str]]:
-    """Check a plan's references and return its batches (lists of refs).
+    """Check a plan's references and coverage, and return its batches (lists of refs).
 
     Raises:
-        ValueError: duplicate refs, or a ``depends_on`` naming a ref the plan doesn't have.
+        CoverageError: a functional or acceptance requirement has no task covering it, or a task
+            covers an out-of-scope one (the message names them).
+        ValueError: duplicate refs or requirement ids, a ``depends_on`` naming a ref the plan
+            doesn't have, or ``covers`` naming a requirement it doesn't list.
         CycleError: the plan's dependencies have a cycle.
     """
     refs = [t.ref for t in plan.tasks]
@@ -346,9 +452,132 @@ def validate_plan(plan: Plan) -> list[list[str]]:
         raise ValueError(
             "two tasks share a ref: " + ", ".join(sorted({r for r in refs if refs.count(r) > 1}))
         )
+    ids = [r.id for r in plan.requirements]
+    if len(set(ids)) != len(ids):
+        raise ValueError(
+            "two requirements share an id: " + ", ".join(sorted({i for i in ids if ids.count(i) > 1}))
+        )
     known = set(refs)
     for task in plan.tasks:
         unknown = [d for d in task.depends_on if d not in known]
         if unknown:
             raise ValueError(f"{task.ref} depends on {', '.join(unknown)}, which the plan does not have")
-    return topological_layers({t.ref: t.depends_on for t in plan.tasks})
+        missing = [c for c in task.covers if c not in ids]
+        if missing:
+            raise ValueError(
+                f"{task.ref} covers {', '.join(missing)}, which the plan's requirements don't list"
+            )
+    layers = topological_layers({t.ref: t.depends_on for t in plan.tasks})
+    by_id = {r.id: r for r in plan.requirements}
+    covered = coverage(plan)
+    excluded = [
+        f"{ref} covers {rid} ({_quote(by_id[rid].text)}), which the request puts out of scope"
+        for rid, tasks in covered.items()
+        if by_id[rid].kind == "out_of_scope"
+        for ref in tasks
+    ]
+    uncovered = [
+        f"{rid} ({by_id[rid].kind}: {_quote(by_id[rid].text)})"
+        for rid, tasks in covered.items()
+        if by_id[rid].kind in COVERED_KINDS and not tasks
+    ]
+    if uncovered or excluded:
+        problems = []
+        if uncovered:
+            problems.append(
+                "no task covers " + "; ".join(uncovered) + ": add the id to the covers of the task that "
+                "delivers it (or proves it, for acceptance), or add a task for it"
+            )
+        if excluded:
+            problems.append("; ".join(excluded) + ": drop it from covers")
+        raise CoverageError(". ".join(problems))
+    return layers
+
+
+class PlanEdit(BaseModel):
+    """A person's edit of a draft plan (the *Edit* modal): tasks to drop, new titles, new roles.
+
+    Attributes:
+        drop: refs of tasks to drop.
+        titles: ref → new title.
+        roles: ref → new agent role.
+    """
+
+    drop: list[str] = Field(default_factory=list)
+    titles: dict[str, str] = Field(default_factory=dict)
+    roles: dict[str, str] = Field(default_factory=dict)
+
+
+class PlanEditError(ValueError):
+    """An edit that can't be applied; ``field`` is the ref (or ``drop``) it is about, for the modal."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def edit_plan(plan: Plan, edit: PlanEdit) -> Plan:
+    """Apply a person's edit to a draft plan (pure).
+
+    A dropped task's dependents wait for what it waited for instead. Titles are trimmed; an
+    unchanged title or role is no change.
+
+    Raises:
+        PlanEditError: an unknown ref or role, a title shorter than 3 or longer than 140
+            characters, dropping every task, or dropping the only task that covers a functional
+            or acceptance requirement (the message names it).
+    """
+    refs = {t.ref for t in plan.tasks}
+    for ref in [*edit.drop, *edit.titles, *edit.roles]:
+        if ref not in refs:
+            raise PlanEditError("drop", f"The plan has no task {ref}.")
+    if set(edit.drop) >= refs:
+        raise PlanEditError("drop", "Keep at least one task: a plan with none can't be created.")
+    dropped = set(edit.drop)
+    by_ref = {t.ref: t for t in plan.tasks}
+
+    def inherited(ref: str, seen: frozenset[str] = frozenset()) -> list[str]:
+        if ref not in dropped:
+            return [ref]
+        found: list[str] = []
+        for dep in by_ref[ref].depends_on:
+            if dep not in seen:
+                found += inherited(dep, seen | {ref})
+        return found
+
+    tasks = []
+    for task in plan.tasks:
+        if task.ref in dropped:
+            continue
+        changes: dict[str, object] = {}
+        title = " ".join(edit.titles.get(task.ref, task.title).split())
+        if not 3 <= len(title) <= 140:
+            raise PlanEditError(task.ref, f"{task.ref}: a title has 3 to 140 characters.")
+        if title != task.title:
+            changes["title"] = title
+        role = edit.roles.get(task.ref, task.role)
+        if role not in AGENT_ROLES:
+            raise PlanEditError(task.ref, f"{task.ref}: there is no role {role!r}.")
+        if role != task.role:
+            changes["role"] = role
+        depends = [d for dep in task.depends_on for d in inherited(dep)]
+        changes["depends_on"] = list(dict.fromkeys(depends))
+        tasks.append(task.model_copy(update=changes))
+    edited = plan.model_copy(update={"tasks": tasks})
+    try:
+        validate_plan(edited)
+    except CoverageError:
+        by_id = {r.id: r for r in plan.requirements}
+        alone = [
+            (ref, rid)
+            for rid, covering in coverage(plan).items()
+            if by_id[rid].kind in COVERED_KINDS and covering and set(covering) <= dropped
+            for ref in covering[:1]
+        ]
+        ref, rid = alone[0]
+        raise PlanEditError(
+            "drop",
+            f"{ref} is the only task covering {rid} ({_quote(by_id[rid].text)}): keep it, or rename it"
+            " instead.",
+        ) from None
+    return edited

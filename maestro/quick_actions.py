@@ -1,7 +1,8 @@
 """Quick actions typed in a thread, parsed before any agent runs (pure functions).
 
 ``done``, ``blocked: reason``, ``progress 60``, ``assign @person``, optionally led by the bot's
-mention and a task key (``@maestro T-3 done``).
+mention and a task key (``@maestro T-3 done``). In a plan's thread also ``re-plan as security``
+(any issue type, or a common name for one) and ``card T-3`` (post that task's card).
 """
 
 from __future__ import annotations
@@ -71,4 +72,71 @@ def parse_quick_action(text: str) -> QuickAction | None:
         if verb == "assign":
             return QuickAction("assign", key, assignee=Assignee(kind="user", id=found.group("user")))
         return QuickAction(verb, key)
+    return None
+
+
+TYPE_NAMES: dict[str, str] = {
+    "backend": "backend-feature",
+    "backend feature": "backend-feature",
+    "feature": "backend-feature",
+    "frontend": "frontend-feature",
+    "frontend feature": "frontend-feature",
+    "ui": "frontend-feature",
+    "infra": "devops",
+    "infrastructure": "devops",
+    "ops": "devops",
+    "perf": "database-performance",
+    "performance": "database-performance",
+    "database": "database-performance",
+    "db": "database-performance",
+    "incident": "production-error",
+    "outage": "production-error",
+    "production error": "production-error",
+    "bug": "production-error",
+    "vulnerability": "security",
+    "migration": "data-migration",
+    "data migration": "data-migration",
+    "backfill": "data-migration",
+    "discovery": "research",
+    "epic": "project",
+}
+"""Common names people type for an issue type (``re-plan as incident``)."""
+
+_REPLAN_RE = re.compile(
+    r"^re-?plan(?:\s+it)?\s+as\s+(?:an?\s+)?(?P<type>[a-z][a-z -]{1,40}?)[.!]*$", re.IGNORECASE
+)
+_CARD_RE = re.compile(r"^(?:card|show|post(?: the)? card(?: of)?)\s+(?P<key>T-?\d{1,6})[.!]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    """A quick action in a plan's thread.
+
+    ``replan`` (``issue_type``: what was typed, resolved when known) or ``card`` (``key``: the
+    task whose card to post).
+    """
+
+    verb: str
+    issue_type: str | None = None
+    key: str | None = None
+
+
+def parse_plan_action(text: str, issue_types: tuple[str, ...]) -> PlanAction | None:
+    """Return the plan action a message is (``re-plan as security``, ``card T-3``), or None.
+
+    An unknown type is returned as typed, so the answer can list the types.
+    """
+    body = strip_mentions(text).strip()
+    match = _REPLAN_RE.match(body)
+    if match:
+        typed = " ".join(match.group("type").lower().replace("_", "-").split())
+        known = (
+            typed
+            if typed in issue_types
+            else TYPE_NAMES.get(typed) or TYPE_NAMES.get(typed.replace("-", " "))
+        )
+        return PlanAction("replan", issue_type=known or typed)
+    match = _CARD_RE.match(body)
+    if match:
+        return PlanAction("card", key=f"T-{int(match.group('key').upper().removeprefix('T').lstrip('-'))}")
     return None

@@ -8,9 +8,10 @@ limits (section 3,000 characters, 50 blocks a message).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
-from maestro.blocks import context, section
+from maestro.blocks import context, header, section
 from maestro.cards import (
     ACTION_APPROVE,
     ACTION_REQUEST_CHANGES,
@@ -19,13 +20,39 @@ from maestro.cards import (
     criteria_lines,
     text_input_modal,
 )
-from maestro.models import Task
+from maestro.models import AGENT_ROLES, Task
 from maestro.plan_store import Restaffed
-from maestro.plans import Deliverable, GateChecklist, ReviewVerdict
+from maestro.plans import (
+    ISSUE_TYPES,
+    Deliverable,
+    GateChecklist,
+    Plan,
+    PlannedTask,
+    ReviewVerdict,
+    coverage,
+    validate_plan,
+)
 from maestro.text import escape, truncate
 
 ACTION_START_PLAN = "plan_start"
 """``action_id`` of the plan message's Start button (value: the plan id)."""
+ACTION_CREATE_TASKS = "plan_create"
+"""``action_id`` of a draft plan's *Create tasks* button (value: the plan id)."""
+ACTION_REPLAN = "plan_replan"
+"""``action_id`` of a draft plan's *Re-plan as…* select (``block_id`` ``plan_replan:<plan id>``,
+option value: an issue type)."""
+ACTION_EDIT_PLAN = "plan_edit"
+"""``action_id`` of a draft plan's *Edit* button (value: the plan id); it opens the edit modal."""
+ACTION_POST_CARDS = "plan_cards"
+"""``action_id`` of a batch message's *Post the cards* button (value: ``<plan id>:<batch number>``)."""
+VIEW_EDIT_PLAN = "plan_edit_submit"
+"""``callback_id`` of the edit modal (``private_metadata``: JSON ``{"p": plan, "c": channel, "v": n}``)."""
+EDIT_DROP = "drop"
+"""``block_id`` and ``action_id`` of the edit modal's multi-select of tasks to drop."""
+EDIT_TITLE = "title"
+"""``action_id`` of a task's title input in the edit modal (``block_id`` ``title:<ref>``)."""
+EDIT_ROLE = "role"
+"""``action_id`` of a task's role select in the edit modal (``block_id`` ``role:<ref>``)."""
 VIEW_ORCHESTRATE = "orchestrate_request"
 """``callback_id`` of the modal that takes a long request (``private_metadata``: the channel id)."""
 ORCHESTRATE_INPUT = "request"
@@ -97,6 +124,8 @@ def build_plan_blocks(
     startable: bool,
     not_planned: str = "",
     staffing: Sequence[str] = (),
+    plan: Plan | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """Return the plan message: the request in brief, the workflow, the batches and critical path.
 
@@ -115,7 +144,12 @@ def build_plan_blocks(
         not_planned: what of the request the plan leaves out (escaped here); shown first, under
             the title, so nobody takes the plan for the whole request.
         staffing: :func:`build_restaffed_lines` (mrkdwn, already escaped), shown under the workflow.
+        plan: the plan, when kept: its requirements are listed with the board keys covering them.
+        keys: plan ref → board key (with ``plan``).
     """
+    why = escape(rationale)
+    if plan is not None:
+        why = f"{escape(plan.confidence)} confidence: {escape(truncate(plan.type_reason, 200))}"
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(f"Plan: {escape(brief)}", 150)}},
     ]
@@ -124,11 +158,15 @@ def build_plan_blocks(
     blocks += [
         section(
             f"*Type* {escape(issue_type)} · *Workflow* {escape(workflow)}\n"
-            f"{escape(rationale)}\nRequested by <@{requested_by}>"
+            f"{why}\nRequested by <@{requested_by}>"
         ),
     ]
     if staffing:
         blocks.append(context("\n".join(f":twisted_rightwards_arrows: {line}" for line in staffing)))
+    if plan is not None:
+        blocks += _lines_in_sections(
+            f"*Requirements* ({len(plan.requirements)})", requirement_lines(plan, keys)
+        )
     lines = []
     for number, batch in enumerate(batches, 1):
         entries = []
@@ -150,7 +188,7 @@ def build_plan_blocks(
     for chunk_start in range(0, len(text), MAX_SECTION_TEXT - 100):
         blocks.append(section(text[chunk_start : chunk_start + MAX_SECTION_TEXT - 100]))
         if len(blocks) > 40:
-            blocks.append(context("…the plan continues in the thread's cards."))
+            blocks.append(context("…the plan continues in the thread's batch messages."))
             break
     blocks.append(section("*Critical path* " + " → ".join(critical_path)))
     if startable:
@@ -169,8 +207,273 @@ def build_plan_blocks(
                 ],
             }
         )
-    blocks.append(context(f"{note} Each task's card is in this thread; agents post their work there."))
+    blocks.append(
+        context(
+            f"{note} Each batch is listed in this thread; a task's card appears there when it starts, "
+            "and agents post their work in the thread."
+        )
+    )
     return blocks
+
+
+def _lines_in_sections(title: str, lines: Sequence[str], limit: int = MAX_SECTION_TEXT - 100) -> list[dict]:
+    """``title`` then ``lines`` as sections of at most ``limit`` characters each (never a line split)."""
+    blocks: list[dict] = []
+    chunk = title
+    for line in lines:
+        if len(chunk) + len(line) + 1 > limit and chunk:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def requirement_lines(plan: Plan, keys: Mapping[str, str] | None = None) -> list[str]:
+    """One line per requirement: its id, kind, text and the tasks covering it (mrkdwn, escaped).
+
+    ``keys`` (plan ref → board key) names the covering tasks by their board keys once created.
+    """
+    covered = coverage(plan)
+    lines = []
+    for req in plan.requirements:
+        who = [keys.get(r, r) if keys else r for r in covered.get(req.id, [])]
+        if req.kind == "out_of_scope":
+            tail = "_out of scope_"
+        elif who:
+            tail = "→ " + ", ".join(who)
+        elif req.kind == "constraint":
+            tail = "_constraint_"
+        else:
+            tail = ":warning: no task"
+        kind = {"acceptance": " (check)", "constraint": " (constraint)", "out_of_scope": ""}.get(req.kind, "")
+        lines.append(f"`{req.id}`{kind} {escape(truncate(req.text, 110))} {tail}")
+    return lines
+
+
+def _task_line(task: PlannedTask, key: str, keys: Mapping[str, str] | None) -> str:
+    after = [keys.get(d, d) if keys else d for d in task.depends_on]
+    wait = f" · after {', '.join(after)}" if after else ""
+    extra = []
+    if task.owner:
+        extra.append(f"owner: {escape(truncate(task.owner, 40))}")
+    if task.due:
+        extra.append(f"due {task.due.isoformat()}")
+    if task.waits_for:
+        extra.append(f"waits for {escape(truncate('; '.join(task.waits_for), 60))}")
+    tail = f" · {' · '.join(extra)}" if extra else ""
+    return f"• *{escape(key)}* {escape(truncate(task.title, 90))} · {escape(task.role)}{wait}{tail}"
+
+
+def plan_batches(plan: Plan) -> list[list[str]]:
+    """The plan's parallel batches of refs (``[]`` when the plan doesn't validate)."""
+    try:
+        return validate_plan(plan)
+    except ValueError:
+        return []
+
+
+def build_plan_draft_blocks(
+    plan: Plan,
+    *,
+    plan_id: str,
+    requested_by: str,
+    note: str,
+    history: Sequence[str] = (),
+    staffing: Sequence[str] = (),
+) -> list[dict]:
+    """Return a draft plan's message, with *Create tasks*, *Re-plan as…* and *Edit*.
+
+    It shows the brief, the type (why, how sure), the requirements with the tasks covering them,
+    the batches and the open questions.
+
+    Nothing in a draft is on the board; only *Create tasks* puts it there.
+
+    Args:
+        plan: the plan (escaped here).
+        plan_id: the draft's id (the buttons' value).
+        requested_by: Slack user id of the requester.
+        note: :func:`brain_note` (mrkdwn, already escaped).
+        history: what people did to the draft, one line each (mrkdwn, already escaped).
+        staffing: :func:`build_restaffed_lines` (mrkdwn, already escaped): who takes a disabled
+            role's tasks.
+    """
+    blocks: list[dict] = [header(f"Draft plan: {escape(plan.brief)}")]
+    if plan.not_planned:  # first, under the title, so nobody takes the plan for the whole request
+        blocks.append(section(f":warning: *Not all of the request is planned.* {escape(plan.not_planned)}"))
+    confidence = f"{plan.confidence} confidence"
+    blocks.append(
+        section(
+            f"*Type* {escape(plan.issue_type)} ({confidence}): {escape(truncate(plan.type_reason, 200))}\n"
+            f"*Workflow* {escape(truncate(plan.workflow, 150))}\n"
+            f"Nothing is on the board yet. Requested by <@{requested_by}>."
+        )
+    )
+    if staffing:
+        blocks.append(context("\n".join(f":twisted_rightwards_arrows: {line}" for line in staffing)))
+    blocks += _lines_in_sections(f"*Requirements* ({len(plan.requirements)})", requirement_lines(plan))
+    batches = plan_batches(plan)
+    by_ref = {t.ref: t for t in plan.tasks}
+    lines = []
+    for number, batch in enumerate(batches, 1):
+        parallel = " (in parallel)" if len(batch) > 1 else ""
+        lines.append(f"*Batch {number}*{parallel}")
+        lines += [_task_line(by_ref[ref], ref, None) for ref in batch]
+    blocks += _lines_in_sections(f"*{len(plan.tasks)} tasks in {len(batches)} batches*", lines)
+    for title, items in (
+        ("Open questions", plan.open_questions),
+        ("Assumptions", plan.assumptions),
+        ("Risks", plan.risks),
+    ):
+        if items:
+            blocks += _lines_in_sections(f"*{title}*", [f"• {escape(truncate(i, 300))}" for i in items])
+    if len(blocks) > 44:
+        blocks = [
+            *blocks[:43],
+            context("…the rest of the plan doesn't fit here: open *Edit* to see every task."),
+        ]
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"plan_draft:{plan_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Create tasks"},
+                    "action_id": ACTION_CREATE_TASKS,
+                    "value": plan_id,
+                    "style": "primary",
+                },
+                {
+                    "type": "static_select",
+                    "action_id": ACTION_REPLAN,
+                    "placeholder": {"type": "plain_text", "text": "Re-plan as…"},
+                    "options": [
+                        {"text": {"type": "plain_text", "text": t}, "value": t}
+                        for t in ISSUE_TYPES
+                        if t != plan.issue_type
+                    ],
+                },
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Edit"},
+                    "action_id": ACTION_EDIT_PLAN,
+                    "value": plan_id,
+                },
+            ],
+        }
+    )
+    done = " ".join(history[-3:])
+    blocks.append(
+        context(
+            f"{note} {done} *Create tasks* puts them on the board: the requester, approvers or an admin. "
+            "Type `re-plan as security` (or any type) in the thread to re-plan."
+        )
+    )
+    return blocks
+
+
+def plan_thread_messages(
+    plan: Plan, *, plan_id: str, keys: Mapping[str, str] | None = None
+) -> list[tuple[str, list[dict]]]:
+    """The messages a created plan posts in its thread: one per batch, its tasks as a compact list.
+
+    Cards are not posted here: a task's card appears when it starts, or when someone presses the
+    batch's *Post the cards*.
+
+    Returns:
+        ``(fallback text, blocks)`` per batch, in order.
+    """
+    batches = plan_batches(plan)
+    by_ref = {t.ref: t for t in plan.tasks}
+    messages = []
+    for number, batch in enumerate(batches, 1):
+        parallel = ", in parallel" if len(batch) > 1 else ""
+        lines = [_task_line(by_ref[ref], keys.get(ref, ref) if keys else ref, keys) for ref in batch]
+        count = f"{len(batch)} task{'s' if len(batch) != 1 else ''}{parallel}"
+        title = f"*Batch {number} of {len(batches)}* ({count})"
+        blocks = _lines_in_sections(title, lines)[:45]
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"plan_batch:{plan_id}:{number}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Post the cards"},
+                        "action_id": ACTION_POST_CARDS,
+                        "value": f"{plan_id}:{number}",
+                    }
+                ],
+            }
+        )
+        blocks.append(context("A task's card appears here when it starts, or when you post the cards."))
+        keys_text = ", ".join(keys.get(ref, ref) if keys else ref for ref in batch)
+        messages.append((f"Batch {number} of {len(batches)}: {keys_text}", blocks))
+    return messages
+
+
+def build_plan_edit_modal(plan: Plan, *, plan_id: str, channel_id: str, version: int) -> dict:
+    """Return the modal that drops, renames or reassigns a draft's tasks (one title and one role per task).
+
+    ``private_metadata`` carries the plan id, the channel and the version shown, so a plan
+    changed meanwhile is not overwritten.
+    """
+    options = [
+        {"text": {"type": "plain_text", "text": truncate(f"{t.ref} · {t.title}", 75)}, "value": t.ref}
+        for t in plan.tasks
+    ]
+    roles = [{"text": {"type": "plain_text", "text": r}, "value": r} for r in AGENT_ROLES]
+    blocks: list[dict] = [
+        section(
+            "Rename, reassign or drop tasks. A task that is the only one covering a requirement can't be "
+            "dropped; tasks that waited for a dropped one wait for what it waited for."
+        ),
+        {
+            "type": "input",
+            "block_id": EDIT_DROP,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Drop these tasks"},
+            "element": {"type": "multi_static_select", "action_id": EDIT_DROP, "options": options},
+        },
+    ]
+    for task in plan.tasks[:49]:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"title:{task.ref}",
+                "label": {"type": "plain_text", "text": f"{task.ref} title"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": EDIT_TITLE,
+                    "initial_value": task.title,
+                    "max_length": 140,
+                },
+            }
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"role:{task.ref}",
+                "label": {"type": "plain_text", "text": f"{task.ref} role"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": EDIT_ROLE,
+                    "options": roles,
+                    "initial_option": {"text": {"type": "plain_text", "text": task.role}, "value": task.role},
+                },
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": VIEW_EDIT_PLAN,
+        "private_metadata": json.dumps({"p": plan_id, "c": channel_id, "v": version}),
+        "title": {"type": "plain_text", "text": "Edit the plan"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks[:100],
+    }
 
 
 def build_deliverable_blocks(

@@ -75,18 +75,6 @@ def slash_command(
     }
 
 
-def _button_action(action_id: str, block_id: str, value: str | None, label: str) -> dict:
-    """One entry of a ``block_actions`` payload's ``actions``: the button pressed."""
-    return {
-        "action_id": action_id,
-        "block_id": block_id,
-        "type": "button",
-        "value": value,
-        "text": {"type": "plain_text", "text": label, "emoji": True},
-        "action_ts": ids.new_action_ts(),
-    }
-
-
 def block_actions(
     action_id: str,
     value: str | None,
@@ -102,11 +90,11 @@ def block_actions(
     message_ts: str | None = None,
     is_ephemeral: bool | None = None,
 ) -> dict:
-    """Build the ``payload`` object of a button press (``type: "block_actions"``).
+    """Build the ``payload`` object of a button press or a select's choice (``type: "block_actions"``).
 
     Args:
         action_id: The pressed button's ``action_id``.
-        value: The button's ``value``.
+        value: The button's ``value``, or the value of the option chosen in a ``static_select``.
         message: The message the button sat on (with ``ts`` and ``blocks``). For an ephemeral
             message pass its record (with ``is_ephemeral: True``) or None; Slack then leaves
             ``message`` out of the payload.
@@ -156,7 +144,7 @@ def block_actions(
         "channel": {"id": channel_id, "name": channel_name(channel_id)},
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [_button_action(action_id, block_id, value, label)],
+        "actions": [_action(action_id, block_id, value, label, found[1] if found else None)],
     }
     if message is not None and not is_ephemeral:
         shown = {k: v for k, v in message.items() if k not in ("is_ephemeral", "source", "deleted")}
@@ -212,7 +200,37 @@ def view_block_actions(
         "enterprise": None,
         "is_enterprise_install": False,
         "view": view,
-        "actions": [_button_action(action_id, block_id, value, label)],
+        "actions": [_action(action_id, block_id, value, label, found[1] if found else None)],
+    }
+
+
+def _action(action_id: str, block_id: str, value: str | None, label: str, element: dict | None) -> dict:
+    """One ``actions`` entry as Slack sends it: a button's ``value``, or a select's ``selected_option``.
+
+    Raises:
+        ValueError: a ``static_select`` pressed with a value none of its options has (Slack only
+            sends an option the select offers).
+    """
+    if element is not None and element.get("type") == "static_select":
+        option = next((o for o in element.get("options", []) if o.get("value") == value), None)
+        if option is None:
+            offered = [o.get("value") for o in element.get("options", [])]
+            raise ValueError(f"the select {action_id!r} has no option {value!r}; options: {offered}")
+        return {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": "static_select",
+            "selected_option": option,
+            "placeholder": element.get("placeholder"),
+            "action_ts": ids.new_action_ts(),
+        }
+    return {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": "button",
+        "value": value,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "action_ts": ids.new_action_ts(),
     }
 
 

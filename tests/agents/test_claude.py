@@ -27,9 +27,23 @@ GOOD_PLAN = {
     "brief": "Password reset by email",
     "issue_type": "backend-feature",
     "workflow": "DESIGN → IMPLEMENT → REVIEW",
+    "requirements": [
+        {
+            "id": "R1",
+            "text": "Customers reset their password by email",
+            "source": "Request",
+            "kind": "functional",
+        }
+    ],
     "tasks": [
         {"ref": "P1", "title": "Design the reset flow", "role": "backend-architect"},
-        {"ref": "P2", "title": "Build the reset endpoint", "role": "backend", "depends_on": ["P1"]},
+        {
+            "ref": "P2",
+            "title": "Build the reset endpoint",
+            "role": "backend",
+            "depends_on": ["P1"],
+            "covers": ["R1"],
+        },
     ],
 }
 DELIVERABLE = {"summary": "The reset endpoint, designed.", "body": "POST /reset sends one email."}
@@ -133,6 +147,58 @@ def test_a_loop_that_never_validates_falls_back_after_its_turns(stub):
         result.brain == "offline"
         and result.fallback_reason == "Claude's answer didn't validate within 3 turns"
     )
+
+
+def test_a_plan_leaving_a_requirement_uncovered_is_repaired(stub):
+    uncovered = {
+        **GOOD_PLAN,
+        "requirements": [
+            *GOOD_PLAN["requirements"],
+            {"id": "A1", "text": "The reset link expires after an hour", "kind": "acceptance"},
+            {"id": "X1", "text": "SMS reset", "kind": "out_of_scope"},
+        ],
+    }
+    stub.queue_tool_use("submit_plan", uncovered)
+    fixed = {
+        **uncovered,
+        "tasks": [
+            *GOOD_PLAN["tasks"],
+            {
+                "ref": "P3",
+                "title": "Test the reset link",
+                "role": "qa",
+                "depends_on": ["P2"],
+                "covers": ["A1"],
+            },
+        ],
+    }
+    stub.queue_tool_use("submit_plan", fixed)
+    result = plan(brain(stub))
+    repair = stub.requests_for()[1].body["messages"][2]["content"][0]["content"]
+    assert "no task covers A1 (acceptance: “The reset link expires after an hour”)" in repair
+    assert "X1" not in repair  # out of scope needs no task
+    assert result.brain == "claude" and [t.ref for t in result.value.tasks] == ["P1", "P2", "P3"]
+
+
+def test_a_plan_taking_on_an_out_of_scope_line_is_repaired(stub):
+    taken = {
+        **GOOD_PLAN,
+        "requirements": [
+            *GOOD_PLAN["requirements"],
+            {"id": "X1", "text": "SMS reset", "kind": "out_of_scope"},
+        ],
+        "tasks": [
+            *GOOD_PLAN["tasks"],
+            {"ref": "P3", "title": "Build SMS reset", "role": "backend", "covers": ["X1"]},
+        ],
+    }
+    stub.queue_tool_use("submit_plan", taken)
+    stub.queue_tool_use("submit_plan", GOOD_PLAN)
+    result = plan(brain(stub))
+    assert "P3 covers X1 (“SMS reset”), which the request puts out of scope" in json.dumps(
+        stub.requests_for()[1].body["messages"], ensure_ascii=False
+    )
+    assert result.brain == "claude"
 
 
 def test_a_text_answer_and_a_cut_off_answer_get_another_turn(stub):
@@ -253,6 +319,7 @@ def test_every_call_offers_the_same_tools_and_refuses_a_terminal_tool_not_its_ow
 def test_offline_responder_reads_then_plans_through_the_claude_path(stub):
     stub.responder = offline_responder
     result = plan(brain(stub), ORDER_MANAGEMENT)
-    assert result.brain == "claude" and len(result.value.tasks) >= 9
+    assert result.brain == "claude" and len(result.value.tasks) == 12
+    assert {r.id for r in result.value.requirements} >= {"R1", "R7", "A1", "A4"}
     assert [r.body["messages"][-1]["role"] for r in stub.requests_for()] == ["user", "user"]
     assert isinstance(result.value, Plan)

@@ -7,8 +7,7 @@ import pytest
 from agents.brain import PlanContext
 from agents.offline import OfflineBrain, build_plan, imperative_title
 from agents.roster import DEFAULT_ROSTER
-from agents.triage import parse_request
-from maestro.plans import MAX_PLAN_TASKS, Plan, critical_path, validate_plan
+from maestro.plans import MAX_PLAN_TASKS, Plan, validate_plan
 from sandbox.examples import ORDER_MANAGEMENT
 
 SEED_002_REQUEST = ORDER_MANAGEMENT  # seed 002's request, verbatim
@@ -68,98 +67,105 @@ def only(plan: Plan, fragment: str):
     return found[0]
 
 
+def covering(plan: Plan, fragment: str) -> list:
+    ids = {r.id for r in plan.requirements if fragment in r.text}
+    return [t for t in plan.tasks if ids & set(t.covers)]
+
+
+def waits_for(plan: Plan, later, earlier) -> bool:
+    """``later`` waits (directly or not) for ``earlier``."""
+    by_ref = {t.ref: t for t in plan.tasks}
+    seen, stack = set(), list(later.depends_on)
+    while stack:
+        ref = stack.pop()
+        if ref == earlier.ref:
+            return True
+        if ref not in seen:
+            seen.add(ref)
+            stack.extend(by_ref[ref].depends_on)
+    return False
+
+
 @pytest.fixture(scope="module")
 def seed_002_plan() -> Plan:
     return build_plan(SEED_002_REQUEST)
 
 
-def test_seed_002_is_a_backend_feature_with_a_valid_dag(seed_002_plan):
+def test_seed_002_keeps_its_12_task_6_batch_shape(seed_002_plan):
     plan = seed_002_plan
-    assert plan.issue_type == "backend-feature"
+    assert plan.issue_type == "backend-feature" and plan.confidence == "high"
     assert plan.workflow.startswith("backend-feature: DESIGN → IMPLEMENT → REVIEW → APPROVE")
     assert plan.reviewer == "code-reviewer"
-    assert "backend-feature" in plan.rationale and "7 things to build" in plan.rationale
+    assert "7 things to build" in plan.type_reason and "\n" not in plan.type_reason
     assert plan.brief.startswith("E-Commerce Order Management System: Enable customers to place orders")
-    assert len(plan.brief) <= 300
     batches = validate_plan(plan)
-    assert sum(len(b) for b in batches) == len(plan.tasks)
-    assert [t.ref for t in plan.tasks] == [f"P{n}" for n in range(1, len(plan.tasks) + 1)]
+    assert len(plan.tasks) == 12 and len(batches) == 6
+    assert [t.ref for t in plan.tasks] == [f"P{n}" for n in range(1, 13)]
+    assert [ref for batch in batches for ref in batch] == [t.ref for t in plan.tasks], "numbered in run order"
 
 
-def test_seed_002_follows_the_backend_feature_workflow(seed_002_plan):
+def test_seed_002_traces_every_requirement_to_a_task(seed_002_plan):
+    plan = seed_002_plan
+    kinds = [(r.id, r.kind) for r in plan.requirements]
+    assert kinds[:7] == [(f"R{n}", "functional") for n in range(1, 8)]
+    assert kinds[7:] == [(f"A{n}", "acceptance") for n in range(1, 5)]
+    assert plan.requirements[0].source == "Requirements, item 1"
+    assert plan.requirements[7].source == "Success Criteria, item 1"
+    assert all(covering(plan, r.text) for r in plan.requirements), "validate_plan requires it"
+    load = covering(plan, "< 2 second order placement time")
+    assert [t.role for t in load] == ["qa"] and load[0].title.startswith("Load-test")
+
+
+def test_seed_002_designs_then_builds_in_data_flow_order(seed_002_plan):
     plan = seed_002_plan
     batches = validate_plan(plan)
     tasks = {t.ref: t for t in plan.tasks}
     assert [tasks[r].role for r in batches[0]] == ["backend-architect"]
-    architecture = tasks[batches[0][0]]
-    database = [t for t in plan.tasks if t.role == "database-architect"]
-    assert len(database) == 1, "orders change the data model"
-    assert database[0].depends_on == [architecture.ref]
-    assert "Entities suggested by the request: orders, line_items" in database[0].description
-
-    requirements = parse_request(SEED_002_REQUEST).requirements
-    assert len(requirements) == 7
-    for requirement in requirements:
-        implementations = by_requirement(plan, requirement.text)
-        assert implementations, f"no task for {requirement.text!r}"
-        for task in implementations:
-            assert database[0].ref in task.depends_on
-    assert only(plan, "Admin dashboard").role == "frontend"
-    assert only(plan, "Email notifications").role == "backend"
-    assert only(plan, "create, modify, and cancel").title == "Let users create, modify, and cancel orders"
+    schema = only(plan, "Orders contain")
+    assert schema.role == "database-architect" and schema.kind == "code"
     assert (
-        only(plan, "Inventory must be reserved").title == "Ensure inventory is reserved when order is placed"
+        schema.title == "Create the database schema for orders and line items (with products and quantities)"
     )
-
-    implementation_refs = {t.ref for t in plan.tasks if t.requirement}
-    qa = [t for t in plan.tasks if t.role == "qa"]
-    assert len(qa) == 1 and set(qa[0].depends_on) == implementation_refs
-    for criterion in [
-        "95% order success rate",
-        "< 2 second order placement time",
-        "Automated email notifications",
-    ]:
-        assert criterion in qa[0].acceptance_criteria
-
+    create = only(plan, "create, modify, and cancel")
+    assert waits_for(plan, create, schema), "orders are stored before they are created"
+    assert waits_for(plan, only(plan, "Inventory must be reserved"), create), "create before process"
+    assert waits_for(plan, only(plan, "Email notifications"), only(plan, "Order status tracking"))
+    dashboard = only(plan, "Admin dashboard")
+    assert dashboard.role == "frontend" and waits_for(plan, dashboard, create), "report after create"
     security = [t for t in plan.tasks if t.role == "security"]
-    assert len(security) == 1, "payments are touched"
-    assert security[0].depends_on == [only(plan, "Payment processing").ref]
+    assert len(security) == 1 and security[0].depends_on == [only(plan, "Payment processing").ref]
     assert [t.role for t in plan.tasks].count("context-manager") == 1, "7 requirements is a large request"
 
 
-def test_seed_002_runs_work_in_parallel_and_starts_with_the_architecture(seed_002_plan):
-    plan = seed_002_plan
-    batches = validate_plan(plan)
-    assert max(len(b) for b in batches) >= 7
-    path = critical_path(
-        {t.ref: t.depends_on for t in plan.tasks}, {t.ref: t.estimate_days for t in plan.tasks}
-    )
-    tasks = {t.ref: t for t in plan.tasks}
-    assert tasks[path[0]].role == "backend-architect"
-    assert all(tasks[ref].priority.value in ("high", "critical") for ref in path)
-    assert only(plan, "Payment processing").priority.value == "high"
-    assert only(plan, "Orders contain").priority.value == "medium"
+def test_seed_002_titles_read_like_an_engineer_s(seed_002_plan):
+    assert [t.title for t in seed_002_plan.tasks if t.requirement] == [
+        "Create the database schema for orders and line items (with products and quantities)",
+        "Let users create, modify, and cancel orders",
+        "Integrate payment processing",
+        "Reserve inventory when order is placed",
+        "Track order status",
+        "Send email notifications on status changes",
+        "Build the admin dashboard for order management",
+    ]
+    status = only(seed_002_plan, "Order status tracking")
+    assert "Covers each of: pending, confirmed, shipped, delivered, cancelled" in status.acceptance_criteria
 
 
 def test_every_task_is_a_full_task_assignment(seed_002_plan):
     for task in seed_002_plan.tasks:
         assert 3 <= len(task.title) <= 140 and task.title[0].isupper(), task.title
-        assert 2 <= task.description.count(". ") + 1 <= 5, task.description
-        assert 3 <= len(task.acceptance_criteria) <= 10, (task.title, task.acceptance_criteria)
+        assert task.description, task.title
+        assert 1 <= len(task.acceptance_criteria) <= 12, (task.title, task.acceptance_criteria)
         assert len(set(task.acceptance_criteria)) == len(task.acceptance_criteria)
         assert task.expected_outputs
         assert 1 <= task.estimate_days <= 30
-    implementation = only(seed_002_plan, "create, modify, and cancel")
-    assert implementation.acceptance_criteria[0] == "Users can create, modify, and cancel orders"
-    assert "Tests written and passing" in implementation.acceptance_criteria
-    status = only(seed_002_plan, "Order status tracking")
-    assert "Handles each of: pending, confirmed, shipped, delivered, cancelled" in status.acceptance_criteria
+    assert "Entities suggested" not in seed_002_plan.model_dump_json(), "no invented entities"
 
 
 def test_seed_001_milestone_dependencies_are_mirrored():
     plan = build_plan(SEED_001_PHASE_1)
     validate_plan(plan)
-    assert plan.issue_type == "backend-feature"
+    assert plan.issue_type in ("backend-feature", "project")
     ref = {
         label: only(plan, text).ref
         for label, text in [
@@ -182,11 +188,9 @@ def test_seed_001_milestone_dependencies_are_mirrored():
     assert milestone_deps("M1.3") == {ref["M1.1"]}
     assert milestone_deps("M1.4") == {ref["M1.3"]}
     assert milestone_deps("M1.5") == {ref["M1.2"], ref["M1.3"]}
-    assert milestone_deps("M1.6") == {ref["M1.2"], ref["M1.3"], ref["M1.4"], ref["M1.5"]}
-    assert tasks[ref["M1.6"]].role == "devops"
-    assert tasks[ref["M1.4"]].title.endswith("(M1.4)")
-    qa = next(t for t in plan.tasks if t.role == "qa")
-    assert "Docker Compose brings up the full local stack" in qa.acceptance_criteria
+    assert milestone_deps("M1.6") == {ref["M1.4"], ref["M1.5"]}, "M1.2 and M1.3 come through M1.5"
+    gate = {r.text for r in plan.requirements if r.kind == "acceptance"}
+    assert "Docker Compose brings up the full local stack" in gate
 
 
 def test_seed_003_tracks_are_four_parallel_implementations():
@@ -194,12 +198,9 @@ def test_seed_003_tracks_are_four_parallel_implementations():
     batches = validate_plan(plan)
     tracks = [t for t in plan.tasks if t.requirement]
     assert len(tracks) == 4
-    assert [t.title[-9:] for t in tracks] == ["(Track A)", "(Track B)", "(Track C)", "(Track D)"]
     assert [t.role for t in tracks] == ["backend", "frontend", "devops", "backend"]
     assert any(set(batch) == {t.ref for t in tracks} for batch in batches)
     assert not any("Week 2" in (t.requirement or "") for t in plan.tasks), "integration points are notes"
-    architecture = next(t for t in plan.tasks if t.role == "backend-architect")
-    assert "API contract freeze" in architecture.description
 
 
 def test_seed_000_phase_list():
@@ -210,34 +211,37 @@ def test_seed_000_phase_list():
     implementations = [t for t in plan.tasks if t.requirement]
     assert len(implementations) == 6
     assert only(plan, "Docker Compose").role == "devops"
-    assert only(plan, "Product service").title == "Fully implement product service (reference implementation)"
-    assert only(plan, "Gateway").title.startswith("Implement gateway: routing")
+    assert only(plan, "Shared packages").title == "Make shared packages stable"
+    assert only(plan, "Gateway").title.startswith("Implement the gateway")
     assert any(t.role == "security" for t in plan.tasks), "JWT auth and registration are sensitive"
-    assert any(t.role == "database-architect" for t in plan.tasks)
 
 
 def test_small_requests_follow_their_own_workflow():
     devops = build_plan("Our CircleCI pipeline is failing on the staging deployment")
     assert devops.issue_type == "devops"
-    assert [t.role for t in devops.tasks] == ["backend-architect", "devops", "qa"]
-    assert devops.tasks[1].title == "Fix: our CircleCI pipeline is failing on the staging deployment"
-    assert (
-        devops.tasks[0].title
-        == "Assess service impact of “Our CircleCI pipeline is failing on the staging deployment”"
-    )
+    assert [t.role for t in devops.tasks] == ["devops", "qa", "devops"]
+    assert devops.tasks[0].title == "Fix our CircleCI pipeline failing on the staging deployment"
+    assert any("infrastructure as code" in c for c in devops.tasks[0].acceptance_criteria)
 
     incident = build_plan("Checkout API returns 500 errors since this morning's deploy; error rate spiked")
     assert incident.issue_type == "production-error"
-    assert [t.role for t in incident.tasks] == [
+    steps = [t.role for t in incident.tasks]
+    assert steps == [
+        "devops",
         "error-detective",
         "backend-architect",
         "backend",
         "error-detective",
+        "error-detective",
     ]
-    assert incident.tasks[0].priority.value == "critical"
+    assert incident.tasks[0].title.startswith("Contain") and incident.tasks[0].priority.value == "critical"
+    assert incident.tasks[-1].title.startswith("Write the post-mortem")
+    assert [t.title.startswith("Fix") for t in incident.tasks].count(True) == 1, (
+        "one fix for the confirmed cause"
+    )
 
     database_error = build_plan("The app crashes with a deadlock exception in the orders database")
-    assert [t.role for t in database_error.tasks][:2] == ["error-detective", "database-architect"]
+    assert [t.role for t in database_error.tasks][1:3] == ["error-detective", "database-architect"]
 
     research = build_plan("Research which library we should use for PDF generation")
     assert research.issue_type == "research"
@@ -245,17 +249,15 @@ def test_small_requests_follow_their_own_workflow():
 
     security = build_plan("Pentest found an XSS vulnerability in the comment form (CVE-2024-1234)")
     assert security.issue_type == "security" and security.reviewer == "security"
-    assert [t.role for t in security.tasks] == [
-        "security",
-        "search-specialist",
-        "backend-architect",
-        "backend",
-        "devops",
-    ]
+    titles = [t.title for t in security.tasks]
+    assert titles[0].startswith("Reproduce") and titles[-1].startswith("Ship a patched release")
+    assert any(t.startswith("Add regression tests") for t in titles)
+    assert not any("CVE-2024-1234" in c for t in security.tasks for c in t.acceptance_criteria), (
+        "the vulnerability is not a criterion"
+    )
 
     mcp = build_plan("Set up an MCP server so agents can read our Jira tickets")
     assert mcp.issue_type == "integration"
-    assert any(t.title.startswith("Create the MCP server configuration") for t in mcp.tasks)
 
 
 def test_a_requirement_asking_for_api_and_ui_gets_two_tasks():
@@ -264,7 +266,7 @@ def test_a_requirement_asking_for_api_and_ui_gets_two_tasks():
     )
     history = by_requirement(plan, "order history")
     assert [t.role for t in history] == ["backend", "frontend"]
-    assert history[1].depends_on[-1] == history[0].ref
+    assert history[1].depends_on == [history[0].ref]
     assert history[0].title.endswith("— API") and history[1].title.endswith("— UI")
 
 
@@ -272,7 +274,7 @@ def test_dependency_cycles_in_the_request_are_broken():
     plan = build_plan("- R1: build A (depends on R2)\n- R2: build B (depends on R1)\n- R3: build C after R1")
     validate_plan(plan)
     a, b, c = (only(plan, name) for name in ("build A", "build B", "build C"))
-    assert b.ref in a.depends_on and a.ref not in b.depends_on
+    assert (b.ref in a.depends_on) != (a.ref in b.depends_on)
     assert a.ref in c.depends_on
 
 
@@ -308,7 +310,7 @@ def test_odd_input_always_gives_a_valid_plan(request_text):
     assert 1 <= len(plan.tasks) <= MAX_PLAN_TASKS
     assert not plan.rationale.startswith("Fallback"), plan.rationale
     assert "<!channel>" not in plan.model_dump_json()
-    assert any(t.requirement for t in plan.tasks)
+    assert any(t.covers for t in plan.tasks)
 
 
 def test_forty_bullets_are_capped():
@@ -332,18 +334,54 @@ def test_an_empty_request_asks_for_clarification():
 def test_imperative_titles():
     assert imperative_title("Users can create orders") == "Let users create orders"
     assert imperative_title("Orders contain line items") == "Implement orders that contain line items"
+    assert imperative_title("Payment processing integration required") == "Integrate payment processing"
     assert (
-        imperative_title("Payment processing integration required")
-        == "Implement payment processing integration"
+        imperative_title("Inventory must be reserved when order is placed")
+        == "Reserve inventory when order is placed"
     )
-    assert imperative_title("Infrastructure setup (DevOps-Agent)", "Set up") == "Set up infrastructure"
+    assert imperative_title("Order status tracking (pending, confirmed, shipped)") == "Track order status"
+    assert (
+        imperative_title("Email notifications on status changes")
+        == "Send email notifications on status changes"
+    )
+    assert imperative_title("We need to export orders as CSV") == "Export orders as CSV"
+    assert imperative_title("Emails should go out within 5 minutes") == "Make emails go out within 5 minutes"
+    assert imperative_title("Admin dashboard", verb="Build") == "Build the admin dashboard"
     assert (
         imperative_title("Shared packages stable: `pkg/logger`")
         == "Make shared packages stable: `pkg/logger`"
     )
-    assert imperative_title("We need to export orders as CSV") == "Export orders as CSV"
-    assert imperative_title("Emails should go out within 5 minutes") == "Make emails go out within 5 minutes"
-    assert imperative_title("Admin dashboard", "Build") == "Build admin dashboard"
+
+
+@pytest.mark.parametrize(
+    ("requirement", "title"),
+    [
+        ("Every return gets an RMA number", "Make sure every return gets an RMA number"),
+        (
+            "Refunds are issued once the warehouse has inspected the goods",
+            "Issue refunds once the warehouse has inspected the goods",
+        ),
+        (
+            "Production outage after we deployed v1.5.1 of the scanner API",
+            "Resolve the production outage after we deployed v1.5.1 of the scanner API",
+        ),
+        (
+            "upstream bodies no longer echoed back to the caller",
+            "Stop echoing upstream bodies back to the caller",
+        ),
+        (
+            "CalendarSyncService: polls every 3-5 min while online",
+            "Build CalendarSyncService that polls every 3-5 min while online",
+        ),
+        (
+            "Frontend: a workspace context-menu item plus an export modal",
+            "Build a workspace context-menu item plus an export modal",
+        ),
+        ("CI pipeline deploys every merge to staging", "Make the CI pipeline deploy every merge to staging"),
+    ],
+)
+def test_titles_never_glue_a_verb_onto_a_sentence(requirement, title):
+    assert imperative_title(requirement) == title
 
 
 def test_offline_brain_plan_method():
@@ -351,3 +389,24 @@ def test_offline_brain_plan_method():
     result = OfflineBrain().plan(PlanContext(request=SEED_002_REQUEST, requested_by="U1"), master)
     assert result.brain == "offline" and result.usage == [] and result.fallback_reason is None
     assert result.value == build_plan(SEED_002_REQUEST), "deterministic"
+
+
+def test_a_person_s_type_is_followed():
+    master = next(a for a in DEFAULT_ROSTER if a.id == "master")
+    ctx = PlanContext(request="Add a dark mode toggle to the settings page", issue_type="security")
+    plan = OfflineBrain().plan(ctx, master).value
+    assert plan.issue_type == "security" and plan.confidence == "high"
+    assert plan.type_reason.startswith("Chosen by a person; the triage read it as frontend-feature")
+    assert plan.tasks[0].title.startswith("Reproduce")
+
+
+def test_no_api_and_ui_split_when_the_request_has_its_own_ui_requirement():
+    plan = build_plan(
+        "Requirements:\n"
+        "- Add a feature flag; while it is off the new endpoint and the menu entry in the UI are hidden\n"
+        "- New endpoint ExportView (POST) that starts the export job\n"
+        "- Frontend: a menu item plus an export modal"
+    )
+    assert not any(t.title.endswith(("— API", "— UI")) for t in plan.tasks)
+    ui = only(plan, "Frontend: a menu item")
+    assert ui.role == "frontend" and waits_for(plan, ui, only(plan, "New endpoint ExportView"))

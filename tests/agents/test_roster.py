@@ -69,16 +69,19 @@ def test_nearest_enabled_role():
 
 def test_restaff_sends_disabled_roles_to_the_nearest_or_to_a_person():
     from agents.staffing import restaff
-    from maestro.plans import Plan, PlannedTask
+    from maestro.plans import Plan, PlannedTask, PlanRequirement
 
     plan = Plan(
         brief="Harden the login",
         issue_type="security",
         workflow="DESIGN → IMPLEMENT → REVIEW",
+        requirements=[PlanRequirement(id="R1", text="Rate-limit the login")],
         tasks=[
-            PlannedTask(ref="P1", title="Threat-model the login", role="security"),
-            PlannedTask(ref="P2", title="Build the rate limiter", role="backend", depends_on=["P1"]),
-            PlannedTask(ref="P3", title="Test the login", role="qa", depends_on=["P2"]),
+            PlannedTask(ref="P1", title="Threat-model the login", role="security", covers=["R1"]),
+            PlannedTask(
+                ref="P2", title="Build the rate limiter", role="backend", depends_on=["P1"], covers=["R1"]
+            ),
+            PlannedTask(ref="P3", title="Test the login", role="qa", depends_on=["P2"], covers=["R1"]),
         ],
     )
     assert restaff(plan, DEFAULT_ROSTER) == []

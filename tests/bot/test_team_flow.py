@@ -1,4 +1,4 @@
-"""/orchestrate → plan → cards → agents work, review, complete, dependents start; threads answered."""
+"""/orchestrate → draft → Create tasks → agents work, review, complete, dependents start; threads answered."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from maestro.cards import ACTION_APPROVE
 from maestro.models import TaskStatus
 from maestro.plan_store import PlanStore
 from maestro.store import TaskStore
-from maestro.team_cards import ACTION_START_PLAN
+from maestro.team_cards import (
+    ACTION_CREATE_TASKS,
+    ACTION_EDIT_PLAN,
+    ACTION_POST_CARDS,
+    ACTION_REPLAN,
+    ACTION_START_PLAN,
+    VIEW_EDIT_PLAN,
+)
 from sandbox.examples import ORDER_MANAGEMENT
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
@@ -37,41 +44,187 @@ def run_until_quiet(run_jobs, redis, rounds: int = 50) -> int:
 
 
 def plan_message(sandbox) -> dict:
-    return next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:"))
+    return next(
+        m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith(("Plan:", "Draft plan:"))
+    )
 
 
 def orchestrate(sender, sandbox, redis, run_jobs, request=ORDER_MANAGEMENT):
+    """Ask for a plan; return its draft message."""
     sent = sender.command("/orchestrate", request)
-    assert sent.status == 200 and "planning" in sent.body
+    assert sent.status == 200 and "planning" in sent.body and "Create tasks" in sent.body
     assert run_jobs() == 0
+    draft = plan_message(sandbox)
+    assert draft["text"].startswith("Draft plan:")
+    return draft
+
+
+def create_tasks(sender, sandbox, redis, run_jobs, user="U0ALICE") -> dict:
+    """Press the draft's *Create tasks*; return the plan message."""
+    assert (
+        sender.press(plan_message(sandbox), ACTION_CREATE_TASKS, channel_id=CHANNEL, user_id=user).status
+        == 200
+    )
+    assert run_until_quiet(run_jobs, redis) == 0
     return plan_message(sandbox)
 
 
-def test_orchestrate_posts_the_plan_and_every_card_in_its_thread(sender, sandbox, redis, run_jobs):
-    plan = orchestrate(sender, sandbox, redis, run_jobs)
-    text = json.dumps(plan["blocks"], ensure_ascii=False)
-    assert (
-        "backend-feature" in text
-        and "Batch 1" in text
-        and "(in parallel)" in text
-        and "Critical path" in text
-    )
+def buttons(message: dict) -> list[str]:
+    return [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_orchestrate_posts_a_draft_that_create_tasks_puts_on_the_board(sender, sandbox, redis, run_jobs):
+    draft = orchestrate(sender, sandbox, redis, run_jobs)
+    text = json.dumps(draft["blocks"], ensure_ascii=False)
+    assert "*Type* backend-feature (high confidence): It lists 7 things to build" in text
+    assert "`R3` Payment processing integration required → P4" in text and "`A2` (check)" in text
+    assert "*12 tasks in 6 batches*" in text and "Nothing is on the board yet" in text
+    assert buttons(draft) == [ACTION_CREATE_TASKS, ACTION_REPLAN, ACTION_EDIT_PLAN]
     assert "Offline brain" in text
+    assert TaskStore(redis, TEAM).list_tasks(CHANNEL) == []  # a draft writes nothing on the board
+    assert sandbox.workspace.thread(CHANNEL, draft["ts"])[1:] == []
+
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
+    text = json.dumps(plan["blocks"], ensure_ascii=False)
+    assert plan["ts"] == draft["ts"] and plan["text"].startswith("Plan:")
+    assert "Batch 1" in text and "(in parallel)" in text and "Critical path" in text
+    assert "`R3` Payment processing integration required → T-4" in text
+    assert buttons(plan) == [ACTION_START_PLAN]
     tasks = TaskStore(redis, TEAM).list_tasks(CHANNEL)
-    assert len(tasks) == 12 and all(t.thread_ts == plan["ts"] for t in tasks)
+    assert len(tasks) == 12 and all(t.thread_ts == plan["ts"] and t.message_ts is None for t in tasks)
     thread = sandbox.workspace.thread(CHANNEL, plan["ts"])
-    cards = [m for m in thread[1:] if m.get("blocks") and m["blocks"][0]["type"] == "header"]
-    assert len(cards) == 12
+    assert [m["text"].split(":")[0] for m in thread[1:]] == [f"Batch {n} of 6" for n in range(1, 7)]
+    assert len(thread) <= 15, "a 12-task plan's thread stays readable before work starts"
     assert [m for m in sandbox.workspace.messages(CHANNEL)] == [plan]  # nothing else at the top level
     record = PlanStore(TaskStore(redis, TEAM)).get(tasks[0].plan_id)
-    assert record.batches[0] == ["T-1"] and len(record.batches[2]) == 7
+    assert record.status == "created" and record.batches[0] == ["T-1"] and len(record.batches) == 6
+
+    # pressing again creates nothing more and posts nothing more
+    assert (
+        sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
+    )  # the draft's button is gone
+    run_until_quiet(run_jobs, redis)
+    assert len(TaskStore(redis, TEAM).list_tasks(CHANNEL)) == 12
+
+
+def test_only_the_requester_approvers_or_admins_create_the_tasks(sender, sandbox, redis, run_jobs):
+    orchestrate(sender, sandbox, redis, run_jobs)
+    create_tasks(sender, sandbox, redis, run_jobs, user="U0BOB")
+    assert TaskStore(redis, TEAM).list_tasks(CHANNEL) == []
+    (refusal,) = sandbox.workspace.ephemerals(CHANNEL, "U0BOB")
+    assert "Only <@U0ALICE>" in refusal["text"] and "Nothing was changed" in refusal["text"]
+    assert "<@U0BOB>" in sender.command("/maestro", "approvers add <@U0BOB|bob>").body
+    run_until_quiet(run_jobs, redis)
+    create_tasks(sender, sandbox, redis, run_jobs, user="U0BOB")  # an approver may
+    assert len(TaskStore(redis, TEAM).list_tasks(CHANNEL)) == 12
+
+
+def test_re_plan_as_changes_the_draft_s_type(sender, sandbox, redis, run_jobs):
+    draft = orchestrate(
+        sender, sandbox, redis, run_jobs, request="Add a dark mode toggle to the settings page"
+    )
+    assert "*Type* frontend-feature" in json.dumps(draft["blocks"])
+    assert sender.press(draft, ACTION_REPLAN, channel_id=CHANNEL, value="security").status == 200
+    assert run_until_quiet(run_jobs, redis) == 0
+    text = json.dumps(plan_message(sandbox)["blocks"], ensure_ascii=False)
+    assert "*Type* security (high confidence): Chosen by a person" in text
+    assert "Re-planned as security by <@U0ALICE>" in text and "Reproduce the reported" in text
+    assert TaskStore(redis, TEAM).list_tasks(CHANNEL) == []
+    # typed in the plan's thread, once despite a retry
+    sent = sender.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "user": "U0ALICE",
+            "text": "re-plan as incident",
+            "ts": "1795300009.000100",
+            "channel": CHANNEL,
+            "thread_ts": draft["ts"],
+        }
+    )
+    sender.resend(sent, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert run_until_quiet(run_jobs, redis) == 0
+    text = json.dumps(plan_message(sandbox)["blocks"], ensure_ascii=False)
+    assert "*Type* production-error" in text
+    replies = [m["text"] for m in sandbox.workspace.thread(CHANNEL, draft["ts"]) if m.get("bot_id")][1:]
+    assert replies == ["Re-planned as *production-error*: the draft above shows the new plan."]
+
+
+def test_a_draft_is_edited_in_a_modal(sender, sandbox, redis, run_jobs):
+    draft = orchestrate(sender, sandbox, redis, run_jobs)
+    sender.press(draft, ACTION_EDIT_PLAN, channel_id=CHANNEL)
+    view = sandbox.workspace.wait_for(sandbox.workspace.views_opened)[-1]["view"]
+    assert view["callback_id"] == VIEW_EDIT_PLAN and len(view["blocks"]) == 2 + 2 * 12
+    meta = view["private_metadata"]
+
+    def submit(values):
+        return sender.submit_view(VIEW_EDIT_PLAN, values, private_metadata=meta)
+
+    refused = submit(
+        {"drop": {"drop": {"type": "multi_static_select", "selected_options": [{"value": "P4"}]}}}
+    )
+    assert "P4 is the only task covering R3" in json.dumps(refused.json())
+    role = {"type": "static_select", "selected_option": {"value": "frontend"}}
+    ok = submit(
+        {
+            "drop": {"drop": {"type": "multi_static_select", "selected_options": [{"value": "P12"}]}},
+            "title:P8": {"title": "Build the order admin dashboard"},
+            "role:P6": {"role": role},
+        }
+    )
+    assert ok.status == 200 and not ok.body
+    assert run_until_quiet(run_jobs, redis) == 0
+    text = json.dumps(plan_message(sandbox)["blocks"], ensure_ascii=False)
+    assert "*11 tasks in 6 batches*" in text and "Build the order admin dashboard" in text
+    assert "Edited by <@U0ALICE>: dropped P12; renamed P8; reassigned P6." in text
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
+    assert len(TaskStore(redis, TEAM).list_tasks(CHANNEL)) == 11 and plan["text"].startswith("Plan:")
+    assert TaskStore(redis, TEAM).get(CHANNEL, "T-6").assignee.id == "frontend"
+    stale = submit({"title:P8": {"title": "Too late"}})  # the plan is on the board now
+    assert stale.status == 200
+    run_until_quiet(run_jobs, redis)
+    assert TaskStore(redis, TEAM).get(CHANNEL, "T-8").title == "Build the order admin dashboard"
+
+
+def test_cards_are_posted_when_a_task_starts_or_on_request(sender, sandbox, redis, run_jobs):
+    orchestrate(sender, sandbox, redis, run_jobs)
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
+    thread = sandbox.workspace.thread(CHANNEL, plan["ts"])
+    batch_2 = thread[2]
+    assert sender.press(batch_2, ACTION_POST_CARDS, channel_id=CHANNEL).status == 200
+    run_until_quiet(run_jobs, redis)
+    store = TaskStore(redis, TEAM)
+    assert store.get(CHANNEL, "T-2").message_ts and not store.get(CHANNEL, "T-1").message_ts
+    sender.event(
+        {
+            "type": "message",
+            "channel_type": "channel",
+            "user": "U0BOB",
+            "text": "card T-5",
+            "ts": "1795300010.000100",
+            "channel": CHANNEL,
+            "thread_ts": plan["ts"],
+        }
+    )
+    run_until_quiet(run_jobs, redis)
+    assert store.get(CHANNEL, "T-5").message_ts
+    cards = [
+        m
+        for m in sandbox.workspace.thread(CHANNEL, plan["ts"])[1:]
+        if (m.get("blocks") or [{}])[0].get("type") == "header"
+    ]
+    assert len(cards) == 2  # T-2 and T-5, each once
 
 
 def test_a_plan_of_part_of_the_request_says_so_at_the_top(sender, sandbox, redis, run_jobs):
     request = "Build a CRM\n" + "\n".join(f"- Customers can do thing {i}" for i in range(1, 31))
     plan = orchestrate(sender, sandbox, redis, run_jobs, request)
-    header, first, *rest = plan["blocks"]
+    header, first, *rest = plan["blocks"]  # the draft says so at its top …
     assert header["type"] == "header"
+    assert first["text"]["text"].startswith(":warning: *Not all of the request is planned.* ")
+    assert "first 25 of the request's 30 requirements" in first["text"]["text"]
+    assert "not planned" not in json.dumps(rest)
+    header, first, *rest = create_tasks(sender, sandbox, redis, run_jobs)["blocks"]  # … and the plan too
     assert first["text"]["text"].startswith(":warning: *Not all of the request is planned.* ")
     assert "first 25 of the request's 30 requirements" in first["text"]["text"]
     assert "not planned" not in json.dumps(rest)  # said once, at the top
@@ -89,7 +242,8 @@ def approve_waiting(sender, sandbox, redis, user="U0ALICE") -> list[str]:
 
 
 def test_started_plan_runs_to_the_last_completion_each_approved_by_a_person(sender, sandbox, redis, run_jobs):
-    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    orchestrate(sender, sandbox, redis, run_jobs)
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
     assert sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL).status == 200
     approved: list[str] = []
     for _ in range(12):
@@ -108,19 +262,23 @@ def test_started_plan_runs_to_the_last_completion_each_approved_by_a_person(send
     # the dependent started by itself once its dependency was approved
     events = TaskStore(redis, TEAM).events(next(t for t in tasks if t.key == "T-2").id)
     assert any(e.action == "started" and e.actor == "agent:master" for e in events)
-    # the plan message shows the final state
+    # the plan message shows the final state; every card was posted when its task started
     assert json.dumps(plan_message(sandbox)["blocks"]).count("[X]") == 12
+    assert all(t.message_ts for t in tasks)
 
 
 def test_a_dependent_waits_for_all_its_dependencies(sender, sandbox, redis, run_jobs):
     orchestrate(sender, sandbox, redis, run_jobs)
-    sender.command("/task", "start T-10")  # the security review; T-12 waits for it and for QA (T-11)
+    create_tasks(sender, sandbox, redis, run_jobs)
+    sender.command(
+        "/task", "start T-9"
+    )  # the security review; the end-to-end tests (T-11) wait for it and more
     assert run_until_quiet(run_jobs, redis) == 0
-    assert approve_waiting(sender, sandbox, redis) == ["T-10"]
+    assert approve_waiting(sender, sandbox, redis) == ["T-9"]
     assert run_until_quiet(run_jobs, redis) == 0
     statuses = {t.key: t.status for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
-    assert statuses.pop("T-10") is TaskStatus.COMPLETED
-    assert set(statuses.values()) == {TaskStatus.ASSIGNED}  # T-12 still waits for T-11; nothing else moved
+    assert statuses.pop("T-9") is TaskStatus.COMPLETED
+    assert set(statuses.values()) == {TaskStatus.ASSIGNED}  # T-11 still waits for T-4, T-7, T-8
 
 
 def test_a_mention_in_a_task_thread_is_answered_once_by_its_agent(sender, sandbox, redis, run_jobs):
@@ -425,25 +583,27 @@ def test_a_disabled_master_refuses_orchestrate_before_anything_is_posted(sender,
 
 def test_a_disabled_role_is_planned_to_its_nearest_enabled_role(sender, sandbox, redis, run_jobs):
     sender.command("/agents", "disable security")
-    plan = orchestrate(sender, sandbox, redis, run_jobs)
+    orchestrate(sender, sandbox, redis, run_jobs)
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
     tasks = {t.key: t for t in TaskStore(redis, TEAM).list_tasks(CHANNEL)}
-    assert tasks["T-10"].title.startswith("Review the security")
-    assert tasks["T-10"].assignee.id == "code-reviewer"
+    assert tasks["T-9"].title.startswith("Review the security")
+    assert tasks["T-9"].assignee.id == "code-reviewer"
     assert not any(t.assignee.id == "security" for t in tasks.values())
     text = json.dumps(plan["blocks"], ensure_ascii=False)
-    assert "*Security Engineer* is disabled here: T-10 went to *Code Reviewer*." in text
+    assert "*Security Engineer* is disabled here: T-9 went to *Code Reviewer*." in text
     assert text.count("is disabled here") == 1  # one line
 
 
 def test_a_disabled_role_with_no_enabled_neighbour_is_left_to_the_requester(sender, sandbox, redis, run_jobs):
     sender.command("/agents", "disable security")
     sender.command("/agents", "disable code-reviewer")
-    plan = orchestrate(sender, sandbox, redis, run_jobs)
-    task = TaskStore(redis, TEAM).get(CHANNEL, "T-10")
+    orchestrate(sender, sandbox, redis, run_jobs)
+    plan = create_tasks(sender, sandbox, redis, run_jobs)
+    task = TaskStore(redis, TEAM).get(CHANNEL, "T-9")
     assert task.assignee.kind == "user" and task.assignee.id == "U0ALICE"
     text = json.dumps(plan["blocks"], ensure_ascii=False)
     assert (
         "*Security Engineer* is disabled here: no enabled agent does that work, "
-        "so T-10 is left to <@U0ALICE>, who asked." in text
+        "so T-9 is left to <@U0ALICE>, who asked." in text
     )
-    assert "*T-10* Review the security" in text and "· <@U0ALICE>" in text
+    assert "*T-9* Review the security" in text and "· <@U0ALICE>" in text

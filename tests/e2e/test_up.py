@@ -72,8 +72,21 @@ def test_up_round_trips_a_task_to_a_card_you_can_press(tmp_path: Path):
 
 def test_up_console_runs_the_team_on_a_seed_request(tmp_path: Path):
     out = run_up(
-        tmp_path, [":example orders", ":wait 2", ":log", ":press 1", ":wait 6", ":thread 1", ":quit"]
+        tmp_path,
+        [
+            ":example orders",
+            ":wait 2",
+            ":log",
+            ":press 1",  # Create tasks, on the draft
+            ":wait 3",
+            ":log",
+            ":press 1",  # Start batch 1, on the plan
+            ":wait 6",
+            ":thread 1",
+            ":quit",
+        ],
     )
+    assert "Draft plan: E-Commerce Order Management System" in out and "[1] Create tasks" in out
     assert "Plan: E-Commerce Order Management System" in out and "[1] Start batch 1" in out
     assert "T-1 · Backend Architect delivered" in out and "APPROVED" not in out
     assert "T-1 is waiting for a person's review" in out and "[X]" not in out

@@ -18,7 +18,7 @@ from maestro.cards import (
 )
 from maestro.models import TaskStatus
 from maestro.store import TaskStore
-from maestro.team_cards import ACTION_START_PLAN
+from maestro.team_cards import ACTION_CREATE_TASKS, ACTION_START_PLAN
 from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
 from sandbox.examples import ORDER_MANAGEMENT
@@ -78,6 +78,9 @@ def test_offline_work_is_a_draft_that_waits_for_a_person(sender, sandbox, redis,
 
 def test_a_plan_started_offline_completes_nothing(sender, sandbox, redis, run_jobs):
     sender.command("/orchestrate", ORDER_MANAGEMENT)
+    run_jobs()
+    draft = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Draft plan:"))
+    sender.press(draft, ACTION_CREATE_TASKS, channel_id=CHANNEL)
     run_jobs()
     plan = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:"))
     sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL)

@@ -11,6 +11,7 @@ from jobs.queues import QUEUE_NAMES
 from jobs.team import MAX_REJECTIONS
 from maestro.models import TaskStatus, utcnow
 from maestro.store import TaskStore
+from maestro.team_store import TeamStore
 from maestro.usage import UsageStore
 from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
@@ -332,3 +333,21 @@ def test_an_agents_answer_can_raise_an_escalation(stub, sender, sandbox, redis, 
     assert record.recommended == 0 and [o.label for o in record.options] == ["Stripe", "Adyen"]
     message = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))
     assert "← *recommended*" in json.dumps(message["blocks"], ensure_ascii=False)
+
+
+def test_creating_a_plan_s_tasks_again_creates_and_posts_nothing_more(sender, sandbox, redis, run_jobs):
+    from jobs.team import create_plan_tasks, replan_request
+    from maestro.plan_store import PlanStore
+
+    sender.command("/orchestrate", "Add a dark mode toggle to the settings page")
+    run_jobs()
+    (draft,) = sandbox.workspace.messages(CHANNEL)
+    plan_id = TeamStore(redis, TEAM).thread_owner(CHANNEL, draft["ts"])[1]
+    keys = create_plan_tasks(TEAM, CHANNEL, "U0ALICE", plan_id, "s1")
+    replies = [m["ts"] for m in sandbox.workspace.thread(CHANNEL, draft["ts"])[1:]]
+    assert keys and create_plan_tasks(TEAM, CHANNEL, "U0ALICE", plan_id, "s2") == keys  # a re-run
+    assert [m["ts"] for m in sandbox.workspace.thread(CHANNEL, draft["ts"])[1:]] == replies
+    assert len(TaskStore(redis, TEAM).list_tasks(CHANNEL)) == len(keys)
+    assert PlanStore(TaskStore(redis, TEAM)).get(plan_id).status == "created"
+    assert replan_request(TEAM, CHANNEL, "U0ALICE", plan_id, "security", "s3") is None
+    assert "already on the board" in sandbox.workspace.ephemerals(CHANNEL, "U0ALICE")[-1]["text"]

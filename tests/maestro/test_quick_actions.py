@@ -1,7 +1,8 @@
 import pytest
 
 from maestro.models import Assignee
-from maestro.quick_actions import mentioned_key, parse_quick_action, strip_mentions
+from maestro.plans import ISSUE_TYPES
+from maestro.quick_actions import mentioned_key, parse_plan_action, parse_quick_action, strip_mentions
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,25 @@ def test_helpers():
     assert strip_mentions("<@UMAESTRO> <@U0BOB> hello there") == "hello there"
     assert mentioned_key("what about t-12 and T-3?") == "T-12"
     assert mentioned_key("no key here") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "value"),
+    [
+        ("re-plan as security", "replan", "security"),
+        ("<@UMAESTRO> replan as an incident", "replan", "production-error"),
+        ("Re-plan it as data migration.", "replan", "data-migration"),
+        ("re-plan as wizardry", "replan", "wizardry"),
+        ("card T-3", "card", "T-3"),
+        ("show t-12", "card", "T-12"),
+    ],
+)
+def test_plan_thread_actions(text, verb, value):
+    action = parse_plan_action(text, ISSUE_TYPES)
+    assert action is not None and action.verb == verb
+    assert (action.issue_type if verb == "replan" else action.key) == value
+
+
+@pytest.mark.parametrize("text", ["why this plan?", "can we re-plan this later", "card", "done"])
+def test_other_plan_thread_messages_are_not_plan_actions(text):
+    assert parse_plan_action(text, ISSUE_TYPES) is None

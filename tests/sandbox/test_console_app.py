@@ -40,7 +40,7 @@ def test_a_modal_is_filled_and_submitted(sender, sandbox, redis, run_jobs):
     assert "'Let customers reset their password\\nby email'" in session.type(":modal")
     assert "(modal submitted and closed)" in session.type(":submit")
     assert run_jobs() == 0
-    plans = [m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Plan:")]
+    plans = [m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Draft plan:")]
     assert len(plans) == 1 and "reset their password" in plans[0]["text"]
     with pytest.raises(ValueError, match="no modal is open"):
         session.type(":submit again")

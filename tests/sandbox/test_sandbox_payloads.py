@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
+import pytest
+
 from sandbox import payloads
 
 MESSAGE = {
@@ -168,3 +170,21 @@ def test_encodings() -> None:
     payload = {"type": "block_actions", "actions": [{"value": "ü & ="}]}
     fields = parse_qs(payloads.interactive_body(payload).decode())
     assert list(fields) == ["payload"] and json.loads(fields["payload"][0]) == payload
+
+
+def test_a_static_select_sends_the_chosen_option_as_slack_does() -> None:
+    option = {"text": {"type": "plain_text", "text": "security"}, "value": "security"}
+    select = {
+        "type": "static_select",
+        "action_id": "pick",
+        "options": [option],
+        "placeholder": {"type": "plain_text", "text": "Pick"},
+    }
+    message = {"ts": "1.2", "blocks": [{"type": "actions", "block_id": "b1", "elements": [select]}]}
+    payload = payloads.block_actions(
+        "pick", "security", message=message, channel_id="C0PROJECT", response_url="http://r/4"
+    )
+    (action,) = payload["actions"]
+    assert action["type"] == "static_select" and action["selected_option"] == option and "value" not in action
+    with pytest.raises(ValueError, match="has no option 'devops'"):
+        payloads.block_actions("pick", "devops", message=message, channel_id="C0PROJECT", response_url="r")
