@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot import (
     escalations,
+    github_commands,
     home,
     report_commands,
     risk_commands,
@@ -82,6 +83,12 @@ def handle_maestro_command(
     if name == "approvers":
         context["log"].update(command="approvers")
         escalations.handle_approvers(ack, context, command["channel_id"], rest, command["user_id"], client)
+        return
+    if name == "github":
+        context["log"].update(command="github")
+        github_commands.handle_github_command(
+            ack, context, command["channel_id"], rest, command["user_id"], client
+        )
         return
     if name == "budget":
         context["log"].update(command="budget")

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.github_hook import handle_github_delivery
 from jobs.slack import DEFAULT_SLACK_TIMEOUT, SetupError
 from maestro.redis_conn import connect
 from maestro.settings import ConfigError, Settings
@@ -23,6 +24,9 @@ logger = logging.getLogger("maestro.web")
 
 SLACK_EVENTS_PATH = "/slack/events"
 """The one URL Slack sends commands, events and interactivity to."""
+
+GITHUB_EVENTS_PATH = "/github/events"
+"""The URL GitHub's webhook deliveries are POSTed to (see :mod:`bot.github_hook`)."""
 
 HEALTHZ_PATH = "/healthz"
 """Answers 200 when Redis answers, 503 otherwise."""
@@ -33,11 +37,17 @@ DEFAULT_THREADS = 16
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
-    """Return the WSGI application: ``POST /slack/events`` to Bolt, ``GET /healthz``, else 404."""
+def build_wsgi_app(app: App, redis: Redis, *, github_secret: str | None = None) -> WsgiApp:
+    """Return the WSGI application: ``POST /slack/events`` to Bolt, ``GET /healthz``, else 404.
+
+    ``POST /github/events`` takes GitHub's webhook deliveries, verified with ``github_secret``
+    (``MAESTRO_GITHUB_WEBHOOK_SECRET``; without it every delivery is refused).
+    """
     slack_handler = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == GITHUB_EVENTS_PATH:
+            return handle_github_delivery(environ, start_response, redis, github_secret)
         if environ.get("PATH_INFO") == HEALTHZ_PATH:
             try:
                 healthy = bool(redis.ping())
@@ -83,6 +93,11 @@ def _create_verified_app(settings: Settings, redis: Redis) -> App:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
 
 
+def _secret(settings: Settings) -> str | None:
+    secret = settings.maestro_github_webhook_secret
+    return secret.get_secret_value() if secret else None
+
+
 def serve(settings: Settings, *, host: str | None = None) -> None:
     """Serve until stopped: HTTP on ``PORT``, and Socket Mode too when ``SLACK_APP_TOKEN`` is set.
 
@@ -102,5 +117,9 @@ def serve(settings: Settings, *, host: str | None = None) -> None:
     host = host or ("127.0.0.1" if settings.sandbox_mode else "0.0.0.0")  # noqa: S104 - Slack must reach it
     logger.info("listening on http://%s:%s%s", host, settings.port, SLACK_EVENTS_PATH)
     waitress.serve(
-        build_wsgi_app(app, redis), host=host, port=settings.port, threads=DEFAULT_THREADS, _quiet=True
+        build_wsgi_app(app, redis, github_secret=_secret(settings)),
+        host=host,
+        port=settings.port,
+        threads=DEFAULT_THREADS,
+        _quiet=True,
     )

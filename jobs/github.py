@@ -1,0 +1,125 @@
+"""GitHub deliveries' jobs: a pull request naming ``T-3`` moves T-3 and says so once in its thread.
+
+Opened → IN_PROGRESS; ready for review → REVIEW (a person's: the review happens on GitHub);
+merged → COMPLETED with ``CompletionEvidence(kind="pull_request", reference="#45")``; closed
+unmerged → back to IN_PROGRESS; changes requested → a note. A change the task's status doesn't
+allow (a blocked task, a finished one) becomes a note instead. Idempotent: each change's source
+and each thread note are keyed by the delivery id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.board import announce_change, refresh_card
+from jobs.observe import job_log
+from jobs.posting import post_once
+from jobs.runtime import Runtime, get_runtime
+from maestro.errors import UserError
+from maestro.github_links import PullEvent, pull_event
+from maestro.github_store import GitHubStore, projects_for
+from maestro.models import CompletionEvidence, Task, TaskStatus
+from maestro.store import Change, TaskStore
+from maestro.text import escape
+from maestro.workflow import STATUS_LABELS, allowed_actions
+
+_STEPS: dict[str, dict[TaskStatus, tuple[str, ...]]] = {
+    "start": {TaskStatus.ASSIGNED: ("start",)},
+    "review": {TaskStatus.ASSIGNED: ("start", "review"), TaskStatus.IN_PROGRESS: ("review",)},
+    "done": {
+        TaskStatus.ASSIGNED: ("start", "done"),
+        TaskStatus.IN_PROGRESS: ("done",),
+        TaskStatus.REVIEW: ("done",),
+    },
+    "reopen": {TaskStatus.REVIEW: ("reject",)},
+    "note": {},
+}
+"""The workflow actions a pull request event takes from each status (none: a note only)."""
+
+
+def handle_delivery(event: str, delivery_id: str, payload: dict[str, Any]) -> int:
+    """Act on one verified, first-seen delivery; return how many tasks it concerned.
+
+    Args:
+        event: ``X-GitHub-Event`` (``pull_request``, ``pull_request_review``, ``issues``, ``ping``).
+        delivery_id: ``X-GitHub-Delivery``, which keys every change and note (a re-run repeats nothing).
+        payload: the delivery's JSON body, as GitHub sends it.
+    """
+    runtime = get_runtime()
+    repo = (payload.get("repository") or {}).get("full_name")
+    with job_log("github_delivery", event=event, delivery=delivery_id) as log:
+        meaning = pull_event(event, payload)
+        if not repo or meaning is None:
+            log["outcome"] = "ignored"
+            return 0
+        touched = 0
+        for team_id, channel_id in projects_for(runtime.redis, repo):
+            tasks = TaskStore(runtime.redis, team_id)
+            links = GitHubStore(runtime.redis, team_id)
+            for key in meaning.keys:
+                if tasks.task_id_for(channel_id, key) is None:
+                    continue
+                links.link(channel_id, key, f"{repo}#{meaning.number}")
+                apply_pull_event(runtime, tasks, channel_id, key, meaning, delivery_id)
+                touched += 1
+        log["outcome"] = f"{touched} tasks"
+        return touched
+
+
+def apply_pull_event(
+    runtime: Runtime, tasks: TaskStore, channel_id: str, key: str, meaning: PullEvent, delivery_id: str
+) -> Task:
+    """Move task ``key`` as ``meaning`` says (when its status allows) and post one note in its thread."""
+    task = tasks.get(channel_id, key)
+    actor = f"@{meaning.actor} (GitHub)"
+    changes: list[Change] = []
+    for step in _STEPS[meaning.action].get(task.status, ()):
+        if step not in allowed_actions(task):
+            break
+        try:
+            change = tasks.apply(
+                channel_id,
+                key,
+                step,  # type: ignore[arg-type]
+                actor=actor,
+                source=f"github:{delivery_id}:{key}:{step}",
+                reason=meaning.note if step == "reject" else None,
+                review_by="person" if step == "review" else None,
+                evidence=_evidence(meaning) if step == "done" else None,
+            )
+        except UserError:
+            break
+        changes.append(change)
+        task = change.task
+    for change in changes:
+        announce_change(runtime, tasks, change, note=False)
+    fresh = tasks.get_by_id(task.id) or task
+    text = escape(meaning.note)
+    if changes:
+        text += f": {key} is *{STATUS_LABELS[fresh.status]}*"
+        if meaning.action == "done":
+            text += f" (merged in {escape(meaning.reference)})"
+    else:
+        text += f" ({key} stays *{STATUS_LABELS[fresh.status]}*)"
+    if not fresh.thread_root:
+        refresh_card(runtime, tasks, channel_id, key)
+        fresh = tasks.get_by_id(task.id) or fresh
+    if fresh.thread_root:
+        post_once(
+            runtime,
+            tasks,
+            f"github:{delivery_id}:{fresh.id}",
+            channel=channel_id,
+            thread_ts=fresh.thread_root,
+            text=text + ".",
+        )
+    return fresh
+
+
+def _evidence(meaning: PullEvent) -> CompletionEvidence:
+    return CompletionEvidence(
+        kind="pull_request",
+        by=f"github:{meaning.actor}",
+        by_name=f"@{meaning.actor}",
+        reference=meaning.reference,
+    )
