@@ -107,6 +107,10 @@ def handle_task_command(ack: Ack, command: dict, context: BoltContext, request: 
 
 def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, text: str) -> None:
     deps: Deps = context["deps"]
+    if text.strip().lower().startswith("link "):
+        context["log"].update(command="task link")
+        github_commands.handle_task_link(ack, context, command["channel_id"], text.strip()[5:])
+        return
     try:
         cmd = parse_task_command(text)
     except UserError as error:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.escalations import may_manage
 from maestro.errors import UserError
-from maestro.github_links import parse_repo
+from maestro.github_links import parse_issue_ref, parse_repo
 from maestro.github_store import GitHubStore
 from maestro.text import escape
 
@@ -79,3 +79,37 @@ def handle_github_command(
     missing = missing_settings(deps)
     warn = f" :warning: {' and '.join(missing)} not set, so nothing arrives." if missing else ""
     ack(text=f"This board is linked to *{escape(repo)}*.{warn}")
+
+
+def handle_task_link(ack: Ack, context: BoltContext, channel_id: str, text: str) -> None:
+    """Answer ``/task link T-3 owner/repo#12``: link a task to an issue or pull request (ephemeral)."""
+    deps: Deps = context["deps"]
+    words = text.split()
+    try:
+        if len(words) != 2:
+            raise UserError("Try `/task link T-3 acme/shop#12`.")
+        task = deps.store(context.team_id).get(channel_id, words[0])
+        repo, number = parse_issue_ref(words[1])
+    except UserError as error:
+        context["log"]["outcome"] = "refused"
+        ack(text=f":warning: {error.message}")
+        return
+    ref = f"{repo}#{number}"
+    new = GitHubStore(deps.redis, context.team_id).link(channel_id, task.key, ref)
+    linked = GitHubStore(deps.redis, context.team_id).repository(channel_id)
+    hint = (
+        ""
+        if linked and linked.lower() == repo.lower()
+        else (
+            f" This board isn't connected to {escape(repo)}, so its events won't arrive: "
+            f"`/maestro github connect {escape(repo)}`."
+        )
+    )
+    ack(
+        text=(
+            f":link: {task.key} is linked to {escape(ref)}."
+            if new
+            else f"{task.key} was already linked to {escape(ref)}."
+        )
+        + hint
+    )

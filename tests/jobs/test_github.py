@@ -204,3 +204,14 @@ def test_task_keys_and_names():
     assert parse_issue_ref("acme/shop#12") == ("acme/shop", 12)
     with pytest.raises(UserError):
         parse_repo("acme shop")
+
+
+def test_task_link_links_a_task_to_an_issue_and_refuses_bad_input(connected, sender, redis):
+    from maestro.github_store import GitHubStore
+
+    assert "T-1 is linked to acme/shop#12" in said(sender.command("/task", "link T-1 acme/shop#12"))
+    assert "already linked" in said(sender.command("/task", "link T-1 acme/shop#12"))
+    assert "There's no task T-9" in said(sender.command("/task", "link T-9 acme/shop#12"))
+    assert "owner/name#12" in said(sender.command("/task", "link T-2 shop#12"))
+    assert "isn't connected to other/repo" in said(sender.command("/task", "link T-2 other/repo#3"))
+    assert GitHubStore(redis, TEAM).links(CHANNEL, "T-1") == ["acme/shop#12"]
