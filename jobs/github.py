@@ -9,7 +9,12 @@ and each thread note are keyed by the delivery id.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
+
+from githubkit import GitHub
+from githubkit.exception import GitHubException
 
 from jobs.board import announce_change, refresh_card
 from jobs.observe import job_log
@@ -17,11 +22,20 @@ from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
 from maestro.errors import UserError
 from maestro.github_links import PullEvent, pull_event
-from maestro.github_store import GitHubStore, projects_for
+from maestro.github_store import GitHubStore, linked_repositories, projects_for
 from maestro.models import CompletionEvidence, Task, TaskStatus
+from maestro.settings import Settings
 from maestro.store import Change, TaskStore
 from maestro.text import escape
 from maestro.workflow import STATUS_LABELS, allowed_actions
+
+logger = logging.getLogger("maestro.github")
+
+GITHUB_API_URL = "https://api.github.com"
+"""GitHub's REST API root, when ``MAESTRO_GITHUB_API_URL`` isn't set."""
+
+RECONCILE_PULLS = 30
+"""Pull requests the reconciliation reads per repository: one ``GET /pulls`` call, latest updated first."""
 
 _STEPS: dict[str, dict[TaskStatus, tuple[str, ...]]] = {
     "start": {TaskStatus.ASSIGNED: ("start",)},
@@ -123,3 +137,73 @@ def _evidence(meaning: PullEvent) -> CompletionEvidence:
         by_name=f"@{meaning.actor}",
         reference=meaning.reference,
     )
+
+
+def github_client(settings: Settings) -> GitHub | None:
+    """Return a githubkit client with ``MAESTRO_GITHUB_TOKEN`` (None when it isn't set)."""
+    if settings.maestro_github_token is None:
+        return None
+    base_url = (settings.maestro_github_api_url or GITHUB_API_URL).rstrip("/")
+    return GitHub(settings.maestro_github_token.get_secret_value(), base_url=base_url, timeout=20)
+
+
+def reconcile_github() -> int:
+    """Catch deliveries GitHub never made (it doesn't retry): one API call per linked repository.
+
+    Reads the :data:`RECONCILE_PULLS` most recently updated pull requests of each linked
+    repository and replays what a missed delivery would have done: a merged one completes the
+    tasks it names (unless already completed), an open one starts those still ASSIGNED. Each
+    replay is keyed by repository, number and state, so it happens once. Returns the tasks moved.
+    """
+    runtime = get_runtime()
+    client = github_client(runtime.settings)
+    moved = 0
+    with job_log("reconcile_github") as log:
+        if client is None:
+            log["outcome"] = "no token"
+            return 0
+        for repo in linked_repositories(runtime.redis):
+            owner, name = repo.split("/", 1)
+            try:
+                pulls = client.rest.pulls.list(
+                    owner, name, state="all", sort="updated", direction="desc", per_page=RECONCILE_PULLS
+                ).json()
+            except GitHubException as error:
+                logger.warning("reconcile %s: %s", repo, type(error).__name__)
+                continue
+            for pull in pulls:
+                moved += _reconcile_pull(runtime, repo, pull)
+        log["outcome"] = f"{moved} tasks"
+    return moved
+
+
+def _reconcile_pull(runtime: Runtime, repo: str, pull: dict[str, Any]) -> int:
+    if pull.get("merged_at"):
+        action, state = "closed", "merged"
+        pull = {**pull, "merged": True}
+    elif pull.get("state") == "open":
+        action, state = "opened", "open"
+    else:
+        return 0
+    payload = {"action": action, "pull_request": pull, "repository": {"full_name": repo}, "sender": {}}
+    meaning = pull_event("pull_request", payload)
+    if meaning is None:
+        return 0
+    wanted = TaskStatus.COMPLETED if state == "merged" else TaskStatus.ASSIGNED
+    moved = 0
+    for team_id, channel_id in projects_for(runtime.redis, repo):
+        tasks = TaskStore(runtime.redis, team_id)
+        for key in meaning.keys:
+            task_id = tasks.task_id_for(channel_id, key)
+            task = tasks.get_by_id(task_id) if task_id else None
+            if task is None:
+                continue
+            due = task.status is not TaskStatus.COMPLETED if state == "merged" else task.status is wanted
+            if not due:
+                continue
+            GitHubStore(runtime.redis, team_id).link(channel_id, key, f"{repo}#{meaning.number}")
+            replay = f"reconcile-{repo}-{meaning.number}-{state}"
+            late = replace(meaning, note=f"{meaning.note} (found by the reconciliation pass)")
+            apply_pull_event(runtime, tasks, channel_id, key, late, replay)
+            moved += 1
+    return moved

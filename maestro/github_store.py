@@ -34,6 +34,16 @@ def projects_for(redis, repo: str) -> list[tuple[str, str]]:  # noqa: ANN001 - a
     return sorted(tuple(text(m).split(":", 1)) for m in members)  # type: ignore[misc]
 
 
+LINKED_KEY = "maestro:github:repos"
+"""Set of every linked repository (``owner/name``, lower case), what the reconciliation walks."""
+
+
+def linked_repositories(redis) -> list[str]:  # noqa: ANN001 - a redis.Redis
+    """Return every repository linked to at least one project, sorted."""
+    repos = sorted(text(m) for m in redis.smembers(LINKED_KEY))
+    return [r for r in repos if redis.scard(_repo_key(r))]
+
+
 class GitHubStore(TeamScoped):
     """The GitHub links of one Slack team's projects."""
 
@@ -49,6 +59,7 @@ class GitHubStore(TeamScoped):
                 pipe.srem(_repo_key(before), f"{self.team_id}:{channel_id}")
             pipe.set(f"{self._p(channel_id)}:github", repo)
             pipe.sadd(_repo_key(repo), f"{self.team_id}:{channel_id}")
+            pipe.sadd(LINKED_KEY, repo.lower())
             pipe.execute()
         return before if before and before.lower() != repo.lower() else None
 

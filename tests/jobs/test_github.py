@@ -215,3 +215,35 @@ def test_task_link_links_a_task_to_an_issue_and_refuses_bad_input(connected, sen
     assert "owner/name#12" in said(sender.command("/task", "link T-2 shop#12"))
     assert "isn't connected to other/repo" in said(sender.command("/task", "link T-2 other/repo#3"))
     assert GitHubStore(redis, TEAM).links(CHANNEL, "T-1") == ["acme/shop#12"]
+
+
+def test_a_missed_delivery_is_caught_by_reconciliation_once(connected, github, sandbox, run_jobs):
+    from jobs.github import reconcile_github
+
+    number, _ = github.open_pull_request("Reset", head="T-1-reset", user="alice")
+    run_jobs()
+    hook, github.hook_url = github.hook_url, None  # GitHub failed to deliver the merge, and won't retry
+    github.merge(number, user="carol")
+    github.hook_url = hook
+    run_jobs()
+    assert connected.get(CHANNEL, "T-1").status is TaskStatus.IN_PROGRESS
+    calls = len(github.requests)
+    assert reconcile_github() == 1
+    assert len(github.requests) - calls == 1  # one API call for the one linked repository
+    task = connected.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.COMPLETED
+    assert task.completion.kind == "pull_request" and task.completion.reference == f"#{number}"
+    assert reconcile_github() == 0
+    notes = thread_texts(sandbox, task)
+    assert sum("found by the reconciliation pass" in n for n in notes) == 1
+
+
+def test_reconciliation_starts_a_task_whose_opened_delivery_was_missed(connected, github, run_jobs):
+    from jobs.github import reconcile_github
+
+    hook, github.hook_url = github.hook_url, None
+    github.open_pull_request("Runbook for T-2", head="docs", user="bob")
+    github.hook_url = hook
+    assert reconcile_github() == 1
+    run_jobs()
+    assert connected.get(CHANNEL, "T-2").status is TaskStatus.IN_PROGRESS
