@@ -13,9 +13,9 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from githubkit import GitHub
 from githubkit.exception import GitHubException
 
+from agents.tools._github import github_client
 from jobs.board import announce_change, refresh_card
 from jobs.observe import job_log
 from jobs.posting import post_once
@@ -24,15 +24,11 @@ from maestro.errors import UserError
 from maestro.github_links import PullEvent, pull_event
 from maestro.github_store import GitHubStore, linked_repositories, projects_for
 from maestro.models import CompletionEvidence, Task, TaskStatus
-from maestro.settings import Settings
 from maestro.store import Change, TaskStore
 from maestro.text import escape
 from maestro.workflow import STATUS_LABELS, allowed_actions
 
 logger = logging.getLogger("maestro.github")
-
-GITHUB_API_URL = "https://api.github.com"
-"""GitHub's REST API root, when ``MAESTRO_GITHUB_API_URL`` isn't set."""
 
 RECONCILE_PULLS = 30
 """Pull requests the reconciliation reads per repository: one ``GET /pulls`` call, latest updated first."""
@@ -137,14 +133,6 @@ def _evidence(meaning: PullEvent) -> CompletionEvidence:
         by_name=f"@{meaning.actor}",
         reference=meaning.reference,
     )
-
-
-def github_client(settings: Settings) -> GitHub | None:
-    """Return a githubkit client with ``MAESTRO_GITHUB_TOKEN`` (None when it isn't set)."""
-    if settings.maestro_github_token is None:
-        return None
-    base_url = (settings.maestro_github_api_url or GITHUB_API_URL).rstrip("/")
-    return GitHub(settings.maestro_github_token.get_secret_value(), base_url=base_url, timeout=20)
 
 
 def reconcile_github() -> int:

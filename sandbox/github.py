@@ -25,8 +25,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 SANDBOX_GITHUB_TOKEN = "github_pat_sandbox0000000000000000000000"
 """The fine-grained token the emulator accepts by default."""
@@ -44,6 +46,15 @@ def _now() -> str:
 def sign_body(secret: str, body: bytes) -> str:
     """Return GitHub's ``X-Hub-Signature-256`` value for ``body``: ``sha256=<hex HMAC-SHA256>``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        """Log nothing (tests and the console stay readable)."""
 
 
 def _user(login: str) -> dict[str, Any]:
@@ -110,17 +121,25 @@ class GitHubEmulator:
     # -- server -----------------------------------------------------------------------------------
     def start(self) -> GitHubEmulator:
         """Serve on a free loopback port on a daemon thread."""
-        import waitress
-
-        self._server = waitress.create_server(self.wsgi, host="127.0.0.1", port=0, threads=4)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._server = make_server("127.0.0.1", 0, self.wsgi, _ThreadingServer, _QuietHandler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="github-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.close()
+        """Stop serving and close the socket (safe to call twice)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def __enter__(self) -> GitHubEmulator:
         return self.start()
@@ -131,7 +150,7 @@ class GitHubEmulator:
     @property
     def api_url(self) -> str:
         """The REST API root (``http://127.0.0.1:<port>``), githubkit's ``base_url``."""
-        return f"http://127.0.0.1:{self._server.effective_port}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     def wsgi(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """The WSGI application answering GitHub's REST endpoints."""

@@ -247,3 +247,31 @@ def test_reconciliation_starts_a_task_whose_opened_delivery_was_missed(connected
     assert reconcile_github() == 1
     run_jobs()
     assert connected.get(CHANNEL, "T-2").status is TaskStatus.IN_PROGRESS
+
+
+def test_agents_read_a_file_and_a_directory_of_the_linked_repository(connected, github, redis, monkeypatch):
+    from agents.tools import READ_TOOLS, ToolContext
+
+    monkeypatch.setenv("MAESTRO_GITHUB_TOKEN", SANDBOX_GITHUB_TOKEN)
+    monkeypatch.setenv("MAESTRO_GITHUB_API_URL", github.api_url)
+    github.repo.files.update({"README.md": "# Shop\n", "src/reset.py": "def reset():\n    return 1\n"})
+    tools = {t.name: t for t in READ_TOOLS}
+    assert [t.name for t in READ_TOOLS][-2:] == ["read_repo_file", "list_repo_directory"]
+    ctx = ToolContext(redis=redis, team_id=TEAM, channel_id=CHANNEL)
+    text, error = tools["read_repo_file"].run({"path": "src/reset.py"}, ctx)
+    assert not error and json.loads(text)["text"] == "def reset():\n    return 1\n"
+    text, error = tools["list_repo_directory"].run({}, ctx)
+    assert not error and [(e["name"], e["type"]) for e in json.loads(text)["entries"]] == [
+        ("README.md", "file"),
+        ("src", "dir"),
+    ]
+    text, error = tools["read_repo_file"].run({"path": "nope.py"}, ctx)
+    assert error and "acme/shop has no 'nope.py'" in text
+    text, error = tools["read_repo_file"].run({"path": "src"}, ctx)
+    assert error and "is a directory" in text
+    other = ToolContext(redis=redis, team_id=TEAM, channel_id="C0OTHER")
+    text, error = tools["list_repo_directory"].run({}, other)
+    assert error and "isn't linked" in text
+    monkeypatch.setenv("MAESTRO_GITHUB_TOKEN", "github_pat_revoked")
+    text, error = tools["read_repo_file"].run({"path": "README.md"}, ctx)
+    assert error and "401" in text and "revoked" not in text
