@@ -6,6 +6,7 @@ import argparse
 import errno
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from maestro.logs import configure_logging
+from maestro.metrics import MULTIPROC_VARIABLE
 from maestro.settings import ConfigError, Settings, load_settings
 
 DEFAULT_SANDBOX_PORT = 3001
@@ -186,6 +188,14 @@ def _log_to_file(settings: Settings) -> Path:
     return path
 
 
+def _fresh_metrics_dir(data_dir: Path) -> Path:
+    """Return ``<data dir>/metrics``, emptied: the processes ``maestro up`` starts write samples there."""
+    path = data_dir.resolve() / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     """Run web, worker and clock together; with no Slack credentials, on the local sandbox."""
     from maestro.redis_conn import ensure_embedded, stop_embedded
@@ -209,6 +219,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         server = SandboxServer(port=args.sandbox_port).start()
         env["SLACK_API_URL"] = server.api_url
     env["PORT"] = str(settings.port)
+    env.setdefault(MULTIPROC_VARIABLE, str(_fresh_metrics_dir(settings.maestro_data_dir)))
     exe = [sys.executable, "-m", "bot.cli"]
     children = [
         subprocess.Popen([*exe, "web"], env=env, **output),

@@ -16,7 +16,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
 from bot.github_hook import handle_github_delivery
+from jobs.queue_metrics import QueueCollector
 from jobs.slack import DEFAULT_SLACK_TIMEOUT, SetupError
+from maestro import metrics
 from maestro.redis_conn import connect
 from maestro.settings import ConfigError, Settings
 
@@ -31,6 +33,9 @@ GITHUB_EVENTS_PATH = "/github/events"
 HEALTHZ_PATH = "/healthz"
 """Answers 200 when Redis answers, 503 otherwise."""
 
+METRICS_PATH = "/metrics"
+"""Prometheus text of every process (see :mod:`maestro.metrics`)."""
+
 DEFAULT_THREADS = 16
 """Request threads of the HTTP server (a listener holds one for its few milliseconds)."""
 
@@ -38,16 +43,22 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def build_wsgi_app(app: App, redis: Redis, *, github_secret: str | None = None) -> WsgiApp:
-    """Return the WSGI application: ``POST /slack/events`` to Bolt, ``GET /healthz``, else 404.
+    """Return the WSGI application: ``/slack/events`` (and OAuth's pages), ``/healthz``, ``/metrics``.
 
-    ``POST /github/events`` takes GitHub's webhook deliveries, verified with ``github_secret``
-    (``MAESTRO_GITHUB_WEBHOOK_SECRET``; without it every delivery is refused).
+    ``POST /slack/events`` and, in OAuth mode, ``GET /slack/install`` and ``/slack/oauth_redirect``
+    go to Bolt; ``POST /github/events`` takes GitHub's webhook deliveries, verified with
+    ``github_secret`` (``MAESTRO_GITHUB_WEBHOOK_SECRET``; without it every delivery is refused);
+    anything else is 404.
     """
     slack_handler = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == GITHUB_EVENTS_PATH:
             return handle_github_delivery(environ, start_response, redis, github_secret)
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body, content_type = metrics.render(QueueCollector(redis))
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
         if environ.get("PATH_INFO") == HEALTHZ_PATH:
             try:
                 healthy = bool(redis.ping())

@@ -121,7 +121,7 @@ def refresh_cards(team_id: str, channel_id: str, keys: list[str]) -> int:
     Each update is :func:`refresh_card` (``chat.update`` under the card's lock); a task without a
     card yet is skipped rather than posted, since its own job posts it.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("refresh_cards", team=team_id, channel=channel_id) as log:
         store = TaskStore(runtime.redis, team_id)
         done = 0

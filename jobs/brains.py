@@ -7,6 +7,7 @@ why. Usage is recorded per project and agent after every call (a state change, s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,6 +17,7 @@ from agents.brain import Brain, BrainResult
 from agents.offline import OfflineBrain
 from agents.roster import Agent, roster_for
 from jobs.runtime import Runtime
+from maestro import metrics
 from maestro.models import utcnow
 from maestro.team_store import TeamStore
 from maestro.usage import UsageStore
@@ -65,8 +67,19 @@ def think(
         if spent:
             result = ask(OfflineBrain())
             return result.model_copy(update={"fallback_reason": f"Claude wasn't asked: {spent}"})
+    started = time.perf_counter()
     result = ask(brain)
+    model = result.model or result.brain
+    metrics.CLAUDE_SECONDS.labels(model).observe(time.perf_counter() - started)
+    metrics.CLAUDE_CALLS.labels(model, "fallback" if result.fallback_reason else result.brain).inc()
     for call in result.usage:
+        for kind, tokens in (
+            ("input", call.input_tokens),
+            ("output", call.output_tokens),
+            ("cache_read", call.cache_read_input_tokens),
+            ("cache_write", call.cache_creation_input_tokens),
+        ):
+            metrics.CLAUDE_TOKENS.labels(model, kind).inc(tokens)
         usage.record(
             channel_id,
             agent.id,

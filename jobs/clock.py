@@ -23,6 +23,7 @@ from jobs.queues import enqueue, job_id_for
 from jobs.runtime import Runtime
 from jobs.schedules import Schedule, schedules
 from jobs.standup_clock import MANUAL_WATERMARK_KEY, WATERMARK_KEY, tick
+from maestro import metrics
 
 logger = logging.getLogger("maestro.clock")
 
@@ -60,15 +61,19 @@ def fire(
     """
     moment = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
     if schedule.in_clock:
-        schedule.job(runtime, moment)  # takes its own claims, per project and fire
+        result = schedule.job(runtime, moment)  # takes its own claims, per project and fire
+        for outcome in ("enqueued", "missed", "taken", "failed"):
+            metrics.SCHEDULED.labels(schedule.id, outcome).inc(len(getattr(result, outcome, ())))
         return True
     slot = int((scheduled or scheduled_slot(schedule, moment)).timestamp())
     lock = f"maestro:clock:fired:{schedule.id}:{slot}"
     if not runtime.redis.set(lock, "1", nx=True, ex=max(schedule.period * 2, 3600)):
+        metrics.SCHEDULED.labels(schedule.id, "taken").inc()
         return False
     enqueue(
         runtime.redis, schedule.job, queue=schedule.queue, job_id=job_id_for("clock", schedule.id, str(slot))
     )
+    metrics.SCHEDULED.labels(schedule.id, "enqueued").inc()
     logger.info("fired %s", schedule.id, extra={"queue": schedule.queue})
     return True
 

@@ -47,7 +47,7 @@ def run_task_command(
     Returns:
         The task key affected, or None when the command was refused.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     cmd = TaskCommand.model_validate(command)
     with job_log(
         "run_task_command", team=team_id, channel=channel_id, command=cmd.verb, task_key=cmd.key

@@ -18,6 +18,7 @@ from jobs.home import refresh_homes
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
+from jobs.slack import NotInstalledError
 from jobs.team import follow_up
 from maestro.errors import UserError
 from maestro.escalation_cards import build_escalation_blocks, escalation_fallback_text
@@ -36,7 +37,7 @@ def raise_escalation(
     team_id: str, channel_id: str, user_id: str, payload: dict[str, Any], source: str
 ) -> str:
     """Raise an escalation from ``/escalate`` (``payload``: issue, options, blocking); return its id."""
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("raise_escalation", team=team_id, channel=channel_id, command="escalate"):
         options = [EscalationOption.model_validate(o) for o in payload.get("options", [])]
         record = new_escalation(
@@ -60,7 +61,7 @@ def apply_decision(team_id: str, channel_id: str, escalation_id: str) -> str:
     Idempotent: the message update is a ``chat.update``, the thread note is claimed, and each
     task change is keyed by the escalation.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("apply_decision", team=team_id, channel=channel_id, action="escalation_decide") as log:
         store, tasks = EscalationStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
         record = store.get(escalation_id)
@@ -155,7 +156,9 @@ def check_escalations(now_iso: str | None = None) -> dict[str, int]:
     with job_log("check_escalations") as log:
         for team_id, channel_id in TaskStore.all_projects(runtime.redis):
             try:
-                _sweep_project(runtime, team_id, channel_id, now, counts)
+                _sweep_project(runtime.for_team(team_id), team_id, channel_id, now, counts)
+            except NotInstalledError:
+                continue  # uninstalled (its data kept): nothing is raised or sent for it
             except Exception:  # noqa: BLE001 - one project's failure must not stop the others
                 logger.exception("escalation sweep failed", extra={"team": team_id, "channel": channel_id})
         log["outcome"] = f"{counts['raised']} raised, {counts['reminded']} reminded"

@@ -9,7 +9,7 @@ from rq.job import Job
 
 from jobs.replies import tell_requester
 from jobs.runtime import get_runtime
-from jobs.slack import SetupError, log_setup_error
+from jobs.slack import NotInstalledError, SetupError, log_setup_error
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,10 @@ def notify_final_failure(
     Returns:
         True, so RQ's own handlers run next.
     """
+    if isinstance(exc_value, NotInstalledError):  # uninstalled since it was enqueued: nobody to tell
+        job.retries_left = 0
+        logger.info("job dropped: %s", exc_value, extra={"job_id": job.id, "outcome": "not installed"})
+        return True
     setup = SetupError.from_api_error(exc_value)
     if setup is not None:
         job.retries_left = 0  # read by RQ right after this handler: the job fails for good now
@@ -56,8 +60,12 @@ def _tell(job: Job, text: str) -> None:
     """Tell the job's requester ``text`` ephemerally, when the job knows who asked."""
     meta = job.meta or {}
     if meta.get("channel_id") and meta.get("user_id"):
+        try:
+            runtime = get_runtime(meta.get("team_id"))
+        except NotInstalledError:
+            return
         tell_requester(
-            get_runtime(),
+            runtime,
             text=text,
             channel_id=meta["channel_id"],
             user_id=meta["user_id"],

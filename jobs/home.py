@@ -115,7 +115,7 @@ def read_home_board(runtime: Runtime, team_id: str, user_id: str) -> HomeBoard:
 
 def publish_home(team_id: str, user_id: str) -> int:
     """Publish ``user_id``'s Home tab (``views.publish``); return the number of blocks."""
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("publish_home", team=team_id, user=user_id) as log:
         runtime.redis.delete(_pending_key(team_id, user_id))  # changes from now on queue a new refresh
         view = build_home_view(read_home_board(runtime, team_id, user_id))

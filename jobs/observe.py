@@ -11,6 +11,7 @@ from typing import Any
 from rq import get_current_job
 
 from jobs.slack import SetupError
+from maestro import metrics
 
 logger = logging.getLogger("maestro.jobs")
 
@@ -35,6 +36,10 @@ def job_log(name: str, **fields: Any) -> Iterator[dict[str, Any]]:
         outcome = "setup_error" if SetupError.from_api_error(error) else "error"
         raise
     finally:
-        fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        fields["duration_ms"] = round(elapsed * 1000, 1)
         fields.setdefault("outcome", outcome)
         logger.info("job %s", name, extra=fields)
+        queue = job.origin if job else "inline"
+        metrics.JOBS.labels(queue, name, outcome).inc()  # ok / error / setup_error, not the job's own words
+        metrics.JOB_SECONDS.labels(queue, name).observe(elapsed)

@@ -153,7 +153,7 @@ def _report_job(
     response_url: str | None = None,
 ) -> Iterator[_ReportJob]:
     """Open a report job: its runtime and task store, its claim (:func:`_claim`) and its log line."""
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log(name, team=team_id, channel=channel_id, command=command) as log:
         yield _ReportJob(
             runtime=runtime,

@@ -62,7 +62,7 @@ def announce_risk(
     Returns:
         What happened: ``posted``, ``nothing to announce`` or ``not in channel``.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("announce_risk", team=team_id, channel=channel_id, task_key=key) as log:
         risks, tasks = RiskStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
         event = next((e for e in risks.events(channel_id, key) if e.version == version), None)

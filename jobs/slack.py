@@ -11,6 +11,7 @@ token) gives the same answer on every retry, so it is told once instead (see
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from redis import Redis
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web.slack_response import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from maestro import metrics
 from maestro.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -163,9 +165,11 @@ class MaestroWebClient(WebClient):
             SetupError: Slack answered one of :data:`SETUP_FIXES`.
             slack_sdk.errors.SlackApiError: any other refusal.
         """
+        metrics.SLACK_CALLS.labels(api_method).inc()
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as error:
+            metrics.SLACK_ERRORS.labels(api_method, str(error.response.get("error"))).inc()
             setup = SetupError.from_api_error(error)
             if setup is None:
                 raise
@@ -175,10 +179,12 @@ class MaestroWebClient(WebClient):
 def make_web_client(settings: Settings) -> WebClient:
     """Return a Web API client for the bot token and API URL in force (Slack's, or the sandbox's).
 
-    It raises :class:`SetupError` when Slack says Maestro isn't set up right.
+    In OAuth mode it carries no token (each team's comes from its installation: Bolt's
+    authorization, :class:`TeamClients`). It raises :class:`SetupError` when Slack says Maestro
+    isn't set up right.
     """
     return MaestroWebClient(
-        token=settings.bot_token,
+        token=None if settings.oauth_mode else settings.bot_token,
         base_url=settings.api_url,
         timeout=DEFAULT_SLACK_TIMEOUT,
         retry_handlers=retry_handlers(),
@@ -200,3 +206,100 @@ def is_admin(client: WebClient, user_id: str) -> bool:
             log_setup_error(setup)
         return False
     return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+DEFAULT_ROTATION_MINUTES = 120
+"""Minutes before a rotating bot token expires that it is refreshed (Bolt's own default)."""
+
+DEFAULT_ROTATION_LOCK_SECONDS = 30
+"""Seconds one process may hold a team's token refresh before another may try."""
+
+
+class NotInstalledError(Exception):
+    """The team has no installation (never installed, uninstalled, or its token revoked).
+
+    A job for such a team can do nothing for it: it is dropped, not retried (:mod:`jobs.failures`).
+    """
+
+    def __init__(self, team_id: str):
+        self.team_id = team_id
+        super().__init__(f"team {team_id} has no installation of Maestro (uninstalled?)")
+
+
+class _NoTeamClient(MaestroWebClient):
+    """The client of an OAuth-mode process before a team is chosen: every call is refused."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        """Refuse: in OAuth mode each call needs its team's token (``Runtime.for_team``)."""
+        raise RuntimeError(f"{api_method}: no team chosen; in OAuth mode use runtime.for_team(team_id)")
+
+
+class TeamClients:
+    """Each team's Web API client in OAuth mode, from its installation (never a global token).
+
+    A bot token that rotates (Slack's token rotation: an installation with a refresh token and an
+    expiry) is refreshed through slack_sdk's ``TokenRotator`` when it expires within
+    :data:`DEFAULT_ROTATION_MINUTES`, under a Redis lock per team, and the new one is saved.
+
+    Args:
+        settings: OAuth-mode settings (client id and secret, the encryption key, the API URL).
+        redis: where installations are stored.
+    """
+
+    def __init__(self, settings: Settings, redis: Redis):
+        from slack_sdk.oauth.token_rotation import TokenRotator
+
+        from maestro.installations import RedisInstallationStore
+
+        assert settings.maestro_encryption_key and settings.slack_client_secret and settings.slack_client_id
+        self.settings = settings
+        self.redis = redis
+        self.store = RedisInstallationStore(redis, settings.maestro_encryption_key.get_secret_value())
+        self._rotator = TokenRotator(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            client=WebClient(base_url=settings.api_url, timeout=DEFAULT_SLACK_TIMEOUT),
+        )
+
+    def unbound(self) -> WebClient:
+        """Return the client of no team: any call raises (a job must choose its team first)."""
+        return _NoTeamClient(base_url=self.settings.api_url)
+
+    def token_for(self, team_id: str) -> str:
+        """Return the team's bot token, refreshed first when it is about to expire.
+
+        Raises:
+            NotInstalledError: the team has no installation.
+        """
+        bot = self.store.find_team_bot(team_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalledError(team_id)
+        expiring = (
+            bot.bot_token_expires_at
+            and bot.bot_token_expires_at - time.time() < DEFAULT_ROTATION_MINUTES * 60
+        )
+        if bot.bot_refresh_token and expiring:  # the lock only when a refresh is due
+            lock = self.redis.lock(f"maestro:install:rotate:{team_id}", timeout=DEFAULT_ROTATION_LOCK_SECONDS)
+            with lock:
+                bot = self.store.find_team_bot(team_id) or bot  # another process may have refreshed it
+                refreshed = self._rotator.perform_bot_token_rotation(
+                    bot=bot, minutes_before_expiration=DEFAULT_ROTATION_MINUTES
+                )
+                if refreshed is not None:
+                    self.store.save_bot(refreshed)
+                    bot = refreshed
+        return str(bot.bot_token)
+
+    def client_for(self, team_id: str) -> WebClient:
+        """Return a Web API client with the team's bot token (see :meth:`token_for`).
+
+        Raises:
+            NotInstalledError: the team has no installation.
+        """
+        return MaestroWebClient(
+            token=self.token_for(team_id),
+            base_url=self.settings.api_url,
+            timeout=DEFAULT_SLACK_TIMEOUT,
+            retry_handlers=retry_handlers(),
+            team_id=team_id,
+        )

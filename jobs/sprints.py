@@ -43,7 +43,7 @@ def sprint_report_job_id(team_id: str, channel_id: str, sprint_id: str) -> str:
 
 def announce_sprint_start(team_id: str, channel_id: str, sprint_id: str) -> str | None:
     """Post the one in-channel note that a sprint started; return its ``ts``."""
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("announce_sprint_start", team=team_id, channel=channel_id, command="sprint start") as log:
         sprint = SprintStore(runtime.redis, team_id).get(channel_id, sprint_id)
         if sprint is None:
@@ -107,7 +107,7 @@ def answer_milestones(
     Returns:
         False when this request was already answered.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("answer_milestones", team=team_id, channel=channel_id, command="sprint milestones") as log:
         store = SprintStore(runtime.redis, team_id)
 
@@ -140,7 +140,7 @@ def answer_sprint_status(
     Returns:
         False when this request was already answered.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("answer_sprint_status", team=team_id, channel=channel_id, command="sprint status") as log:
         store = SprintStore(runtime.redis, team_id)
 
@@ -196,7 +196,7 @@ def close_sprint(
     Returns:
         The closed sprint's id, or None when the close was refused (already closed, none running).
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("close_sprint", team=team_id, channel=channel_id, command="sprint close") as log:
         store, tasks = SprintStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
         try:

@@ -257,7 +257,8 @@ def tick(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     redis = runtime.redis
     start = _window(redis, now, grace, watermark_key)
-    views = StandupStore.project_views(redis, TaskStore.all_projects(redis), now=now)
+    projects = [p for p in TaskStore.all_projects(redis) if runtime.installed(p[0])]  # uninstalled: no posts
+    views = StandupStore.project_views(redis, projects, now=now)
     dues: list[Due] = []
     for view in views:
         try:

@@ -67,7 +67,7 @@ def post_standup(
     Returns:
         The ``ts`` of the standup's first message; None when skipped or refused.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     day = date.fromisoformat(local_date_iso)
     now = datetime.fromisoformat(now_iso) if now_iso else utcnow()
     with job_log("post_standup", team=team_id, channel=channel_id, command=f"standup {reason}") as log:
@@ -132,7 +132,7 @@ def send_standup_prompt(team_id: str, channel_id: str, user_id: str, local_date_
     Returns:
         The ``ts`` of the DM, or None when none was sent.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     day = date.fromisoformat(local_date_iso)
     with job_log("send_standup_prompt", team=team_id, channel=channel_id, user=user_id) as log:
         standups = StandupStore(runtime.redis, team_id)
@@ -190,7 +190,7 @@ def post_note_update(
     Returns:
         The ``ts`` of the thread reply, or None when the standup isn't posted yet.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     day = date.fromisoformat(local_date_iso)
     with job_log("post_note_update", team=team_id, channel=channel_id, user=user_id):
         standups, tasks = StandupStore(runtime.redis, team_id), TaskStore(runtime.redis, team_id)
@@ -238,7 +238,7 @@ def refresh_participants(team_id: str, channel_id: str) -> int:
     Returns:
         How many people were looked up.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("refresh_participants", team=team_id, channel=channel_id) as log:
         tasks = TaskStore(runtime.redis, team_id).list_tasks(channel_id, open_only=True)
         standups = StandupStore(runtime.redis, team_id)

@@ -85,7 +85,7 @@ def plan_request(
     Returns:
         The plan id, or None when the request was refused (the requester is told why).
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("plan_request", team=team_id, channel=channel_id, command="orchestrate") as log:
         tasks = TaskStore(runtime.redis, team_id)
         plans = PlanStore(tasks)
@@ -209,7 +209,7 @@ def start_plan(team_id: str, channel_id: str, user_id: str, plan_id: str, source
     Returns:
         The keys started.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("start_plan", team=team_id, channel=channel_id, action="plan_start"):
         tasks = TaskStore(runtime.redis, team_id)
         record = PlanStore(tasks).get(plan_id)
@@ -446,7 +446,7 @@ def run_agent_on_task(team_id: str, channel_id: str, task_id: str, attempt: int)
     Returns:
         The task key, or None when there is nothing to do (the task moved on, or was blocked).
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("run_agent_on_task", team=team_id, channel=channel_id) as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         task = tasks.get_by_id(task_id)
@@ -637,7 +637,7 @@ def review_task(team_id: str, channel_id: str, task_id: str, attempt: int) -> st
         ``APPROVED``, ``REJECTED`` or ``PERSON`` (handed to a person), or None when the task
         isn't waiting for this review (nothing to do).
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("review_task", team=team_id, channel=channel_id) as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         task = tasks.get_by_id(task_id)

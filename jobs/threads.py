@@ -50,7 +50,7 @@ def answer_in_thread(
     Returns:
         ``quick:<verb>``, ``answer:<agent id>``, or None when it was already answered.
     """
-    runtime = get_runtime()
+    runtime = get_runtime(team_id)
     with job_log("answer_in_thread", team=team_id, channel=channel_id, event="message") as log:
         tasks, team = TaskStore(runtime.redis, team_id), TeamStore(runtime.redis, team_id)
         if post_question:

@@ -25,8 +25,8 @@ DEFAULT_SANDBOX_API_URL = "http://127.0.0.1:3001/api/"
 SANDBOX_BOT_TOKEN = "xoxb-sandbox-token"
 """The bot token the local Slack sandbox accepts."""
 
-SANDBOX_SIGNING_SECRET = "sandbox-signing-secret"
-"""The signing secret the local Slack sandbox signs its requests with."""
+SANDBOX_SIGNING_SECRET = "5a4d8e9f0b1c2d3e4f5a6b7c8d9e0f1a"
+"""The secret the local Slack sandbox signs its requests with (Slack's shape: 32 hex digits)."""
 
 DEFAULT_PORT = 3000
 """HTTP port of ``maestro web``."""
@@ -49,6 +49,15 @@ DEFAULT_AGENT_MAX_TURNS = 8
 
 DEFAULT_AGENT_TOKEN_BUDGET = 200_000
 """Tokens (input, cached or not, and output) one agent loop may spend, across re-runs."""
+
+SANDBOX_CLIENT_ID = "1000000000.2000000000"
+"""The OAuth client id the local Slack sandbox knows (``oauth.v2.access``)."""
+
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+"""The OAuth client secret the local Slack sandbox accepts with :data:`SANDBOX_CLIENT_ID`."""
+
+INSTALL_MODES = ("single", "oauth")
+"""``MAESTRO_INSTALL_MODE``: ``single`` (one workspace, ``SLACK_BOT_TOKEN``) or ``oauth`` (installs)."""
 
 
 SLACK_APPS_PAGE = "api.slack.com/apps → your app"
@@ -132,6 +141,15 @@ class Settings(BaseSettings):
         maestro_github_webhook_secret: the secret of the GitHub webhook (``X-Hub-Signature-256``).
         maestro_github_api_url: GitHub's REST API root; None: https://api.github.com (the
             sandbox's emulator in tests).
+        maestro_install_mode: ``MAESTRO_INSTALL_MODE``, ``single`` (default: one workspace and
+            ``SLACK_BOT_TOKEN``; ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` are ignored, so Bolt
+            doesn't turn its own OAuth on) or ``oauth`` (installs through ``/slack/install``).
+        slack_client_id: ``SLACK_CLIENT_ID``, the app's OAuth client id (oauth mode).
+        slack_client_secret: ``SLACK_CLIENT_SECRET`` (oauth mode).
+        maestro_encryption_key: ``MAESTRO_ENCRYPTION_KEY``, a Fernet key (32 url-safe base64 bytes,
+            ``Fernet.generate_key()``) that encrypts installations' tokens at rest (oauth mode).
+        maestro_uninstall_data: ``MAESTRO_UNINSTALL_DATA``, what an uninstall does to the team's
+            boards: ``keep`` (default; a reinstall finds them) or ``delete``.
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
@@ -158,6 +176,32 @@ class Settings(BaseSettings):
     maestro_github_token: SecretStr | None = None
     maestro_github_webhook_secret: SecretStr | None = None
     maestro_github_api_url: str | None = None
+    maestro_install_mode: Literal["single", "oauth"] = "single"
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    maestro_encryption_key: SecretStr | None = None
+    maestro_uninstall_data: Literal["keep", "delete"] = "keep"
+
+    @field_validator("maestro_install_mode", "maestro_uninstall_data", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("maestro_encryption_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.get_secret_value().encode())
+        except (ValueError, TypeError):
+            raise ValueError(
+                "must be a Fernet key: 32 url-safe base64-encoded bytes, e.g. the output of "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from None
+        return value
 
     @field_validator("maestro_log_level", mode="before")
     @classmethod
@@ -198,6 +242,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _credentials_together(self) -> Settings:
+        if self.maestro_install_mode == "oauth":
+            return self._oauth_credentials()
         if self.slack_bot_token and not self.slack_signing_secret and not self.slack_app_token:
             raise ValueError(
                 "SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN in HTTP mode "
@@ -209,10 +255,36 @@ class Settings(BaseSettings):
             )
         return self
 
+    def _oauth_credentials(self) -> Settings:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                ("MAESTRO_ENCRYPTION_KEY", self.maestro_encryption_key),
+            )
+            if value is None
+        ]
+        if not self.slack_signing_secret:
+            missing.append("SLACK_SIGNING_SECRET")
+        if missing:
+            raise ValueError(f"{' and '.join(missing)} required with MAESTRO_INSTALL_MODE=oauth")
+        if self.slack_bot_token:
+            raise ValueError(
+                "SLACK_BOT_TOKEN isn't used with MAESTRO_INSTALL_MODE=oauth (each workspace's token "
+                "comes from its installation): unset it, or set MAESTRO_INSTALL_MODE=single"
+            )
+        return self
+
+    @property
+    def oauth_mode(self) -> bool:
+        """True with ``MAESTRO_INSTALL_MODE=oauth``: workspaces install the app; tokens are stored."""
+        return self.maestro_install_mode == "oauth"
+
     @property
     def sandbox_mode(self) -> bool:
         """True when no Slack credentials are given: Maestro talks to the local Slack sandbox."""
-        return self.slack_bot_token is None
+        return self.slack_bot_token is None and not self.oauth_mode
 
     @property
     def socket_mode(self) -> bool:

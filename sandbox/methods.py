@@ -185,13 +185,11 @@ def chat_post_message(ws: Workspace, args: dict, base_url: str) -> dict:
     return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
 
-def chat_update(ws: Workspace, args: dict, base_url: str) -> dict:
-    """``chat.update``: args channel, ts, text, blocks (metadata, attachments).
+def _own_message(ws: Workspace, args: dict, not_ours: str) -> tuple[str, str] | dict:
+    """``(channel, ts)`` of the bot's own message named by ``args``, else Slack's error body.
 
-    Returns:
-        dict: ``{ok, channel, ts, text, message}``; errors ``channel_not_found``,
-        ``message_not_found``, ``cant_update_message`` (not the bot's), ``no_text``,
-        ``invalid_blocks``, ``msg_too_long``.
+    Errors: ``channel_not_found``, ``message_not_found``, and ``not_ours`` (e.g.
+    ``cant_update_message``) when a bot token names someone else's message.
     """
     channel = ws.resolve_channel(str_arg(args, "channel"))
     if channel is None:
@@ -201,7 +199,22 @@ def chat_update(ws: Workspace, args: dict, base_url: str) -> dict:
     if original is None:
         return error("message_not_found")
     if original.get("user") != ws.bot_user_id:
-        return error("cant_update_message")
+        return error(not_ours)
+    return channel, ts
+
+
+def chat_update(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``chat.update``: args channel, ts, text, blocks (metadata, attachments).
+
+    Returns:
+        dict: ``{ok, channel, ts, text, message}``; errors ``channel_not_found``,
+        ``message_not_found``, ``cant_update_message`` (not the bot's), ``no_text``,
+        ``invalid_blocks``, ``msg_too_long``.
+    """
+    found = _own_message(ws, args, "cant_update_message")
+    if isinstance(found, dict):
+        return found
+    channel, ts = found
     text, blocks = args.get("text"), json_arg(args, "blocks")
     failure = _content_error(text, blocks)
     if failure:
@@ -344,15 +357,10 @@ def chat_delete(ws: Workspace, args: dict, base_url: str) -> dict:
         dict: ``{ok, channel, ts}``; errors ``channel_not_found``, ``message_not_found``,
         ``cant_delete_message`` (not the bot's).
     """
-    channel = ws.resolve_channel(str_arg(args, "channel"))
-    if channel is None:
-        return error("channel_not_found")
-    ts = str_arg(args, "ts")
-    original = ws.find_message(channel, ts) if ts else None
-    if original is None:
-        return error("message_not_found")
-    if original.get("user") != ws.bot_user_id:
-        return error("cant_delete_message")
+    found = _own_message(ws, args, "cant_delete_message")
+    if isinstance(found, dict):
+        return found
+    channel, ts = found
     ws.delete_message(channel, ts)
     return {"ok": True, "channel": channel, "ts": ts}
 

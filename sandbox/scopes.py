@@ -72,6 +72,8 @@ EVENT_SCOPES: dict[str, str | None] = {
     "message.im": "im:history",
     "message.mpim": "mpim:history",
     "app_home_opened": None,
+    "app_uninstalled": None,
+    "tokens_revoked": None,
 }
 """Scope each bot event subscription needs (None: none), from each event's page in Slack's reference."""
 

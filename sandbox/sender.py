@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import payloads
 from .blocks import find_element, iter_elements
-from .constants import SANDBOX_SIGNING_SECRET
+from .constants import SANDBOX_SIGNING_SECRET, TEAM_ID
 from .scopes import CHANNEL_TYPES, Grant, manifest_grant, undelivered_reason
 from .signing import sign_request
 
 if TYPE_CHECKING:
     from .web_api import SandboxServer
+    from .workspace import Workspace
 
 FORM = "application/x-www-form-urlencoded"
 """Content type of commands and interactivity payloads."""
@@ -116,6 +117,7 @@ class SlackSender:
         server: SandboxServer | None = None,
         path: str = "/slack/events",
         timeout: float = 10.0,
+        workspace: Workspace | None = None,
     ) -> None:
         """Create a sender.
 
@@ -125,12 +127,16 @@ class SlackSender:
             server: The sandbox server whose workspace should reflect the requests.
             path: Path of the app's Slack endpoint.
             timeout: Seconds to wait for each answer.
+            workspace: Which of the server's workspaces the requests come from (their
+                ``team_id``, response_urls, triggers); the server's first when None.
         """
         self.app_url = app_url.rstrip("/")
         self.events_url = self.app_url + path
         self.signing_secret = signing_secret
         self.server = server
         self.timeout = timeout
+        self.workspace = workspace if workspace is not None else (server.workspace if server else None)
+        self.team_id = self.workspace.team_id if self.workspace is not None else TEAM_ID
 
     # -------------------------------------------------------------- transport
 
@@ -243,12 +249,12 @@ class SlackSender:
         """A response_url on the server, or an unreachable one without a server."""
         if self.server is None:
             return UNREACHABLE_RESPONSE_URL
-        return self.server.new_response_url(channel, user, **where)
+        return self.server.new_response_url(channel, user, workspace=self.workspace, **where)
 
     def _register_trigger(self, trigger_id: str, user: str) -> None:
         """Let the workspace expire this trigger id after 3 s."""
         if self.server is not None:
-            self.server.workspace.register_trigger(trigger_id, user)
+            self.workspace.register_trigger(trigger_id, user)
 
     def command(
         self,
@@ -284,6 +290,7 @@ class SlackSender:
             channel_id=channel_id,
             response_url=response_url,
             trigger_id=trigger_id,
+            team_id=self.team_id,
         )
         self._register_trigger(fields["trigger_id"], user_id)
         body = payloads.form_encode(fields)
@@ -296,7 +303,7 @@ class SlackSender:
             response_url=response_url,
         )
         if self.server is not None:
-            self.server.workspace.apply_command_ack(channel_id, user_id, sent.status, sent.body)
+            self.workspace.apply_command_ack(channel_id, user_id, sent.status, sent.body)
         return sent
 
     def press(
@@ -352,6 +359,7 @@ class SlackSender:
             user_id=user_id,
             response_url=response_url,
             block_id=block_id,
+            team_id=self.team_id,
         )
         self._register_trigger(payload["trigger_id"], user_id)
         body = payloads.interactive_body(payload)
@@ -434,14 +442,14 @@ class SlackSender:
             and event.get("channel")
             and event.get("user")
         ):
-            self.server.workspace.add_user_message(
+            self.workspace.add_user_message(
                 event["channel"],
                 event["user"],
                 event.get("text", ""),
                 ts=event.get("ts"),
                 thread_ts=event.get("thread_ts"),
             )
-        envelope = payloads.event_callback(event, event_id=event_id)
+        envelope = payloads.event_callback(event, event_id=event_id, team_id=self.team_id)
         body = payloads.json_body(envelope)
         refusal = undelivered_reason(event, self._grant())
         if refusal is not None:
@@ -463,13 +471,13 @@ class SlackSender:
 
     def _grant(self) -> Grant:
         """The installed app's scopes and subscriptions: the workspace's, else the manifest's."""
-        return self.server.workspace.grant if self.server is not None else manifest_grant()
+        return self.workspace.grant if self.server is not None else manifest_grant()
 
     def _with_channel_type(self, event: dict) -> dict:
         """Give a ``message`` event the ``channel_type`` of its conversation in the workspace."""
         if self.server is None or event.get("type") != "message" or not event.get("channel"):
             return event
-        kind = self.server.workspace.conversation_kind(event["channel"])
+        kind = self.workspace.conversation_kind(event["channel"])
         channel_type = CHANNEL_TYPES.get(kind or "")
         if channel_type is None or channel_type == event.get("channel_type"):
             return event
@@ -532,6 +540,7 @@ class SlackSender:
             user_id=user_id,
             view_id=view_id,
             blocks=blocks,
+            team_id=self.team_id,
         )
         self._register_trigger(payload["trigger_id"], user_id)
         body = payloads.interactive_body(payload)

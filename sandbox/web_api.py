@@ -11,6 +11,8 @@ Routes served by :class:`SandboxServer` (all on 127.0.0.1):
   ``{"ok": false, "error": "missing_scope", "needed": …, "provided": …}`` as Slack does.
 - ``POST /response/<token>`` — a response_url (JSON body); answers ``ok`` or an error text.
 - ``POST /upload/<file_id>`` — the upload URL handed out by ``files.getUploadURLExternal``.
+- ``GET /oauth/v2/authorize`` and ``POST /api/oauth.v2.access`` — Slack's install flow
+  (:mod:`sandbox.oauth`); a code gives the installing workspace a new bot token.
 - ``GET /sandbox/state`` — :meth:`Workspace.snapshot` as JSON.
 - ``POST /sandbox/reset`` — :meth:`Workspace.reset`.
 
@@ -29,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .methods import METHODS, error, scope_error
+from .oauth import OAuthApp
 from .workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -142,6 +145,14 @@ class _Handler(BaseHTTPRequestHandler):
             path = parts.path
             if path.startswith("/api/"):
                 self._api(path[len("/api/") :], parts.query)
+            elif path == "/oauth/v2/authorize" and self.command == "GET":
+                status, where = self.server.sandbox.oauth.authorize(
+                    dict(parse_qsl(parts.query)), self.server.sandbox.workspaces
+                )
+                if status == 302:
+                    self._send(302, b"", "text/plain; charset=utf-8", {"Location": where})
+                else:
+                    self._send_text(status, where)
             elif path.startswith("/response/") and self.command == "POST":
                 self._response_url(path[len("/response/") :])
             elif path.startswith("/upload/") and self.command == "POST":
@@ -172,15 +183,27 @@ class _Handler(BaseHTTPRequestHandler):
     # -------------------------------------------------------------- routes
 
     def _api(self, method: str, query: str) -> None:
-        """Serve one Web API call."""
-        ws = self.server.workspace
+        """Serve one Web API call (in the workspace the token belongs to)."""
+        sandbox = self.server.sandbox
         raw = self._read_body()
+        auth = self.headers.get("Authorization", "")
         try:
             args = parse_api_args(raw, self.headers.get("Content-Type", ""), query)
         except ValueError:
-            ws.record_call(method, {}, status=200, ok=False, error="invalid_json")
+            sandbox.workspace.record_call(method, {}, status=200, ok=False, error="invalid_json")
             self._send_json(200, error("invalid_json"))
             return
+        if method == "oauth.v2.access":  # no token: the app's client id and secret
+            body, installed = sandbox.oauth.access(args, auth, sandbox.workspaces)
+            if installed is not None:
+                sandbox.give_token(installed, body["access_token"])
+            (installed or sandbox.workspace).record_call(
+                method, {}, status=200, ok=bool(body.get("ok")), error=body.get("error")
+            )
+            self._send_json(200, body)
+            return
+        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else args.get("token")
+        ws = sandbox.workspace_of(token) or sandbox.workspace
         fault = ws.take_fault(method)
         if fault is not None:
             ws.record_call(method, args, status=fault["status"], ok=False, error=fault["error"])
@@ -193,11 +216,9 @@ class _Handler(BaseHTTPRequestHandler):
         if handler is None:
             body = error("unknown_method")
         else:
-            auth = self.headers.get("Authorization", "")
-            token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else args.get("token")
             if not token:
                 body = error("not_authed")
-            elif token != ws.bot_token:
+            elif sandbox.workspace_of(token) is None:
                 body = error("invalid_auth")
             elif (refusal := scope_error(ws, method, args)) is not None:
                 body = refusal
@@ -219,7 +240,11 @@ class _Handler(BaseHTTPRequestHandler):
             body: Any = json.loads(raw.decode("utf-8")) if raw else {}
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        status, text = self.server.workspace.respond(token, body)
+        ws = next(
+            (w for w in self.server.sandbox.workspaces.values() if w.has_response_token(token)),
+            self.server.workspace,
+        )
+        status, text = ws.respond(token, body)
         self._send_text(status, text)
 
     def _upload(self, file_id: str) -> None:
@@ -236,6 +261,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     workspace: Workspace
+    sandbox: SandboxServer
     base_url: str
 
 
@@ -269,6 +295,10 @@ class SandboxServer:
         if host not in _LOOPBACK_HOSTS and not host.startswith("127."):
             raise ValueError(f"the sandbox only listens on loopback, not {host!r}")
         self.workspace = workspace if workspace is not None else Workspace()
+        self.workspaces: dict[str, Workspace] = {self.workspace.team_id: self.workspace}
+        self.oauth = OAuthApp()
+        self._tokens: dict[str, Workspace] = {self.workspace.bot_token: self.workspace}
+        self._tokens_lock = threading.Lock()
         self.host = host
         self.port = port
         self._httpd: _HTTPServer | None = None
@@ -284,6 +314,7 @@ class SandboxServer:
             return self
         httpd = _HTTPServer((self.host, self.port), _Handler)
         httpd.workspace = self.workspace
+        httpd.sandbox = self
         self.port = httpd.server_address[1]
         self._httpd = httpd
         httpd.base_url = self.url
@@ -312,6 +343,39 @@ class SandboxServer:
         """Stop the server at the end of a ``with`` block."""
         self.stop()
 
+    def add_workspace(self, workspace: Workspace) -> Workspace:
+        """Host another workspace (another ``team_id``); its ``bot_token`` works at once.
+
+        An OAuth install (:mod:`sandbox.oauth`) gives a workspace a fresh token instead.
+
+        Raises:
+            ValueError: a workspace with that team id is hosted already.
+        """
+        if workspace.team_id in self.workspaces:
+            raise ValueError(f"workspace {workspace.team_id} is hosted already")
+        if self.workspace_of(workspace.bot_token) is not None:
+            raise ValueError("give the new workspace a bot_token of its own")
+        self.workspaces[workspace.team_id] = workspace
+        self.give_token(workspace, workspace.bot_token)
+        return workspace
+
+    def give_token(self, workspace: Workspace, token: str) -> None:
+        """Make ``token`` a valid bot token of ``workspace`` (an install or a refresh)."""
+        with self._tokens_lock:
+            self._tokens[token] = workspace
+        workspace.bot_token = token
+
+    def workspace_of(self, token: str | None) -> Workspace | None:
+        """Return the workspace a bot token belongs to, or None for an unknown or revoked token."""
+        with self._tokens_lock:
+            return self._tokens.get(token or "")
+
+    def uninstall(self, team_id: str) -> None:
+        """Uninstall the app from a workspace: every bot token it was given stops working."""
+        with self._tokens_lock:
+            for token in [t for t, ws in self._tokens.items() if ws.team_id == team_id]:
+                del self._tokens[token]
+
     @property
     def url(self) -> str:
         """str: Root URL, e.g. ``"http://127.0.0.1:54321"`` (valid once started)."""
@@ -333,19 +397,21 @@ class SandboxServer:
         *,
         message_ts: str | None = None,
         ephemeral_ts: str | None = None,
+        workspace: Workspace | None = None,
     ) -> str:
-        """Create a response_url on this server.
+        """Create a response_url on this server (in ``workspace``, else the first one).
 
         Args:
             channel: Conversation the command or action happened in.
             user: The acting user (ephemeral responses go to them).
             message_ts: In-channel message a button sat on (for replace/delete_original).
             ephemeral_ts: Ephemeral a button sat on, instead of ``message_ts``.
+            workspace: The workspace the request came from; the server's first when None.
 
         Returns:
             str: ``"{url}/response/<token>"``.
         """
-        token = self.workspace.new_response_token(
+        token = (workspace or self.workspace).new_response_token(
             channel, user, message_ts=message_ts, ephemeral_ts=ephemeral_ts
         )
         return f"{self.url}/response/{token}"

@@ -86,6 +86,9 @@ class Workspace:
         trigger_ttl: float = TRIGGER_TTL_SECONDS,
         scopes: Iterable[str] | None = None,
         bot_events: Iterable[str] | None = None,
+        team_id: str = TEAM_ID,
+        team_name: str = TEAM_NAME,
+        domain: str = TEAM_DOMAIN,
     ) -> None:
         """Create a workspace seeded with the fixed users and channels.
 
@@ -97,13 +100,16 @@ class Workspace:
                 usable for ``views.open``.
             scopes: Bot scopes the token has; those of the repository's ``manifest.yml`` if None.
             bot_events: Event subscriptions; the manifest's if None.
+            team_id: The workspace's id (a second workspace of the same server gets another).
+            team_name: Its name (``auth.test``, ``oauth.v2.access``).
+            domain: Its domain.
 
         Raises:
             FileNotFoundError: ``scopes`` or ``bot_events`` is None and there is no manifest.
         """
-        self.team_id = TEAM_ID
-        self.domain = TEAM_DOMAIN
-        self.team_name = TEAM_NAME
+        self.team_id = team_id
+        self.domain = domain
+        self.team_name = team_name
         self.bot_user_id = BOT_USER_ID
         self.bot_id = BOT_ID
         self.bot_token = bot_token
@@ -783,6 +789,11 @@ class Workspace:
                 "created": time.time(),
             }
         return token
+
+    def has_response_token(self, token: str) -> bool:
+        """True when ``token`` is one of this workspace's response_urls (used or not)."""
+        with self.lock:
+            return token in self._response_urls
 
     def respond(self, token: str, body: Any) -> tuple[int, str]:
         """Apply a POST to a response_url the way Slack does.

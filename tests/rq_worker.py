@@ -14,3 +14,26 @@ class InProcessWorker(SimpleWorker):
 
     def subscribe(self) -> None:
         """Listen for no commands."""
+
+
+def drain(run_jobs, redis, rounds: int = 40, *, strict: bool = False) -> None:
+    """Run jobs until no job is queued or deferred (jobs enqueue jobs); ``strict``: none may fail.
+
+    Raises:
+        AssertionError: jobs kept coming after ``rounds`` runs, or one failed with ``strict``.
+    """
+    from rq import Queue
+    from rq.registry import DeferredJobRegistry
+
+    from jobs.queues import QUEUE_NAMES
+
+    for _ in range(rounds):
+        failed = run_jobs()
+        assert not (strict and failed), f"{failed} jobs failed"
+        waiting = sum(
+            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
+            for n in QUEUE_NAMES
+        )
+        if waiting == 0:
+            return
+    raise AssertionError("jobs kept coming")

@@ -10,52 +10,20 @@ import json
 
 import anthropic
 import pytest
-from rq import Queue
-from rq.registry import DeferredJobRegistry
 
 from agents.brain import WorkContext
 from agents.claude import _context_message, system_for
 from agents.loop import LoopLimits, run_loop
 from agents.roster import find_agent, roster_for
 from agents.tools import ToolContext
-from jobs.queues import QUEUE_NAMES
 from maestro.models import TaskStatus
-from maestro.settings import build_settings
 from maestro.store import TaskStore
 from maestro.turn_store import TurnJournal
-from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
+from tests.rq_worker import drain
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-
-
-@pytest.fixture
-def stub():
-    with AnthropicStub(responder=offline_responder) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(redis_url, sandbox, stub, tmp_path):
-    return build_settings(
-        redis_url=redis_url,
-        slack_api_url=sandbox.api_url,
-        maestro_data_dir=tmp_path,
-        anthropic_api_key="sk-ant-test",
-        anthropic_base_url=stub.base_url,
-        maestro_claude_max_retries=0,
-    )
-
-
-def drain(run_jobs, redis, rounds=40):
-    for _ in range(rounds):
-        run_jobs()
-        if not sum(
-            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
-            for n in QUEUE_NAMES
-        ):
-            return
-    raise AssertionError("jobs kept coming")
 
 
 def thread(sandbox, task) -> str:

@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from rq import Queue
-from rq.registry import DeferredJobRegistry
-
-from jobs.queues import QUEUE_NAMES
 from maestro.cards import (
     ACTION_APPROVE,
     ACTION_DONE,
@@ -22,49 +17,15 @@ from maestro.cards import (
     VIEW_REQUEST_CHANGES,
 )
 from maestro.models import TaskStatus
-from maestro.settings import build_settings
 from maestro.store import TaskStore
 from maestro.team_cards import ACTION_START_PLAN
-from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
 from sandbox.examples import ORDER_MANAGEMENT
+from tests.rq_worker import drain
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 CRITERIA = "POST /reset sends one email; the link expires after 30 minutes"
-
-
-def drain(run_jobs, redis, rounds=40):
-    for _ in range(rounds):
-        run_jobs()
-        waiting = sum(
-            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
-            for n in QUEUE_NAMES
-        )
-        if waiting == 0:
-            return
-    raise AssertionError("jobs kept coming")
-
-
-@pytest.fixture
-def stub():
-    with AnthropicStub(responder=offline_responder) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(request, redis_url, sandbox, tmp_path):
-    """Claude-enabled settings (pointed at the stub) for tests that ask for ``stub``."""
-    if "stub" not in request.fixturenames:
-        return build_settings(redis_url=redis_url, slack_api_url=sandbox.api_url, maestro_data_dir=tmp_path)
-    stub = request.getfixturevalue("stub")
-    return build_settings(
-        redis_url=redis_url,
-        slack_api_url=sandbox.api_url,
-        maestro_data_dir=tmp_path,
-        anthropic_api_key="sk-ant-test",
-        anthropic_base_url=stub.base_url,
-        maestro_claude_max_retries=0,
-    )
 
 
 def agent_task(sender, run_jobs, redis, role="backend", user="U0ALICE"):

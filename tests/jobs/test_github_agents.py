@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from rq import Queue
-from rq.registry import DeferredJobRegistry
+from pydantic import SecretStr
 
-from jobs.queues import QUEUE_NAMES
-from maestro.settings import build_settings
-from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
 from sandbox.github import SANDBOX_GITHUB_TOKEN, SANDBOX_WEBHOOK_SECRET, GitHubEmulator
+from tests.rq_worker import drain
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
 
@@ -26,37 +24,17 @@ def github():
 
 
 @pytest.fixture
-def stub():
-    with AnthropicStub(responder=offline_responder) as server:
-        yield server
-
-
-@pytest.fixture
-def settings(redis_url, sandbox, stub, github, tmp_path, monkeypatch):
-    monkeypatch.setenv("MAESTRO_GITHUB_TOKEN", SANDBOX_GITHUB_TOKEN)
+def settings(claude_settings, github, monkeypatch):
+    """The jobs' Claude settings (the stub), with GitHub pointed at the emulator."""
+    monkeypatch.setenv("MAESTRO_GITHUB_TOKEN", SANDBOX_GITHUB_TOKEN)  # the agents' tools read the environment
     monkeypatch.setenv("MAESTRO_GITHUB_API_URL", github.api_url)
-    return build_settings(
-        redis_url=redis_url,
-        slack_api_url=sandbox.api_url,
-        maestro_data_dir=tmp_path,
-        anthropic_api_key="sk-ant-test",
-        anthropic_base_url=stub.base_url,
-        maestro_claude_max_retries=0,
-        maestro_github_token=SANDBOX_GITHUB_TOKEN,
-        maestro_github_webhook_secret=SANDBOX_WEBHOOK_SECRET,
-        maestro_github_api_url=github.api_url,
+    return claude_settings.model_copy(
+        update={
+            "maestro_github_token": SecretStr(SANDBOX_GITHUB_TOKEN),
+            "maestro_github_webhook_secret": SecretStr(SANDBOX_WEBHOOK_SECRET),
+            "maestro_github_api_url": github.api_url,
+        }
     )
-
-
-def drain(run_jobs, redis, rounds=40):
-    for _ in range(rounds):
-        run_jobs()
-        if not sum(
-            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
-            for n in QUEUE_NAMES
-        ):
-            return
-    raise AssertionError("jobs kept coming")
 
 
 def test_an_agent_reads_a_file_of_the_linked_repository(stub, github, sender, redis, run_jobs):

@@ -24,8 +24,17 @@ PUBLIC, PRIVATE, ALICE = "C0PROJECT", "G0PRIVATE", "U0ALICE"
 CALLED_BY_BOLT = {"auth_test"}
 """Bolt's token check (``maestro web`` at start, else Bolt's first request)."""
 
-MAESTRO_EVENTS = {"app_mention", "message.channels", "message.groups", "message.im", "app_home_opened"}
-"""bot/events.py: mentions, thread replies and DMs (public and private channels, DMs); bot/home.py."""
+MAESTRO_EVENTS = {
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "app_home_opened",
+    "app_uninstalled",
+    "tokens_revoked",
+}
+"""bot/events.py: mentions, thread replies and DMs (public and private channels, DMs); bot/home.py;
+bot/oauth.py: uninstalls and revoked tokens."""
 
 
 def web_api_calls_in_code() -> set[str]:

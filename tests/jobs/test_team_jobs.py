@@ -4,62 +4,20 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from rq import Queue
-from rq.registry import DeferredJobRegistry
 
 from jobs.brains import think
 from jobs.queues import QUEUE_NAMES
 from jobs.team import MAX_REJECTIONS
 from maestro.models import TaskStatus, utcnow
-from maestro.settings import build_settings
 from maestro.store import TaskStore
 from maestro.usage import UsageStore
-from sandbox.anthropic_stub import CALL_TOOL, AnthropicStub
+from sandbox.anthropic_stub import CALL_TOOL
 from sandbox.claude_responder import offline_responder, terminal_of
 from tests.evidence import approved_by
-from tests.rq_worker import InProcessWorker
+from tests.rq_worker import InProcessWorker, drain
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-
-
-@pytest.fixture
-def stub():
-    with AnthropicStub(responder=offline_responder) as server:
-        yield server
-
-
-@pytest.fixture
-def claude_settings(redis_url, sandbox, stub, tmp_path):
-    """Settings with the Claude brain on, pointed at the stub (used by every fixture below)."""
-    return build_settings(
-        redis_url=redis_url,
-        slack_api_url=sandbox.api_url,
-        maestro_data_dir=tmp_path,
-        anthropic_api_key="sk-ant-test",
-        anthropic_base_url=stub.base_url,
-        maestro_claude_max_retries=0,
-    )
-
-
-@pytest.fixture
-def settings(request, redis_url, sandbox, tmp_path):
-    """Claude-enabled settings for tests that ask for ``stub``; the default ones otherwise."""
-    if "stub" in request.fixturenames:
-        return request.getfixturevalue("claude_settings")
-    return build_settings(redis_url=redis_url, slack_api_url=sandbox.api_url, maestro_data_dir=tmp_path)
-
-
-def drain(run_jobs, redis, rounds=30):
-    for _ in range(rounds):
-        assert run_jobs() == 0
-        waiting = sum(
-            Queue(n, connection=redis).count + DeferredJobRegistry(n, connection=redis).count
-            for n in QUEUE_NAMES
-        )
-        if waiting == 0:
-            return
-    raise AssertionError("jobs kept coming")
 
 
 def test_three_rejections_block_the_task_with_the_reason(stub, sender, sandbox, redis, run_jobs):
@@ -77,7 +35,7 @@ def test_three_rejections_block_the_task_with_the_reason(stub, sender, sandbox, 
     sender.command("/task", "new Build the reset endpoint --agent backend")
     run_jobs()
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     assert task.status is TaskStatus.BLOCKED and task.review_rejections == MAX_REJECTIONS
     assert (
@@ -101,7 +59,7 @@ def test_claude_usage_is_recorded_per_agent(stub, sender, redis, run_jobs):
     sender.command("/task", "new Design the schema --agent database-architect")
     run_jobs()
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     rows = {row.agent: row for row in UsageStore(redis, TEAM).summary(CHANNEL, utcnow())["all"]}
     assert set(rows) == {"database-architect", "code-reviewer"}
     assert rows["database-architect"].input > 0 and rows["database-architect"].cost_cents > 0
@@ -113,7 +71,7 @@ def test_past_the_budget_claude_is_not_called_and_the_post_says_so(stub, sender,
     sender.command("/task", "new Build it --agent backend")
     run_jobs()
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     assert stub.requests_for() == []
     card = TaskStore(redis, TEAM).get(CHANNEL, "T-1")
     thread = json.dumps(sandbox.workspace.thread(CHANNEL, card.message_ts))
@@ -168,7 +126,7 @@ def test_review_rerun_after_a_crash_starts_the_next_attempt(stub, sender, sandbo
     assert review_task(TEAM, CHANNEL, task.id, 1) == "REJECTED"  # the re-run
     assert sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) == 1  # attempt 2's work job
     assert stub.requests_for() == []  # the crashed run's verdict was applied; nobody asked again
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     work_requests = [r for r in stub.requests_for() if terminal_of(r.body) == "submit_deliverable"]
     assert '"attempt": 2' in work_requests[0].body["messages"][0]["content"][0]["text"]
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED  # attempts 2 and 3 were rejected too
@@ -186,7 +144,7 @@ def test_blocked_mid_work_then_unblocked_runs_the_agent_again(sender, sandbox, r
     run_jobs()  # the agent's jobs find the task blocked and do nothing
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     sender.command("/task", "unblock T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     task = store.get(CHANNEL, "T-1")  # the agent worked it: offline, a draft waiting for a person
     assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
@@ -214,7 +172,7 @@ def test_a_work_job_that_failed_for_good_runs_again_when_the_task_is_restarted(
     sender.command("/task", "block T-1 Slack was down")
     run_jobs()
     sender.command("/task", "unblock T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")  # worked again: a draft waiting for a person
     assert task.status is TaskStatus.REVIEW and task.waits_for_person
 
@@ -261,7 +219,7 @@ def test_agent_names_are_escaped_in_posts(sender, sandbox, redis, run_jobs):
     sender.command("/agents", "rename backend <!channel> team")
     agent_task(sender, run_jobs)
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     thread = json.dumps(
         sandbox.workspace.thread(CHANNEL, TaskStore(redis, TEAM).get(CHANNEL, "T-1").message_ts)
     )
@@ -274,7 +232,7 @@ def test_a_disabled_agent_does_not_work_the_task_it_is_left_to_a_person(sender, 
     agent_task(sender, run_jobs)  # planned while the agent was enabled
     sender.command("/agents", "disable backend")
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     store = TaskStore(redis, TEAM)
     task = store.get(CHANNEL, "T-1")
     assert task.status is TaskStatus.IN_PROGRESS  # not BLOCKED: a person has it now
@@ -310,7 +268,7 @@ def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sende
     sender.command("/task", "new Build the reset endpoint --agent backend")
     run_jobs()
     sender.command("/task", "start T-1")
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     store = TaskStore(redis, TEAM)
     assert store.get(CHANNEL, "T-1").status is TaskStatus.BLOCKED
     escalation = next(m for m in sandbox.workspace.messages(CHANNEL) if m["text"].startswith("Escalation"))
@@ -324,7 +282,7 @@ def test_three_rejections_escalate_and_an_approval_moves_the_task_on(stub, sende
     )
     sender.press(escalation, approve, channel_id=CHANNEL, user_id="U0ALICE")  # the task's creator decides
     sandbox.workspace.wait_for(lambda: sum(Queue(n, connection=redis).count for n in QUEUE_NAMES) > 0)
-    drain(run_jobs, redis)
+    drain(run_jobs, redis, strict=True)
     task = store.get(CHANNEL, "T-1")
     assert task.status is TaskStatus.COMPLETED  # the fourth attempt was approved
     assert "Decided: Approve" in json.dumps(

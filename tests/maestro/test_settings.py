@@ -104,3 +104,66 @@ def test_well_formed_secrets_are_accepted(monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET.upper())
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-x")
     assert build_settings().claude_enabled
+
+
+FERNET_KEY = "a" * 43 + "="  # 32 bytes, url-safe base64
+
+
+def _oauth_environment(monkeypatch, **overrides):
+    env = {
+        "MAESTRO_INSTALL_MODE": "oauth",
+        "SLACK_CLIENT_ID": "111.222",
+        "SLACK_CLIENT_SECRET": "client-secret",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "MAESTRO_ENCRYPTION_KEY": FERNET_KEY,
+    }
+    env.update(overrides)
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def test_oauth_mode_is_chosen_explicitly(monkeypatch):
+    _oauth_environment(monkeypatch)
+    settings = build_settings()
+    assert settings.oauth_mode and not settings.sandbox_mode
+    assert settings.api_url == "https://slack.com/api/" and settings.maestro_uninstall_data == "keep"
+    assert FERNET_KEY not in repr(settings)
+
+
+def test_client_credentials_alone_keep_single_mode(monkeypatch):
+    monkeypatch.setenv("SLACK_CLIENT_ID", "111.222")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    settings = build_settings()
+    assert not settings.oauth_mode and settings.sandbox_mode
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"MAESTRO_ENCRYPTION_KEY": None}, "MAESTRO_ENCRYPTION_KEY"),
+        ({"MAESTRO_ENCRYPTION_KEY": "not-a-fernet-key"}, "MAESTRO_ENCRYPTION_KEY"),
+        ({"SLACK_CLIENT_SECRET": None}, "SLACK_CLIENT_SECRET"),
+        ({"SLACK_SIGNING_SECRET": None}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_BOT_TOKEN"),
+        ({"MAESTRO_INSTALL_MODE": "multi"}, "MAESTRO_INSTALL_MODE"),
+        ({"MAESTRO_UNINSTALL_DATA": "archive"}, "MAESTRO_UNINSTALL_DATA"),
+    ],
+)
+def test_oauth_mode_misconfiguration_names_the_variable(monkeypatch, overrides, named):
+    _oauth_environment(monkeypatch, **overrides)
+    with pytest.raises(ConfigError) as error:
+        build_settings()
+    assert named in str(error.value)
+
+
+def test_a_bad_encryption_key_stops_the_process_with_status_2(monkeypatch, capsys):
+    from maestro.settings import load_settings
+
+    _oauth_environment(monkeypatch, MAESTRO_ENCRYPTION_KEY="short")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings()
+    assert stopped.value.code == 2
+    assert "MAESTRO_ENCRYPTION_KEY" in capsys.readouterr().err
