@@ -58,6 +58,10 @@ def handle_delivery(event: str, delivery_id: str, payload: dict[str, Any]) -> in
     runtime = get_runtime()
     repo = (payload.get("repository") or {}).get("full_name")
     with job_log("github_delivery", event=event, delivery=delivery_id) as log:
+        if repo and event == "issues" and payload.get("action") == "closed":
+            touched = _issue_closed(runtime, repo, payload, delivery_id)
+            log["outcome"] = f"{touched} tasks"
+            return touched
         meaning = pull_event(event, payload)
         if not repo or meaning is None:
             log["outcome"] = "ignored"
@@ -74,6 +78,37 @@ def handle_delivery(event: str, delivery_id: str, payload: dict[str, Any]) -> in
                 touched += 1
         log["outcome"] = f"{touched} tasks"
         return touched
+
+
+def _issue_closed(runtime: Runtime, repo: str, payload: dict[str, Any], delivery_id: str) -> int:
+    """Propose the tasks linked to a closed issue as done, in their threads (a person confirms)."""
+    issue = payload.get("issue") or {}
+    if not isinstance(issue.get("number"), int) or "pull_request" in issue:
+        return 0
+    ref = f"{repo}#{issue['number']}"
+    who = (payload.get("sender") or {}).get("login") or "someone"
+    touched = 0
+    for team_id, channel_id in projects_for(runtime.redis, repo):
+        tasks = TaskStore(runtime.redis, team_id)
+        for key in GitHubStore(runtime.redis, team_id).tasks_linked_to(channel_id, ref):
+            task_id = tasks.task_id_for(channel_id, key)
+            task = tasks.get_by_id(task_id) if task_id else None
+            if task is None or not task.is_open or not task.thread_root:
+                continue
+            text = (
+                f"Issue {escape(ref)} was closed by @{escape(who)}. If {key} is done, a person confirms "
+                f"it with `/task done {key}`; nothing was changed."
+            )
+            post_once(
+                runtime,
+                tasks,
+                f"github:{delivery_id}:{task.id}",
+                channel=channel_id,
+                thread_ts=task.thread_root,
+                text=text,
+            )
+            touched += 1
+    return touched
 
 
 def apply_pull_event(

@@ -75,7 +75,12 @@ class GitHubStore(TeamScoped):
 
     def link(self, channel_id: str, key: str, ref: str) -> bool:
         """Link task ``key`` to ``owner/name#12``; return False when it already was."""
+        self.redis.sadd(f"{self._p(channel_id)}:github:ref:{ref.lower()}", key.upper())
         return bool(self.redis.sadd(f"{self._p(channel_id)}:github:links:{key.upper()}", ref))
+
+    def tasks_linked_to(self, channel_id: str, ref: str) -> list[str]:
+        """Return the keys of the tasks linked to ``owner/name#12``, sorted."""
+        return sorted(text(m) for m in self.redis.smembers(f"{self._p(channel_id)}:github:ref:{ref.lower()}"))
 
     def links(self, channel_id: str, key: str) -> list[str]:
         """Return the issues and pull requests linked to task ``key``, sorted."""

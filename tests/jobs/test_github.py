@@ -275,3 +275,20 @@ def test_agents_read_a_file_and_a_directory_of_the_linked_repository(connected, 
     monkeypatch.setenv("MAESTRO_GITHUB_TOKEN", "github_pat_revoked")
     text, error = tools["read_repo_file"].run({"path": "README.md"}, ctx)
     assert error and "401" in text and "revoked" not in text
+
+
+def test_a_linked_issue_closed_proposes_the_task_done_and_changes_nothing(
+    connected, github, sandbox, sender, run_jobs
+):
+    number = github.create_issue("Password reset", "- [ ] one email")
+    sender.command("/task", f"link T-1 {REPO}#{number}")
+    delivery = github.close_issue(number, user="carol")
+    assert delivery.status == 202
+    run_jobs()
+    task = connected.get(CHANNEL, "T-1")
+    assert task.status is TaskStatus.ASSIGNED
+    notes = thread_texts(sandbox, task)
+    assert (
+        sum(f"Issue {REPO}#{number} was closed by @carol" in n and "/task done T-1" in n for n in notes) == 1
+    )
+    assert not any("was closed" in n for n in thread_texts(sandbox, connected.get(CHANNEL, "T-2")))
