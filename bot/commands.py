@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot import (
     escalations,
+    github_commands,
     home,
     report_commands,
     risk_commands,
@@ -83,6 +84,12 @@ def handle_maestro_command(
         context["log"].update(command="approvers")
         escalations.handle_approvers(ack, context, command["channel_id"], rest, command["user_id"], client)
         return
+    if name == "github":
+        context["log"].update(command="github")
+        github_commands.handle_github_command(
+            ack, context, command["channel_id"], rest, command["user_id"], client
+        )
+        return
     if name == "budget":
         context["log"].update(command="budget")
         team_commands.handle_budget(ack, context, command["channel_id"], rest)
@@ -100,6 +107,10 @@ def handle_task_command(ack: Ack, command: dict, context: BoltContext, request: 
 
 def _task(ack: Ack, command: dict, context: BoltContext, request: BoltRequest, text: str) -> None:
     deps: Deps = context["deps"]
+    if text.strip().lower().startswith("link "):
+        context["log"].update(command="task link")
+        github_commands.handle_task_link(ack, context, command["channel_id"], text.strip()[5:])
+        return
     try:
         cmd = parse_task_command(text)
     except UserError as error:

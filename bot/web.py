@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app
+from bot.github_hook import handle_github_delivery
 from jobs.queue_metrics import QueueCollector
 from jobs.slack import DEFAULT_SLACK_TIMEOUT, SetupError
 from maestro import metrics
@@ -25,6 +26,9 @@ logger = logging.getLogger("maestro.web")
 
 SLACK_EVENTS_PATH = "/slack/events"
 """The one URL Slack sends commands, events and interactivity to."""
+
+GITHUB_EVENTS_PATH = "/github/events"
+"""The URL GitHub's webhook deliveries are POSTed to (see :mod:`bot.github_hook`)."""
 
 HEALTHZ_PATH = "/healthz"
 """Answers 200 when Redis answers, 503 otherwise."""
@@ -38,15 +42,19 @@ DEFAULT_THREADS = 16
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def build_wsgi_app(app: App, redis: Redis) -> WsgiApp:
+def build_wsgi_app(app: App, redis: Redis, *, github_secret: str | None = None) -> WsgiApp:
     """Return the WSGI application: ``/slack/events`` (and OAuth's pages), ``/healthz``, ``/metrics``.
 
     ``POST /slack/events`` and, in OAuth mode, ``GET /slack/install`` and ``/slack/oauth_redirect``
-    go to Bolt; anything else is 404.
+    go to Bolt; ``POST /github/events`` takes GitHub's webhook deliveries, verified with
+    ``github_secret`` (``MAESTRO_GITHUB_WEBHOOK_SECRET``; without it every delivery is refused);
+    anything else is 404.
     """
     slack_handler = SlackRequestHandler(app, path=SLACK_EVENTS_PATH)
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == GITHUB_EVENTS_PATH:
+            return handle_github_delivery(environ, start_response, redis, github_secret)
         if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
             body, content_type = metrics.render(QueueCollector(redis))
             start_response("200 OK", [("Content-Type", content_type)])
@@ -96,6 +104,11 @@ def _create_verified_app(settings: Settings, redis: Redis) -> App:
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
 
 
+def _secret(settings: Settings) -> str | None:
+    secret = settings.maestro_github_webhook_secret
+    return secret.get_secret_value() if secret else None
+
+
 def serve(settings: Settings, *, host: str | None = None) -> None:
     """Serve until stopped: HTTP on ``PORT``, and Socket Mode too when ``SLACK_APP_TOKEN`` is set.
 
@@ -115,5 +128,9 @@ def serve(settings: Settings, *, host: str | None = None) -> None:
     host = host or ("127.0.0.1" if settings.sandbox_mode else "0.0.0.0")  # noqa: S104 - Slack must reach it
     logger.info("listening on http://%s:%s%s", host, settings.port, SLACK_EVENTS_PATH)
     waitress.serve(
-        build_wsgi_app(app, redis), host=host, port=settings.port, threads=DEFAULT_THREADS, _quiet=True
+        build_wsgi_app(app, redis, github_secret=_secret(settings)),
+        host=host,
+        port=settings.port,
+        threads=DEFAULT_THREADS,
+        _quiet=True,
     )

@@ -14,6 +14,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from jobs.escalations import check_escalations
+from jobs.github import reconcile_github
 from jobs.housekeeping import record_clock_heartbeat
 from jobs.queues import LOW
 from jobs.standup_clock import tick
@@ -58,6 +59,13 @@ def schedules() -> list[Schedule]:
             job=check_escalations,
             queue=LOW,
             period=300,
+        ),
+        Schedule(
+            id="github-reconcile",
+            trigger=CronTrigger(minute="*/10", timezone="UTC"),
+            job=reconcile_github,
+            queue=LOW,
+            period=600,
         ),
         Schedule(
             id="project-clock",

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
             16,000, work 8,000, review 4,000, answer 2,000).
         maestro_agent_max_turns: model turns per agent loop.
         maestro_agent_token_budget: tokens per agent loop (input, cached or not, and output).
+        maestro_github_token: a fine-grained GitHub token for the linked repositories.
+        maestro_github_webhook_secret: the secret of the GitHub webhook (``X-Hub-Signature-256``).
+        maestro_github_api_url: GitHub's REST API root; None: https://api.github.com (the
+            sandbox's emulator in tests).
         maestro_install_mode: ``MAESTRO_INSTALL_MODE``, ``single`` (default: one workspace and
             ``SLACK_BOT_TOKEN``; ``SLACK_CLIENT_ID``/``SLACK_CLIENT_SECRET`` are ignored, so Bolt
             doesn't turn its own OAuth on) or ``oauth`` (installs through ``/slack/install``).
@@ -169,6 +173,9 @@ class Settings(BaseSettings):
     maestro_claude_max_tokens: int | None = Field(default=None, ge=256, le=64000)
     maestro_agent_max_turns: int = Field(default=DEFAULT_AGENT_MAX_TURNS, ge=1, le=30)
     maestro_agent_token_budget: int = Field(default=DEFAULT_AGENT_TOKEN_BUDGET, ge=1000, le=10_000_000)
+    maestro_github_token: SecretStr | None = None
+    maestro_github_webhook_secret: SecretStr | None = None
+    maestro_github_api_url: str | None = None
     maestro_install_mode: Literal["single", "oauth"] = "single"
     slack_client_id: str | None = None
     slack_client_secret: SecretStr | None = None
@@ -216,7 +223,7 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
-    @field_validator("slack_api_url", "anthropic_base_url")
+    @field_validator("slack_api_url", "anthropic_base_url", "maestro_github_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:

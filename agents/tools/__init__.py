@@ -7,8 +7,10 @@ the cached prompt prefix is byte-stable (tools come first in Anthropic's cache o
 from __future__ import annotations
 
 from agents.tools.base import ReadTool, TerminalTool, ToolContext
+from agents.tools.list_repo_directory import ListRepoDirectory
 from agents.tools.read_dependency_work import ReadDependencyWork
 from agents.tools.read_escalations import ReadEscalations
+from agents.tools.read_repo_file import ReadRepoFile
 from agents.tools.read_request import ReadRequest
 from agents.tools.read_risks import ReadRisks
 from agents.tools.read_sprint import ReadSprint
@@ -26,6 +28,8 @@ READ_TOOLS: tuple[ReadTool, ...] = (
     ReadSprint(),
     ReadRisks(),
     ReadEscalations(),
+    ReadRepoFile(),
+    ListRepoDirectory(),
 )
 """Every read tool, in the fixed order they are offered."""
 
