@@ -2,8 +2,9 @@
 
 Runs ``maestro web`` and W ``maestro worker`` processes (embedded Redis in a temp dir, the local
 Slack sandbox), sends ``/orchestrate`` with seed 002's request (12 tasks, a batch of 7 in
-parallel), presses the plan's Start button and waits until every task is COMPLETED (with the
-offline brain every draft waits for a person: the bench presses Approve as the requester at once,
+parallel), presses the draft's Create tasks, then the plan's Start button and waits until every
+task is COMPLETED (with the offline brain every draft waits for a person: the bench presses
+Approve as the requester at once,
 so that run measures the machinery around a person's approvals). Prints the
 time to the plan being posted (all cards in its thread) and to the last completion, for 1 and 4
 workers, with the offline brain and with the Claude brain pointed at the local Anthropic stub
@@ -32,7 +33,7 @@ from maestro.cards import ACTION_APPROVE
 from maestro.models import TaskStatus
 from maestro.redis_conn import socket_path, stop_embedded
 from maestro.store import TaskStore
-from maestro.team_cards import ACTION_START_PLAN
+from maestro.team_cards import ACTION_CREATE_TASKS, ACTION_START_PLAN
 from sandbox import SandboxServer, SlackSender
 from sandbox.anthropic_stub import AnthropicStub
 from sandbox.claude_responder import offline_responder
@@ -107,19 +108,13 @@ def one_run(
         started = time.perf_counter()
         sender.command("/orchestrate", ORDER_MANAGEMENT)
 
-        def plan_posted():
-            plan = next((m for m in ws.messages(CHANNEL) if m["text"].startswith("Plan:")), None)
-            if plan is None:
-                return None
-            cards = [
-                m
-                for m in ws.thread(CHANNEL, plan["ts"])[1:]
-                if (m.get("blocks") or [{}])[0].get("type") == "header"
-            ]
-            return plan if len(cards) >= 12 else None
+        def message(prefix: str):
+            return next((m for m in ws.messages(CHANNEL) if m["text"].startswith(prefix)), None)
 
-        plan = wait(plan_posted, 120, "the plan")
+        draft = wait(lambda: message("Draft plan:"), 120, "the draft plan")
         to_plan = time.perf_counter() - started
+        sender.press(draft, ACTION_CREATE_TASKS, channel_id=CHANNEL)  # the requester creates the tasks
+        plan = wait(lambda: message("Plan:"), 60, "the plan's tasks")
         run_started = time.perf_counter()
         sender.press(plan, ACTION_START_PLAN, channel_id=CHANNEL)
         store = TaskStore(redis, "T0SANDBOX")
