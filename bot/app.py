@@ -42,7 +42,10 @@ def create_app(
         signing_secret=settings.signing_secret,
         client=client or make_web_client(settings),  # carries the bot token and the API URL
         token_verification_enabled=verify_token,
-        process_before_response=False,
+        # Answer Slack only once the listener has returned: what the web acknowledges is already
+        # recorded with its job (jobs.queues.enqueue_once), buttons and events included (Bolt
+        # would otherwise answer at ack(), or before an event listener even runs).
+        process_before_response=True,
     )
     deps = Deps(settings=settings, redis=redis)
 

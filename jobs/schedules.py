@@ -14,7 +14,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from jobs.escalations import check_escalations
-from jobs.housekeeping import record_clock_heartbeat
+from jobs.housekeeping import record_clock_heartbeat, sweep_inbox
 from jobs.queues import LOW
 from jobs.standup_clock import tick
 
@@ -58,6 +58,14 @@ def schedules() -> list[Schedule]:
             job=check_escalations,
             queue=LOW,
             period=300,
+        ),
+        Schedule(
+            id="inbox-sweep",
+            trigger=CronTrigger(minute="*", second=30, timezone="UTC"),
+            job=sweep_inbox,
+            queue=LOW,
+            period=60,
+            in_clock=True,
         ),
         Schedule(
             id="project-clock",

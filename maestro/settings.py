@@ -46,6 +46,10 @@ DEFAULT_CLAUDE_MAX_RETRIES = 2
 DEFAULT_CLAUDE_MAX_TOKENS = 4096
 """Output tokens one answer may use."""
 
+DEFAULT_INBOX_GRACE = 30
+"""Seconds a job must be seen in no queue and no registry before it is re-enqueued (the inbox sweep, and
+Slack's retry of its request): far longer than a live worker takes from popping a job to starting it."""
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what to set."""
@@ -70,6 +74,7 @@ class Settings(BaseSettings):
         maestro_claude_timeout: seconds per Messages API call.
         maestro_claude_max_retries: the SDK's retries before the offline brain takes over.
         maestro_claude_max_tokens: output tokens per answer.
+        maestro_inbox_grace: ``MAESTRO_INBOX_GRACE``, seconds before a lost job is re-enqueued.
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
@@ -91,6 +96,7 @@ class Settings(BaseSettings):
     maestro_claude_timeout: float = Field(default=DEFAULT_CLAUDE_TIMEOUT, gt=0, le=600)
     maestro_claude_max_retries: int = Field(default=DEFAULT_CLAUDE_MAX_RETRIES, ge=0, le=10)
     maestro_claude_max_tokens: int = Field(default=DEFAULT_CLAUDE_MAX_TOKENS, ge=256, le=64000)
+    maestro_inbox_grace: int = Field(default=DEFAULT_INBOX_GRACE, ge=0, le=3600)
 
     @field_validator("maestro_log_level", mode="before")
     @classmethod
