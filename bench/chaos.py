@@ -38,7 +38,9 @@ import threading
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +94,7 @@ class Tally:
 class Cluster:
     """web + W workers (each its own process group) on one redis-server and one sandbox."""
 
-    def __init__(self, workdir: Path, workers: int):
+    def __init__(self, workdir: Path, workers: int, *, sweep: bool = True):
         self.workdir = workdir
         self.redis = RedisServer(workdir / "redis").start()
         self.slack = SandboxServer().start()
@@ -126,10 +128,11 @@ class Cluster:
             redis_url=self.redis.url, slack_api_url=self.slack.api_url, maestro_inbox_grace=GRACE
         )
         self.runtime = build_runtime(self.settings)
-        self.revived = 0
+        self.revived: int | None = 0 if sweep else None  # None: no sweep (the control run)
         self._stop = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep, daemon=True)
-        self._sweeper.start()
+        if sweep:
+            self._sweeper.start()
 
     def _spawn(self, what: str) -> subprocess.Popen:
         self.started += 1
@@ -337,10 +340,10 @@ def count(cluster: Cluster, sent: dict, tally: Tally) -> None:
             tally.duplicated.append(f"press {source} on {key}: applied {applied}×")
 
 
-def settle(cluster: Cluster) -> bool:
+def settle(cluster: Cluster, timeout: float = SETTLE_TIMEOUT) -> bool:
     begun = time.monotonic()
     quiet = 0
-    while time.monotonic() < begun + SETTLE_TIMEOUT:
+    while time.monotonic() < begun + timeout:
         quiet = quiet + 1 if cluster.settled() else 0
         if quiet >= 3:  # three looks in a row, a sweep apart
             print(f"    (settled {time.monotonic() - begun:.0f} s after the load)", flush=True)
@@ -356,78 +359,83 @@ def retried_jobs(cluster: Cluster) -> int:
     return sum(1 for j in jobs if j.get_status() == JobStatus.FINISHED and (j.retries_left or 0) < 3)
 
 
-def worker_run(args: argparse.Namespace, number: int) -> Tally:
-    tally = Tally()
+@contextmanager
+def running_cluster(args: argparse.Namespace) -> Iterator[Cluster]:
     with tempfile.TemporaryDirectory(prefix="maestro-chaos-") as tmp:
-        cluster = Cluster(Path(tmp), args.workers)
+        cluster = Cluster(Path(tmp), args.workers, sweep=not args.no_sweep)
         try:
-            duration = args.kills * args.kill_every
-            stop = threading.Event()
-
-            def killer() -> None:
-                for _ in range(args.kills):
-                    if stop.wait(args.kill_every):
-                        return
-                    cluster.kill_a_worker()
-
-            killing = threading.Thread(target=killer, daemon=True)
-            killing.start()
-            sent = load(cluster, args.creates, args.presses, duration, tally)
-            killing.join()
-            settled = settle(cluster)
-            count(cluster, sent, tally)
-            print(
-                f"run {number}: workers: {args.kills} SIGKILLs — {tally.line()}; re-enqueued by the "
-                f"sweep {cluster.revived}" + ("" if settled else " — NOT SETTLED (jobs still pending)"),
-                flush=True,
-            )
-            for problem in (tally.lost + tally.duplicated + tally.mismatched)[:10]:
-                print(f"    {problem}", flush=True)
+            yield cluster
         finally:
             cluster.stop()
+
+
+def finish(cluster: Cluster, sent: dict, tally: Tally, describe: Callable[[], str]) -> None:
+    """Wait for the work to settle, count, and print ``describe()`` with the counts and the problems."""
+    settled = settle(cluster, 60 if cluster.revived is None else SETTLE_TIMEOUT)
+    count(cluster, sent, tally)
+    print(describe() + ("" if settled else " — NOT SETTLED (jobs still pending)"), flush=True)
+    for problem in (tally.lost + tally.duplicated + tally.mismatched)[:10]:
+        print(f"    {problem}", flush=True)
+
+
+def worker_run(args: argparse.Namespace, number: int) -> Tally:
+    tally = Tally()
+    with running_cluster(args) as cluster:
+        stop = threading.Event()
+
+        def killer() -> None:
+            for _ in range(args.kills):
+                if stop.wait(args.kill_every):
+                    return
+                cluster.kill_a_worker()
+
+        killing = threading.Thread(target=killer, daemon=True)
+        killing.start()
+        sent = load(cluster, args.creates, args.presses, args.kills * args.kill_every, tally)
+        killing.join()
+        finish(
+            cluster,
+            sent,
+            tally,
+            lambda: (
+                f"run {number}: workers: {args.kills} SIGKILLs — {tally.line()}; "
+                f"re-enqueued by the sweep {'off' if cluster.revived is None else cluster.revived}"
+            ),
+        )
     return tally
 
 
 def redis_run(args: argparse.Namespace, number: int) -> Tally:
     tally = Tally()
-    with tempfile.TemporaryDirectory(prefix="maestro-chaos-redis-") as tmp:
-        cluster = Cluster(Path(tmp), args.workers)
-        try:
-            duration = 12.0
-            # Slack answers each post and update 0.3 s late, so jobs are mid-flight when Redis dies
-            cluster.slack.workspace.delay_next("chat.postMessage", 0.3, times=10_000)
-            cluster.slack.workspace.delay_next("chat.update", 0.3, times=10_000)
+    with running_cluster(args) as cluster:
+        duration = 12.0
+        # Slack answers each post and update 0.3 s late, so jobs are mid-flight when Redis dies
+        cluster.slack.workspace.delay_next("chat.postMessage", 0.3, times=10_000)
+        cluster.slack.workspace.delay_next("chat.update", 0.3, times=10_000)
 
-            def outage() -> None:
-                time.sleep(duration / 2)
-                cluster.redis.kill()
-                time.sleep(args.outage)
-                cluster.redis.start()
+        def outage() -> None:
+            time.sleep(duration / 2)
+            cluster.redis.kill()
+            time.sleep(args.outage)
+            cluster.redis.start()
 
-            cutting = threading.Thread(target=outage, daemon=True)
-            cutting.start()
-            sent = load(cluster, args.creates // 2, args.presses // 2, duration, tally)
-            cutting.join()
-            settled = settle(cluster)
-            count(cluster, sent, tally)
-            alive = sum(
-                1
-                for worker, pid in zip(cluster.workers, cluster.first_workers, strict=True)
-                if worker.pid == pid and worker.poll() is None
-            )
-            print(
-                f"run {number}: redis SIGKILL, {args.outage:.0f} s down, restart — {tally.line()}; workers "
-                f"still running {alive}/{len(cluster.workers)}; jobs interrupted and retried "
+        cutting = threading.Thread(target=outage, daemon=True)
+        cutting.start()
+        sent = load(cluster, args.creates // 2, args.presses // 2, duration, tally)
+        cutting.join()
+
+        def describe() -> str:
+            first = zip(cluster.workers, cluster.first_workers, strict=True)
+            alive = sum(1 for worker, pid in first if worker.pid == pid and worker.poll() is None)
+            return (
+                f"run {number}: redis SIGKILL, {args.outage:.0f} s down, restart — {tally.line()}; "
+                f"workers still running {alive}/{len(cluster.workers)}; jobs interrupted and retried "
                 f"{cluster.logged('job interrupted by a Redis outage')}, done after a retry "
-                f"{retried_jobs(cluster)}; posts adopted {cluster.logged('adopted a post')}; re-enqueued "
-                f"by the sweep {cluster.revived}"
-                + ("" if settled else " — NOT SETTLED (jobs still pending)"),
-                flush=True,
+                f"{retried_jobs(cluster)}; posts adopted {cluster.logged('adopted a post')}; "
+                f"re-enqueued by the sweep {'off' if cluster.revived is None else cluster.revived}"
             )
-            for problem in (tally.lost + tally.duplicated + tally.mismatched)[:10]:
-                print(f"    {problem}", flush=True)
-        finally:
-            cluster.stop()
+
+        finish(cluster, sent, tally, describe)
     return tally
 
 
@@ -442,6 +450,11 @@ def main() -> None:
     parser.add_argument("--redis", action="store_true", help="also kill and restart Redis in each run")
     parser.add_argument("--no-workers", action="store_true", help="only the Redis phase")
     parser.add_argument("--outage", type=float, default=6.0, help="seconds Redis stays down")
+    parser.add_argument(
+        "--no-sweep",
+        action="store_true",
+        help="control: no inbox sweep (what a killed worker drops stays lost)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # this process sweeps; its log lines aren't the output
     totals = {"workers": Tally(), "redis": Tally()}

@@ -63,8 +63,8 @@ class Look:
     revived: list[str] = field(default_factory=list)
 
 
-def record(pipe: Pipeline, job_id: str, now: float | None = None) -> None:
-    """Queue (in the enqueue's MULTI) the inbox record of a job just enqueued."""
+def record(pipe: Pipeline | Redis, job_id: str, now: float | None = None) -> None:
+    """Queue (in the enqueue's MULTI) the inbox record of a job just enqueued; or write it, given a client."""
     pipe.zadd(DUE_KEY, {job_id: time.time() if now is None else now})
 
 

@@ -96,21 +96,25 @@ def enqueue(
     """
     if queue not in QUEUE_NAMES:
         raise ValueError(f"unknown queue {queue!r}")
+    target = Queue(queue, connection=redis)
+    options = {
+        "job_id": job_id,
+        "meta": meta or {},
+        "retry": Retry(max=len(DEFAULT_RETRY_INTERVALS), interval=list(DEFAULT_RETRY_INTERVALS)),
+        "job_timeout": timeout,
+        "failure_ttl": DEFAULT_FAILURE_TTL,
+        "result_ttl": DEFAULT_RESULT_TTL,
+        **kwargs,
+    }
+    if kwargs.get("unique") and job_id:
+        # RQ enqueues a unique job with a Lua script of its own, outside any pipeline: record it
+        # first (a record whose job never came is closed by the next sweep).
+        inbox.record(redis, job_id)
+        return target.enqueue(func, *args, **options)
     with redis.pipeline() as pipe:
         while True:
             try:
-                job = Queue(queue, connection=redis).enqueue(
-                    func,
-                    *args,
-                    job_id=job_id,
-                    meta=meta or {},
-                    retry=Retry(max=len(DEFAULT_RETRY_INTERVALS), interval=list(DEFAULT_RETRY_INTERVALS)),
-                    job_timeout=timeout,
-                    failure_ttl=DEFAULT_FAILURE_TTL,
-                    result_ttl=DEFAULT_RESULT_TTL,
-                    pipeline=pipe,
-                    **kwargs,
-                )
+                job = target.enqueue(func, *args, pipeline=pipe, **options)
                 inbox.record(pipe, job.id)
                 if request_key:
                     pipe.set(request_key, job.id, ex=DEFAULT_SEEN_TTL)

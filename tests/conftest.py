@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bot.app import create_app
@@ -124,3 +124,17 @@ def run_jobs(runtime: Runtime):
         return failing() - before
 
     return run
+
+
+@pytest.fixture
+def pop_like_a_dead_worker(redis: Redis):
+    """Do what a worker's ``BLPOP`` does server-side before the worker is killed; return the job id.
+
+    The job leaves its queue and is in no registry: what RQ's multi-queue dequeue leaves behind.
+    """
+
+    def pop() -> str:
+        _, job_id = redis.blpop([Queue(name, connection=redis).key for name in QUEUE_NAMES], timeout=1)
+        return job_id.decode()
+
+    return pop

@@ -7,7 +7,7 @@ from rq import Queue
 from rq.job import Job
 
 from jobs import inbox
-from jobs.queues import DEFAULT, HIGH, QUEUE_NAMES
+from jobs.queues import DEFAULT, HIGH
 from maestro.cards import ACTION_START
 from maestro.settings import build_settings
 from maestro.store import TaskStore
@@ -26,20 +26,16 @@ def settings(redis_url, sandbox, tmp_path):
     )
 
 
-def pop_like_a_dead_worker(redis) -> str:
-    """What a worker's BLPOP does server-side before the worker is killed: the job leaves its queue."""
-    _, job_id = redis.blpop([Queue(name, connection=redis).key for name in QUEUE_NAMES], timeout=1)
-    return job_id.decode()
-
-
 def cards(sandbox) -> list[dict]:
     return [m for m in sandbox.workspace.messages(CHANNEL) if m.get("blocks")]
 
 
-def test_a_slack_retry_of_a_command_whose_job_was_lost_gets_it_done_once(sender, sandbox, redis, run_jobs):
+def test_a_slack_retry_of_a_command_whose_job_was_lost_gets_it_done_once(
+    pop_like_a_dead_worker, sender, sandbox, redis, run_jobs
+):
     sent = sender.command("/task", "new Survive a dead worker")
     assert sent.status == 200
-    job_id = pop_like_a_dead_worker(redis)
+    job_id = pop_like_a_dead_worker()
     assert sender.retry(sent).status == 200
     assert Queue(HIGH, connection=redis).job_ids == [job_id]  # enqueued again, under its own id
     assert sender.retry(sent, num=2).status == 200
@@ -58,11 +54,13 @@ def test_a_slack_retry_of_a_command_still_queued_enqueues_nothing(sender, redis)
     assert Queue(HIGH, connection=redis).count == 1
 
 
-def test_a_retried_button_press_whose_job_was_lost_is_applied_once(sender, sandbox, redis, run_jobs):
+def test_a_retried_button_press_whose_job_was_lost_is_applied_once(
+    pop_like_a_dead_worker, sender, sandbox, redis, run_jobs
+):
     sender.command("/task", "new Press me")
     run_jobs()
     sent = sender.press(cards(sandbox)[0], ACTION_START, channel_id=CHANNEL)
-    pop_like_a_dead_worker(redis)
+    pop_like_a_dead_worker()
     sender.retry(sent)
     assert run_jobs() == 0
     task = TaskStore(redis, TEAM).get(CHANNEL, "T-1")

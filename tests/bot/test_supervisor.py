@@ -5,23 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 import pytest
 
 from bot.supervisor import Supervisor
+from tests.e2e.harness import until
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
-
-
-def until(predicate, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture

@@ -10,6 +10,17 @@ import urllib.request
 from pathlib import Path
 
 
+def until(predicate, timeout: float = 30, what: str = "it"):
+    """Poll ``predicate`` until it returns something truthy, and return it; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 from redis import Redis
@@ -19,21 +18,11 @@ from jobs.queues import HIGH, QUEUE_NAMES
 from maestro.store import TaskStore
 from sandbox import SandboxServer, SlackSender
 from sandbox.redis_server import RedisServer
-from tests.e2e.harness import Processes, free_port
+from tests.e2e.harness import Processes, free_port, until
 
 pytestmark = pytest.mark.e2e
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-
-
-def until(predicate, timeout: float = 30, what: str = "it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def cards(sandbox: SandboxServer) -> list[dict]:

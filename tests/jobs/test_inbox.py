@@ -6,6 +6,7 @@ import time
 
 import pytest
 from rq import Queue, SimpleWorker
+from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
@@ -13,24 +14,13 @@ from jobs import inbox
 from jobs.commands import run_task_command
 from jobs.failures import notify_final_failure
 from jobs.housekeeping import sweep_inbox
-from jobs.queues import HIGH, QUEUE_NAMES, enqueue, job_id_for
+from jobs.queues import HIGH, enqueue, job_id_for
 from jobs.schedules import schedules
 from jobs.worker import MaestroWorker
 from maestro.commands import TaskCommand
-from maestro.settings import build_settings
 from maestro.store import TaskStore
 
 TEAM, CHANNEL = "T0SANDBOX", "C0PROJECT"
-
-
-@pytest.fixture
-def settings(redis_url, sandbox, tmp_path):
-    return build_settings(
-        redis_url=redis_url,
-        slack_api_url=sandbox.api_url,
-        maestro_data_dir=tmp_path / "data",
-        maestro_inbox_grace=30,
-    )
 
 
 def new_task(redis, title: str = "Survive a kill", source: str = "src-1"):
@@ -45,12 +35,6 @@ def new_task(redis, title: str = "Survive a kill", source: str = "src-1"):
         queue=HIGH,
         job_id=job_id_for("task", TEAM, source),
     )
-
-
-def pop_like_a_dead_worker(redis) -> str:
-    """What a worker's BLPOP does server-side before the worker is killed: the job leaves its queue."""
-    _, job_id = redis.blpop([Queue(name, connection=redis).key for name in QUEUE_NAMES], timeout=1)
-    return job_id.decode()
 
 
 def cards(sandbox) -> list[dict]:
@@ -75,10 +59,10 @@ def test_a_job_is_enqueued_with_its_inbox_record_in_one_transaction(redis):
 
 
 def test_a_job_popped_by_a_killed_worker_is_enqueued_again_once_after_the_grace(
-    redis, runtime, sandbox, run_jobs
+    pop_like_a_dead_worker, redis, runtime, sandbox, run_jobs
 ):
     job = new_task(redis)
-    assert pop_like_a_dead_worker(redis) == job.id  # in no queue and no registry now
+    assert pop_like_a_dead_worker() == job.id  # in no queue and no registry now
     now = time.time()
     first = inbox.sweep(redis, grace=30, now=now + 31)
     assert first.lost == [job.id] and first.revived == []  # seen lost: looked at again after the grace
@@ -114,10 +98,7 @@ def test_the_sweep_leaves_queued_running_and_retrying_jobs_alone(redis, runtime)
 def test_a_worker_closes_the_record_in_the_transaction_that_ends_the_job(redis, runtime, sandbox):
     job = new_task(redis)
 
-    class InProcess(MaestroWorker, SimpleWorker):
-        """MaestroWorker's bookkeeping, running the job in this process."""
-
-    InProcess([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
     assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.FINISHED
     assert redis.zscore(inbox.DUE_KEY, job.id) is None
 
@@ -126,27 +107,24 @@ def test_a_failed_attempt_keeps_the_record_until_the_job_fails_for_good(redis, r
     sandbox.workspace.fail_next("conversations.info", status=503, error="service_unavailable", times=50)
     job = new_task(redis)
 
-    class InProcess(MaestroWorker, SimpleWorker):
-        """MaestroWorker's bookkeeping, running the job in this process."""
-
-    InProcess([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
     job = Job.fetch(job.id, connection=redis)
     assert job.get_status() == JobStatus.SCHEDULED and redis.zscore(inbox.DUE_KEY, job.id) is not None
     job.retries_left = 0
     job.save()
     Queue(HIGH, connection=redis).enqueue_job(job)
-    InProcess([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
     assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.FAILED
     assert redis.zscore(inbox.DUE_KEY, job.id) is None
 
 
 def test_the_clock_sweeps_each_minute_in_its_own_process_one_clock_at_a_time(
-    redis, runtime, sandbox, run_jobs
+    pop_like_a_dead_worker, redis, runtime, sandbox, run_jobs
 ):
     sweep = next(s for s in schedules() if s.id == "inbox-sweep")
     assert sweep.in_clock and sweep.period == 60 and sweep.job is sweep_inbox
     job = new_task(redis)
-    pop_like_a_dead_worker(redis)
+    pop_like_a_dead_worker()
     quick = runtime.settings.model_copy(update={"maestro_inbox_grace": 0})
     runtime.settings = quick
     redis.set("maestro:inbox:sweeping", "1")  # another clock is sweeping
@@ -155,3 +133,12 @@ def test_the_clock_sweeps_each_minute_in_its_own_process_one_clock_at_a_time(
     assert sweep_inbox(runtime).revived == [job.id]
     run_jobs()
     assert len(cards(sandbox)) == 1
+
+
+def test_a_unique_job_is_recorded_too_and_a_duplicate_changes_nothing(redis):
+    """RQ enqueues ``unique`` jobs with its own Lua script: the record is written just before it."""
+    job = enqueue(redis, run_task_command, TEAM, queue=HIGH, job_id="clock-standup-1", unique=True)
+    assert redis.zscore(inbox.DUE_KEY, job.id) is not None
+    with pytest.raises(DuplicateJobError):
+        enqueue(redis, run_task_command, TEAM, queue=HIGH, job_id="clock-standup-1", unique=True)
+    assert Queue(HIGH, connection=redis).job_ids == [job.id] and inbox.pending(redis) == 1
