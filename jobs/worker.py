@@ -186,6 +186,17 @@ class MaestroWorker(Worker):
         if self._scheduler_due():
             self._restart_scheduler()
 
+    def unsubscribe(self) -> None:
+        """Leave the worker's pubsub channel as RQ does, waiting at most a second for its thread.
+
+        RQ unsubscribes, then joins the pubsub thread, which redis-py 8 may keep for up to 60 s
+        (it waits that long for a subscription): a stop or a burst run would take a minute.
+        """
+        if self.pubsub_thread is not None:
+            self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
+            self.pubsub.close()
+
     # -- ending jobs --------------------------------------------------------------------------
     def cleanup_execution(self, job: Job, pipeline: Any, execution: Execution | None = None) -> None:
         """Clean up as RQ does; in the same transaction, close the inbox record of a job that has ended."""
@@ -273,7 +284,7 @@ def _let_go(worker: Worker) -> None:
     if scheduler is not None and scheduler._process is not None and scheduler._process.is_alive():
         worker.stop_scheduler()
     if worker.pubsub_thread is not None:
-        worker.pubsub_thread.stop()
+        worker.pubsub_thread.stop(timeout=1)
 
 
 def run_worker(runtime: Runtime, *, burst: bool = False) -> bool:
