@@ -193,11 +193,11 @@ def _write(redis: Redis, result: Look, lost_since: dict[str, float], now: float)
     with redis.pipeline(transaction=False) as pipe:
         for job_id in result.ended:
             close(pipe, job_id)
-        for job_id in result.alive:
-            record(pipe, job_id, now)
+        for job_id in result.alive:  # XX: not again if the job ended meanwhile and its record was closed
+            pipe.zadd(DUE_KEY, {job_id: now}, xx=True)
             pipe.hdel(LOST_KEY, job_id)
         for job_id in result.lost:
-            record(pipe, job_id, now)
+            pipe.zadd(DUE_KEY, {job_id: now}, xx=True)
             pipe.hset(LOST_KEY, job_id, lost_since[job_id])
         pipe.execute()
 

@@ -11,7 +11,7 @@ from redis import Redis
 from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from rq.scheduler import RQScheduler
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
 from jobs.housekeeping import sweep_inbox
 from jobs.queues import HIGH, QUEUE_NAMES
@@ -122,3 +122,20 @@ def test_a_redis_restart_mid_job_ends_with_the_job_done_once_and_the_worker_and_
         assert len(cards(sandbox)) == 2 and len(store.list_tasks(CHANNEL)) == 2
     finally:
         server.stop()
+
+
+def test_a_dead_scheduler_is_restarted_within_seconds_not_at_the_ten_minute_maintenance(
+    processes, redis_url, sandbox, redis
+):
+    group = processes(REDIS_URL=redis_url, SLACK_API_URL=sandbox.api_url)
+    worker = group.start("worker")
+    name = until(lambda: redis.get(RQScheduler.get_locking_key(HIGH)), what="the scheduler").decode()
+    first = int(until(lambda: redis.hget(SCHEDULER_KEY_TEMPLATE % name, "pid"), what="its pid"))
+    os.kill(first, signal.SIGKILL)  # as a Redis outage kills it (rq.scheduler … ConnectionError)
+    until(
+        lambda: int(redis.hget(SCHEDULER_KEY_TEMPLATE % name, "pid") or first) != first,
+        what="the scheduler to be restarted",
+    )
+    assert "scheduler restarted (it had died)" in group.log_of(worker)
+    assert redis.get(RQScheduler.get_locking_key(HIGH)).decode() == name  # it took back its own locks
+    assert worker.poll() is None

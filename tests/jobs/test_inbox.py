@@ -12,11 +12,9 @@ from rq.registry import StartedJobRegistry
 
 from jobs import inbox
 from jobs.commands import run_task_command
-from jobs.failures import notify_final_failure
 from jobs.housekeeping import sweep_inbox
 from jobs.queues import HIGH, enqueue, job_id_for
 from jobs.schedules import schedules
-from jobs.worker import MaestroWorker
 from maestro.commands import TaskCommand
 from maestro.store import TaskStore
 
@@ -95,25 +93,23 @@ def test_the_sweep_leaves_queued_running_and_retrying_jobs_alone(redis, runtime)
     )
 
 
-def test_a_worker_closes_the_record_in_the_transaction_that_ends_the_job(redis, runtime, sandbox):
+def test_a_worker_closes_the_record_in_the_transaction_that_ends_the_job(redis, sandbox, burst_worker):
     job = new_task(redis)
-
-    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    burst_worker()
     assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.FINISHED
     assert redis.zscore(inbox.DUE_KEY, job.id) is None
 
 
-def test_a_failed_attempt_keeps_the_record_until_the_job_fails_for_good(redis, runtime, sandbox):
+def test_a_failed_attempt_keeps_the_record_until_the_job_fails_for_good(redis, sandbox, burst_worker):
     sandbox.workspace.fail_next("conversations.info", status=503, error="service_unavailable", times=50)
     job = new_task(redis)
-
-    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    burst_worker()
     job = Job.fetch(job.id, connection=redis)
     assert job.get_status() == JobStatus.SCHEDULED and redis.zscore(inbox.DUE_KEY, job.id) is not None
     job.retries_left = 0
     job.save()
     Queue(HIGH, connection=redis).enqueue_job(job)
-    MaestroWorker([HIGH], connection=redis, exception_handlers=[notify_final_failure]).work(burst=True)
+    burst_worker()
     assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.FAILED
     assert redis.zscore(inbox.DUE_KEY, job.id) is None
 
