@@ -80,7 +80,25 @@ def wait_for_redis(redis: Redis, *, wait: float = DEFAULT_REDIS_WAIT) -> None:
         return
 
 
-class MaestroWorker(Worker):
+class QuickUnsubscribe:
+    """A worker mixin: leave the pubsub channel as RQ does, waiting at most a second for its thread.
+
+    RQ unsubscribes, then joins the pubsub thread, which redis-py 8 may keep for up to 60 s (it
+    waits that long for a subscription): a stop or a burst run would take a minute at times.
+    """
+
+    pubsub: Any
+    pubsub_thread: Any
+
+    def unsubscribe(self) -> None:
+        """Unsubscribe, stop the pubsub thread (waiting 1 s at most) and close the connection."""
+        if self.pubsub_thread is not None:
+            self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=1)
+            self.pubsub.close()
+
+
+class MaestroWorker(QuickUnsubscribe, Worker):
     """RQ's forking worker that keeps its scheduler alive and outlives Redis outages (see the module doc).
 
     Args:
@@ -185,17 +203,6 @@ class MaestroWorker(Worker):
         super().maintain_heartbeats(job, execution)
         if self._scheduler_due():
             self._restart_scheduler()
-
-    def unsubscribe(self) -> None:
-        """Leave the worker's pubsub channel as RQ does, waiting at most a second for its thread.
-
-        RQ unsubscribes, then joins the pubsub thread, which redis-py 8 may keep for up to 60 s
-        (it waits that long for a subscription): a stop or a burst run would take a minute.
-        """
-        if self.pubsub_thread is not None:
-            self.pubsub.unsubscribe()
-            self.pubsub_thread.stop(timeout=1)
-            self.pubsub.close()
 
     # -- ending jobs --------------------------------------------------------------------------
     def cleanup_execution(self, job: Job, pipeline: Any, execution: Execution | None = None) -> None:

@@ -20,6 +20,7 @@ from bot.web import build_wsgi_app
 from jobs.failures import notify_final_failure
 from jobs.queues import QUEUE_NAMES
 from jobs.runtime import Runtime, build_runtime, set_runtime
+from jobs.worker import QuickUnsubscribe
 from maestro.redis_conn import ensure_embedded, stop_embedded
 from maestro.settings import Settings, build_settings
 from sandbox import SandboxServer, SlackSender
@@ -103,6 +104,10 @@ def sender(web_url: str, sandbox: SandboxServer) -> SlackSender:
     return SlackSender(web_url, server=sandbox)
 
 
+class InProcessWorker(QuickUnsubscribe, SimpleWorker):
+    """RQ's in-process worker, whose burst run doesn't wait up to a minute for its pubsub thread."""
+
+
 @pytest.fixture
 def run_jobs(runtime: Runtime):
     """Run every queued job in this process until the queues are empty.
@@ -119,7 +124,7 @@ def run_jobs(runtime: Runtime):
 
     def run() -> int:
         before = failing()
-        worker = SimpleWorker(
+        worker = InProcessWorker(
             list(QUEUE_NAMES), connection=runtime.redis, exception_handlers=[notify_final_failure]
         )
         worker.work(burst=True)

@@ -75,10 +75,11 @@ def test_a_retry_takes_back_the_claim_and_card_lock_its_cut_off_attempt_left(
         queue=HIGH,
         job_id=job_id_for("task", TEAM, "src-cut"),
     )
-    assert run_jobs() == 1  # the task exists; its card wasn't posted
+    run_jobs()
+    assert Job.fetch(job.id, connection=redis).get_status() == JobStatus.SCHEDULED  # for RQ's Retry
     store = TaskStore(redis, TEAM)
     task = store.get(CHANNEL, "T-1")
-    assert task.message_ts is None
+    assert task.message_ts is None  # the task exists; its card wasn't posted
     # what the cut-off attempt left: its claim and its card lock, both with a lease of minutes
     assert store.claim_post(f"card:{task.id}", owner=job.id)
     redis.set(f"maestro:{TEAM}:cardlock:{task.id}", job.id, px=120_000)
