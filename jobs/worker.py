@@ -10,7 +10,9 @@
   recorded, fails it through RQ so that ``Retry`` runs it again;
 - a running job's heartbeat outlives it by :data:`DEFAULT_HEARTBEAT_MARGIN` seconds (RQ: 60), so a
   job whose worker was killed is handed back to ``Retry`` sooner (by RQ's clean-up, which the
-  clock runs each minute: :func:`jobs.housekeeping.sweep_inbox`).
+  clock runs each minute: :func:`jobs.housekeeping.sweep_inbox`);
+- it leaves its pubsub channel without waiting up to a minute for redis-py's thread
+  (:class:`QuickUnsubscribe`), so a stop is quick.
 
 :func:`run_worker` starts a new worker when RQ's loop ends on an error (Redis away between jobs)
 rather than letting the process exit.
