@@ -74,7 +74,7 @@ def create_app(
             client=client or make_web_client(settings),  # no token: the API URL and retries
             oauth_settings=oauth.build_oauth_settings(settings, redis),
             user_facing_authorize_error_message=oauth.NOT_INSTALLED_TEXT,
-            process_before_response=False,
+            process_before_response=True,  # answer once the listener has recorded its job
         )
         oauth.register(app, oauth.installation_store(settings, redis))
     else:
@@ -83,7 +83,7 @@ def create_app(
                 signing_secret=settings.signing_secret,
                 client=client or make_web_client(settings),  # carries the bot token and the API URL
                 token_verification_enabled=verify_token,
-                process_before_response=False,
+                process_before_response=True,  # answer once the listener has recorded its job
             )
         oauth.register_single_workspace(app)
     deps = Deps(settings=settings, redis=redis)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.supervisor import Supervisor
 from maestro.logs import configure_logging
 from maestro.metrics import MULTIPROC_VARIABLE
 from maestro.settings import ConfigError, Settings, load_settings
@@ -159,11 +160,10 @@ def cmd_clock(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_healthy(url: str, timeout: float, children: Sequence[subprocess.Popen]) -> bool:
+def _wait_healthy(url: str, timeout: float, supervisor: Supervisor) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
-            return False
+    while time.monotonic() < deadline and supervisor.failed is None:
+        supervisor.check()
         try:
             with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback URL
                 if response.status == 200:
@@ -196,8 +196,12 @@ def _fresh_metrics_dir(data_dir: Path) -> Path:
     return path
 
 
+def _up_stops_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # stop ``maestro up`` as Ctrl-C does: children stopped, Redis saved
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    """Run web, worker and clock together; with no Slack credentials, on the local sandbox."""
+    """Run web, workers and clock, restarting any that dies; with no Slack credentials, on the sandbox."""
     from maestro.redis_conn import ensure_embedded, stop_embedded
 
     settings = _settings(args)
@@ -221,15 +225,17 @@ def cmd_up(args: argparse.Namespace) -> int:
     env["PORT"] = str(settings.port)
     env.setdefault(MULTIPROC_VARIABLE, str(_fresh_metrics_dir(settings.maestro_data_dir)))
     exe = [sys.executable, "-m", "bot.cli"]
-    children = [
-        subprocess.Popen([*exe, "web"], env=env, **output),
-        *[subprocess.Popen([*exe, "worker"], env=env, **output) for _ in range(args.workers)],
-        subprocess.Popen([*exe, "clock"], env=env, **output),
+    programs = [
+        ("web", [*exe, "web"]),
+        *[(f"worker-{i + 1}", [*exe, "worker"]) for i in range(args.workers)],
+        ("clock", [*exe, "clock"]),
     ]
+    supervisor = Supervisor(programs, env=env, output=output).start()
+    signal.signal(signal.SIGTERM, _up_stops_on_sigterm)
     app_url = f"http://127.0.0.1:{settings.port}"
     code = 0
     try:
-        if not _wait_healthy(f"{app_url}/healthz", DEFAULT_WEB_READY_TIMEOUT, children):
+        if not _wait_healthy(f"{app_url}/healthz", DEFAULT_WEB_READY_TIMEOUT, supervisor):
             where = log_path or "the log above"
             print(f"maestro: the web process did not become healthy; see {where}", file=sys.stderr)
             return 1
@@ -238,22 +244,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         if server is not None and not args.no_console:
             from sandbox import SlackSender, run_console
 
+            supervisor.watch()
             run_console(SlackSender(app_url, server=server), server, log_path=log_path)
         else:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-            code = 1
+            supervisor.run()
+            code = 1  # only a configuration error ends supervision
     except KeyboardInterrupt:
         pass
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        supervisor.stop()
         if server is not None:
             server.stop()
         if started_redis:

@@ -25,7 +25,7 @@ from bot.deps import Deps
 from bot.observe import logged
 from bot.parsing import parse_task_command, request_id
 from jobs.commands import run_task_command
-from jobs.queues import HIGH, enqueue, job_id_for, requester_meta
+from jobs.queues import HIGH, enqueue_once, job_id_for, requester_meta
 from maestro.board import select_tasks
 from maestro.cards import build_help_blocks, build_task_detail_blocks, build_task_list_blocks
 from maestro.commands import TaskCommand
@@ -176,6 +176,9 @@ def enqueue_task_command_once(
 ) -> Job | None:
     """Enqueue :func:`jobs.board.run_task_command` on the high queue, unless ``source`` was seen.
 
+    A repeat of ``source`` whose job was lost (a worker died holding it) enqueues it again
+    (:func:`jobs.queues.enqueue_once`).
+
     Args:
         context: the listener's context (its ``deps``, team and log fields).
         kind: what the request was (``cmd``, ``btn``, ``view``), for the dedupe key.
@@ -191,31 +194,10 @@ def enqueue_task_command_once(
         The job, or None for a duplicate.
     """
     deps: Deps = context["deps"]
-    store = deps.store(context.team_id)
-    if not store.first_seen(kind, source):
-        context["log"]["outcome"] = "duplicate"
-        return None
-    try:
-        job = _enqueue_task_job(context, deps, source, channel_id, user_id, cmd, response_url, confirm)
-    except BaseException:
-        store.forget_seen(kind, source)  # let Slack's retry try again
-        raise
-    context["log"]["job_id"] = job.id
-    return job
-
-
-def _enqueue_task_job(
-    context: BoltContext,
-    deps: Deps,
-    source: str,
-    channel_id: str,
-    user_id: str,
-    cmd: TaskCommand,
-    response_url: str | None,
-    confirm: bool,
-) -> Job:
-    return enqueue(
-        deps.redis,
+    done = enqueue_once(
+        deps.store(context.team_id),
+        kind,
+        source,
         run_task_command,
         context.team_id,
         channel_id,
@@ -224,7 +206,15 @@ def _enqueue_task_job(
         source,
         response_url,
         confirm,
+        grace=deps.settings.maestro_inbox_grace,
         queue=HIGH,
         job_id=job_id_for("task", context.team_id, source),
         meta=requester_meta(context.team_id, channel_id, user_id, response_url),
     )
+    if done.job is None:
+        context["log"]["outcome"] = "duplicate"
+        return None
+    context["log"]["job_id"] = done.job.id
+    if done.outcome == "revived":
+        context["log"]["outcome"] = "revived"
+    return done.job

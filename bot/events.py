@@ -15,7 +15,7 @@ from bot.deps import Deps
 from bot.observe import logged
 from bot.sprint_commands import collect_retro_reply
 from bot.standup_commands import collect_prompt_reply
-from jobs.queues import DEFAULT, enqueue, job_id_for, model_job_timeout
+from jobs.queues import DEFAULT, enqueue_once, job_id_for, model_job_timeout
 from jobs.threads import answer_in_thread
 from maestro.team_store import TeamStore
 
@@ -34,34 +34,33 @@ def _from_a_bot(event: dict) -> bool:
 def _enqueue_answer(context: BoltContext, body: dict, event: dict, thread_ts: str) -> None:
     deps: Deps = context["deps"]
     event_id = body.get("event_id", "")
-    store = deps.store(context.team_id)
-    if not event_id or not store.first_seen("event", event_id):
+    if not event_id:
         context["log"]["outcome"] = "duplicate"
         return
-    try:
-        job = enqueue(
-            deps.redis,
-            answer_in_thread,
-            context.team_id,
-            event["channel"],
-            event.get("user", ""),
-            thread_ts,
-            event.get("text", "")[:4000],
-            event_id,
-            event.get("ts", ""),
-            queue=DEFAULT,
-            timeout=model_job_timeout(deps.settings),
-            job_id=job_id_for("answer", context.team_id, event_id),
-            meta={
-                "team_id": context.team_id,
-                "channel_id": event["channel"],
-                "user_id": event.get("user", ""),
-            },
-        )
-    except BaseException:
-        store.forget_seen("event", event_id)
-        raise
-    context["log"]["job_id"] = job.id
+    done = enqueue_once(
+        deps.store(context.team_id),
+        "event",
+        event_id,
+        answer_in_thread,
+        context.team_id,
+        event["channel"],
+        event.get("user", ""),
+        thread_ts,
+        event.get("text", "")[:4000],
+        event_id,
+        event.get("ts", ""),
+        grace=deps.settings.maestro_inbox_grace,
+        queue=DEFAULT,
+        timeout=model_job_timeout(deps.settings),
+        job_id=job_id_for("answer", context.team_id, event_id),
+        meta={"team_id": context.team_id, "channel_id": event["channel"], "user_id": event.get("user", "")},
+    )
+    if done.job is None:
+        context["log"]["outcome"] = "duplicate"
+        return
+    context["log"]["job_id"] = done.job.id
+    if done.outcome == "revived":
+        context["log"]["outcome"] = "revived"
 
 
 def handle_app_mention(body: dict, event: dict, context: BoltContext) -> None:

@@ -12,6 +12,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from jobs.home import refresh_homes
+from jobs.locks import job_lock
 from jobs.observe import job_log
 from jobs.posting import post_once
 from jobs.runtime import Runtime, get_runtime
@@ -63,12 +64,13 @@ def refresh_card(runtime: Runtime, store: TaskStore, channel_id: str, key: str) 
     """Update a task's card in place (``chat.update``) from its current state; post it if missing.
 
     Updates of one card are serialised by a Redis lock and always render the state read inside
-    it, so the last update shows the latest state whatever order jobs run in.
+    it, so the last update shows the latest state whatever order jobs run in. A retry of a job cut
+    off while holding the lock takes it back (:func:`jobs.locks.job_lock`).
     """
     task_id = store.task_id_for(channel_id, key)
     if task_id is None:
         return
-    with runtime.redis.lock(f"maestro:{store.team_id}:cardlock:{task_id}", timeout=CARD_LOCK_TIMEOUT):
+    with job_lock(runtime.redis, f"maestro:{store.team_id}:cardlock:{task_id}", timeout=CARD_LOCK_TIMEOUT):
         task = store.get_by_id(task_id)
         if task is None:
             return

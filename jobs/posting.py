@@ -1,14 +1,25 @@
-"""Posting exactly once: a Redis claim per post, released if Slack refuses, confirmed with its ``ts``."""
+"""Posting exactly once: a Redis claim per post, released if Slack refuses, confirmed with its ``ts``.
+
+Every such message carries its claim in Slack's message metadata (``event_type``
+:data:`POST_EVENT_TYPE`), so a post Slack made but whose confirmation never reached Redis (Redis
+went away, the worker died in between) is found and adopted by the job's next attempt instead of
+waiting out the claim's lease.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
+from rq import get_current_job
 from slack_sdk.errors import SlackApiError
 
 from jobs.runtime import Runtime
 from maestro.errors import UserError
-from maestro.store import TaskStore
+from maestro.store import DEFAULT_POST_LEASE, TaskStore
+
+logger = logging.getLogger(__name__)
 
 CHANNEL_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 """Web API errors that mean the bot can't post in the channel at all."""
@@ -26,6 +37,15 @@ NOT_IN_GROUP_DMS = (
 
 DEFAULT_MEMBER_CACHE = 600
 """Seconds a confirmed channel membership is remembered."""
+
+POST_EVENT_TYPE = "maestro_post"
+"""``metadata.event_type`` of the messages :func:`post_once` makes (``event_payload.claim``: the claim)."""
+
+DEFAULT_ADOPT_LOOKBACK = DEFAULT_POST_LEASE + 60
+"""Seconds of a channel's history searched for an unconfirmed post (its claim's lease, and some)."""
+
+DEFAULT_ADOPT_LIMIT = 200
+"""Messages read, at most, when searching for an unconfirmed post."""
 
 
 def ensure_member(runtime: Runtime, store: TaskStore, channel_id: str) -> None:
@@ -51,8 +71,48 @@ def ensure_member(runtime: Runtime, store: TaskStore, channel_id: str) -> None:
     runtime.redis.set(key, "1", ex=DEFAULT_MEMBER_CACHE)
 
 
+def find_post(runtime: Runtime, claim: str, *, channel: str, thread_ts: str | None = None) -> str | None:
+    """Return the ``ts`` of the message :func:`post_once` made for ``claim``, if Slack has it.
+
+    Reads the thread (``conversations.replies``) or the channel's recent history
+    (``conversations.history``, :data:`DEFAULT_ADOPT_LOOKBACK` seconds) with message metadata.
+    A refusal (a missing ``*:history`` scope, say) is logged and taken as not found.
+    """
+    try:
+        if thread_ts:
+            response = runtime.slack.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=DEFAULT_ADOPT_LIMIT
+            )
+        else:
+            response = runtime.slack.conversations_history(
+                channel=channel,
+                oldest=f"{time.time() - DEFAULT_ADOPT_LOOKBACK:.6f}",
+                include_all_metadata=True,
+                limit=DEFAULT_ADOPT_LIMIT,
+            )
+    except SlackApiError as error:
+        logger.warning(
+            "could not look for an unconfirmed post: %s",
+            error.response.get("error"),
+            extra={"channel": channel, "claim": claim},
+        )
+        return None
+    for found in response.get("messages") or []:
+        metadata = found.get("metadata") or {}
+        if (
+            metadata.get("event_type") == POST_EVENT_TYPE
+            and (metadata.get("event_payload") or {}).get("claim") == claim
+        ):
+            return found.get("ts")
+    return None
+
+
 def post_once(runtime: Runtime, store: TaskStore, claim: str, **message: Any) -> str | None:
     """Post ``message`` (``chat.postMessage`` arguments) unless post ``claim`` was made or is being made.
+
+    A claim left pending by a run that was cut off after Slack's answer is resolved by finding
+    the post in Slack (:func:`find_post`) and confirming it; one that the same job left before
+    posting (its earlier attempt) is taken back, and the post made.
 
     Args:
         runtime: the job's runtime (Slack client, Redis).
@@ -70,10 +130,22 @@ def post_once(runtime: Runtime, store: TaskStore, claim: str, **message: Any) ->
         slack_sdk.errors.SlackApiError: Slack refused after its retries; the claim is released
             so RQ's retry of the job can post.
     """
-    if not store.claim_post(claim):
-        return store.posted_ts(claim)
+    job = get_current_job()
+    owner = job.id if job is not None else None
+    if not store.claim_post(claim, owner=owner):
+        ts, holder = store.post_claim(claim)
+        if ts is not None:
+            return ts
+        ts = find_post(runtime, claim, channel=message["channel"], thread_ts=message.get("thread_ts"))
+        if ts is not None:
+            store.confirm_post(claim, ts)
+            logger.warning("adopted a post whose confirmation was lost", extra={"claim": claim, "ts": ts})
+            return ts
+        if owner is None or holder != owner or not store.retake_post(claim, owner):
+            return None  # another run is making it
+    metadata = {"event_type": POST_EVENT_TYPE, "event_payload": {"claim": claim}}
     try:
-        response = runtime.slack.chat_postMessage(**message)
+        response = runtime.slack.chat_postMessage(metadata=metadata, **message)
     except SlackApiError as error:
         store.release_post(claim)
         if error.response.get("error") in CHANNEL_ERRORS:

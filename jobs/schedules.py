@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from jobs.escalations import check_escalations
 from jobs.github import reconcile_github
-from jobs.housekeeping import record_clock_heartbeat
+from jobs.housekeeping import record_clock_heartbeat, sweep_inbox
 from jobs.queues import LOW
 from jobs.standup_clock import tick
 
@@ -66,6 +66,14 @@ def schedules() -> list[Schedule]:
             job=reconcile_github,
             queue=LOW,
             period=600,
+        ),
+        Schedule(
+            id="inbox-sweep",
+            trigger=CronTrigger(minute="*", second=30, timezone="UTC"),
+            job=sweep_inbox,
+            queue=LOW,
+            period=60,
+            in_clock=True,
         ),
         Schedule(
             id="project-clock",

@@ -66,6 +66,10 @@ SLACK_APPS_PAGE = "api.slack.com/apps → your app"
 BOT_TOKEN_FIX = f"copy the Bot User OAuth Token (xoxb-…) from {SLACK_APPS_PAGE} → OAuth & Permissions"
 """How to get a good ``SLACK_BOT_TOKEN``."""
 
+DEFAULT_INBOX_GRACE = 30
+"""Seconds a job must be seen in no queue and no registry before it is re-enqueued (the inbox sweep, and
+Slack's retry of its request): far longer than a live worker takes from popping a job to starting it."""
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable and what to set."""
@@ -150,6 +154,7 @@ class Settings(BaseSettings):
             ``Fernet.generate_key()``) that encrypts installations' tokens at rest (oauth mode).
         maestro_uninstall_data: ``MAESTRO_UNINSTALL_DATA``, what an uninstall does to the team's
             boards: ``keep`` (default; a reinstall finds them) or ``delete``.
+        maestro_inbox_grace: ``MAESTRO_INBOX_GRACE``, seconds before a lost job is re-enqueued.
     """
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, env_ignore_empty=True)
@@ -202,6 +207,8 @@ class Settings(BaseSettings):
                 "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
             ) from None
         return value
+
+    maestro_inbox_grace: int = Field(default=DEFAULT_INBOX_GRACE, ge=0, le=3600)
 
     @field_validator("maestro_log_level", mode="before")
     @classmethod

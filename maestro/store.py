@@ -11,8 +11,8 @@ Key layout (``{t}`` = ``maestro:<team_id>``, ``{p}`` = ``{t}:project:<channel_id
   ``{p}:unblocks:<key>`` set of keys depending on it.
 - ``{t}:task:<id>`` → Task JSON; ``{t}:task:<id>:events`` → list of AuditEvent JSON, oldest first.
 - ``{t}:source:<source>`` → the audit event a request or job already caused (24 h).
-- ``{t}:seen:<kind>:<id>`` → dedupe marker of a Slack request (1 h).
-- ``{t}:posted:<name>`` → ``ts`` of a post already made, or ``pending`` while one is being made.
+- ``{t}:seen:<kind>:<id>`` → dedupe marker of a Slack request (1 h); once enqueued, its job id.
+- ``{t}:posted:<name>`` → ``ts`` of a post already made, or ``pending[:<job id>]`` while one is being made.
 """
 
 from __future__ import annotations
@@ -459,13 +459,57 @@ class TaskStore(TeamScoped):
                     continue
 
     # -- request dedupe and post claims -------------------------------------------------------
+    def seen_key(self, kind: str, ident: str) -> str:
+        """Return the key of a Slack request's dedupe marker (its value becomes the request's job id)."""
+        return f"{self._t}:seen:{kind}:{ident}"
+
     def first_seen(self, kind: str, ident: str, ttl: int = DEFAULT_SEEN_TTL) -> bool:
         """Mark a Slack request as seen; return True only the first time (``SET NX EX``)."""
-        return bool(self.redis.set(f"{self._t}:seen:{kind}:{ident}", "1", nx=True, ex=ttl))
+        return bool(self.redis.set(self.seen_key(kind, ident), "1", nx=True, ex=ttl))
 
-    def claim_post(self, name: str, lease: int = DEFAULT_POST_LEASE) -> bool:
-        """Claim the right to make post ``name``; False when it was made or is being made."""
-        return bool(self.redis.set(f"{self._t}:posted:{name}", "pending", nx=True, ex=lease))
+    def seen_job(self, kind: str, ident: str) -> str | None:
+        """Return the job id recorded with a seen request, or None (unseen, or not enqueued yet)."""
+        raw = self.redis.get(self.seen_key(kind, ident))
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        return None if value in (None, "1") else value
+
+    def claim_post(self, name: str, lease: int = DEFAULT_POST_LEASE, *, owner: str | None = None) -> bool:
+        """Claim the right to make post ``name``; False when it was made or is being made.
+
+        ``owner`` (the claiming job's id) is kept with the claim, so a later attempt of the same
+        job can tell a claim it left behind (see :meth:`post_claim`).
+        """
+        value = f"pending:{owner}" if owner else "pending"
+        return bool(self.redis.set(f"{self._t}:posted:{name}", value, nx=True, ex=lease))
+
+    def post_claim(self, name: str) -> tuple[str | None, str | None]:
+        """Return ``(ts, owner)`` of post ``name``: its ``ts`` once made; while being made, its owner.
+
+        ``(None, None)`` when unclaimed, or claimed without an owner.
+        """
+        raw = self.redis.get(f"{self._t}:posted:{name}")
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        if value is None or value == "pending":
+            return None, None
+        if value.startswith("pending:"):
+            return None, value.removeprefix("pending:")
+        return value, None
+
+    def retake_post(self, name: str, owner: str, lease: int = DEFAULT_POST_LEASE) -> bool:
+        """Renew the claim of post ``name`` if ``owner`` still holds it (a re-run of the same job)."""
+        key, value = f"{self._t}:posted:{name}", f"pending:{owner}"
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                raw = pipe.get(key)
+                if (raw.decode() if isinstance(raw, bytes) else raw) != value:
+                    return False
+                pipe.multi()
+                pipe.set(key, value, ex=lease)
+                pipe.execute()
+                return True
+            except WatchError:
+                return False
 
     def confirm_post(self, name: str, ts: str) -> None:
         """Record that post ``name`` was made, as message ``ts``."""
@@ -473,13 +517,11 @@ class TaskStore(TeamScoped):
 
     def posted_ts(self, name: str) -> str | None:
         """Return the ``ts`` of post ``name`` once made; None while unclaimed or being made."""
-        raw = self.redis.get(f"{self._t}:posted:{name}")
-        value = raw.decode() if isinstance(raw, bytes) else raw
-        return None if value in (None, "pending") else value
+        return self.post_claim(name)[0]
 
     def forget_seen(self, kind: str, ident: str) -> None:
         """Undo :meth:`first_seen` (the request could not be enqueued; Slack's retry may try again)."""
-        self.redis.delete(f"{self._t}:seen:{kind}:{ident}")
+        self.redis.delete(self.seen_key(kind, ident))
 
     def release_post(self, name: str) -> None:
         """Give up a claim after a failed post, so a retry can make it."""

@@ -387,8 +387,15 @@ def chat_post_ephemeral(ws: Workspace, args: dict, base_url: str) -> dict:
     return {"ok": True, "message_ts": record["ts"]}
 
 
+def _without_metadata(messages: list[dict], args: dict) -> list[dict]:
+    """Drop ``metadata`` from messages unless ``include_all_metadata`` was asked for (as Slack does)."""
+    if bool_arg(args, "include_all_metadata"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+
 def conversations_replies(ws: Workspace, args: dict, base_url: str) -> dict:
-    """``conversations.replies``: args channel, ts. No paging: everything in one page.
+    """``conversations.replies``: args channel, ts, include_all_metadata. No paging: everything in one page.
 
     Returns:
         dict: ``{ok, messages (parent first), has_more: False, response_metadata}``; errors
@@ -401,7 +408,50 @@ def conversations_replies(ws: Workspace, args: dict, base_url: str) -> dict:
     messages = ws.thread(channel, ts) if ts else []
     if not messages:
         return error("thread_not_found")
-    return {"ok": True, "messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
+    return {
+        "ok": True,
+        "messages": _without_metadata(messages, args),
+        "has_more": False,
+        "response_metadata": {"next_cursor": ""},
+    }
+
+
+def conversations_history(ws: Workspace, args: dict, base_url: str) -> dict:
+    """``conversations.history``: args channel, oldest, latest, inclusive, limit, include_all_metadata.
+
+    The channel's top-level messages (and broadcast replies), newest first, between ``oldest``
+    and ``latest`` (exclusive unless ``inclusive``); ``limit`` 1–999, default 100. No cursor paging:
+    ``has_more`` says more were left out.
+
+    Returns:
+        dict: ``{ok, messages, has_more, response_metadata}``; errors ``channel_not_found``,
+        ``not_in_channel``, ``invalid_limit``.
+    """
+    channel = ws.resolve_channel(str_arg(args, "channel"))
+    if channel is None:
+        return error("channel_not_found")
+    if not ws.bot_is_member(channel):
+        return error("not_in_channel")
+    try:
+        limit = int(str_arg(args, "limit") or 100)
+        oldest = float(str_arg(args, "oldest") or 0)
+        latest = float(str_arg(args, "latest") or "inf")
+    except ValueError:
+        return error("invalid_arguments")
+    if not 1 <= limit <= 999:
+        return error("invalid_limit")
+    inclusive = bool_arg(args, "inclusive")
+
+    def within(ts: float) -> bool:
+        return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+    found = [m for m in reversed(ws.messages(channel)) if within(float(m["ts"]))]
+    return {
+        "ok": True,
+        "messages": _without_metadata(found[:limit], args),
+        "has_more": len(found) > limit,
+        "response_metadata": {"next_cursor": ""},
+    }
 
 
 def conversations_info(ws: Workspace, args: dict, base_url: str) -> dict:
@@ -577,6 +627,7 @@ METHODS: dict[str, Handler] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
     "users.info": users_info,

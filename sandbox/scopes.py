@@ -48,6 +48,12 @@ METHOD_SCOPES: dict[str, Mapping[str, str]] = {
     "chat.postEphemeral": {ANY_KIND: "chat:write"},
     "chat.getPermalink": {},
     "conversations.info": {PUBLIC: "channels:read", PRIVATE: "groups:read", IM: "im:read", MPIM: "mpim:read"},
+    "conversations.history": {
+        PUBLIC: "channels:history",
+        PRIVATE: "groups:history",
+        IM: "im:history",
+        MPIM: "mpim:history",
+    },
     "conversations.replies": {
         PUBLIC: "channels:history",
         PRIVATE: "groups:history",

@@ -26,6 +26,7 @@ import email.policy
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -231,6 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send_json(500, error("internal_error"))
                     return
         ws.record_call(method, args, status=200, ok=bool(body.get("ok")), error=body.get("error"))
+        delay = ws.take_delay(method)
+        if delay:
+            time.sleep(delay)  # the call took effect; Slack's answer is late
         self._send_json(200, body)
 
     def _response_url(self, token: str) -> None:

@@ -143,6 +143,7 @@ class Workspace:
             self._files: dict[str, dict] = {}
             self._calls: list[dict] = []
             self._faults: dict[str, list[dict]] = {}
+            self._delays: dict[str, list[dict]] = {}
             self._journal: list[dict] = []
 
     def set_grant(self, scopes: Iterable[str] | None = None, bot_events: Iterable[str] | None = None) -> None:
@@ -1242,6 +1243,31 @@ class Workspace:
             if fault["remaining"] <= 0:
                 queue.pop(0)
             return {"status": fault["status"], "error": fault["error"], "retry_after": fault["retry_after"]}
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Make Slack answer the next ``times`` calls to ``method`` late: they take effect, the answer waits.
+
+        Slack does this under load; a client may be cut off between the effect and the answer.
+
+        Args:
+            method: Web API method name, e.g. ``"chat.postMessage"``.
+            seconds: How long each answer is held after the call took effect.
+            times: How many consecutive calls are slow.
+        """
+        with self.lock:
+            self._delays.setdefault(method, []).append({"seconds": seconds, "remaining": times})
+
+    def take_delay(self, method: str) -> float:
+        """Consume one pending delay for ``method``; return its seconds (0 when none)."""
+        with self.lock:
+            queue = self._delays.get(method)
+            if not queue:
+                return 0.0
+            delay = queue[0]
+            delay["remaining"] -= 1
+            if delay["remaining"] <= 0:
+                queue.pop(0)
+            return float(delay["seconds"])
 
     # ------------------------------------------------------------------ waiting and export
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from bot.app import create_app
@@ -122,5 +125,45 @@ def run_jobs(runtime: Runtime):
         )
         worker.work(burst=True)
         return failing() - before
+
+    return run
+
+
+@pytest.fixture
+def pop_like_a_dead_worker(redis: Redis):
+    """Do what a worker's ``BLPOP`` does server-side before the worker is killed; return the job id.
+
+    The job leaves its queue and is in no registry: what RQ's multi-queue dequeue leaves behind.
+    """
+
+    def pop() -> str:
+        _, job_id = redis.blpop([Queue(name, connection=redis).key for name in QUEUE_NAMES], timeout=1)
+        return job_id.decode()
+
+    return pop
+
+
+@pytest.fixture
+def burst_worker(settings: Settings):
+    """Run ``maestro worker --burst`` as a process (forking, as deployed) until the queues are empty.
+
+    Jobs that must run in a forked work horse run there, never in a fork of this (threaded) test
+    process. Returns the worker's log.
+    """
+
+    def run() -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED_PREFIXES)}
+        env.update(
+            REDIS_URL=settings.redis_url or "", SLACK_API_URL=settings.api_url, MAESTRO_LOG_LEVEL="INFO"
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "worker", "--burst"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stderr
 
     return run

@@ -10,6 +10,17 @@ import urllib.request
 from pathlib import Path
 
 
+def until(predicate, timeout: float = 30, what: str = "it"):
+    """Poll ``predicate`` until it returns something truthy, and return it; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -24,13 +35,15 @@ class Processes:
         self.log_dir = log_dir
         self.children: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, group: bool = False, **env: str) -> subprocess.Popen:
+        """Start ``maestro *args``; with ``group``, in a process group of its own (to kill it whole)."""
         log = self.log_dir / f"{args[0]}-{len(self.children)}.log"
         child = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", *args],
-            env=self.env,
+            env={**self.env, **env},
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
+            start_new_session=group,
         )
         self.children.append((child, log))
         return child
@@ -45,6 +58,9 @@ class Processes:
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("web never became healthy:\n" + self.logs())
+
+    def log_of(self, child: subprocess.Popen) -> str:
+        return next(log.read_text() for c, log in self.children if c is child)
 
     def logs(self) -> str:
         return "\n".join(f"--- {log.name}\n{log.read_text()}" for _, log in self.children)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,50 @@ def test_up_console_runs_the_team_on_a_seed_request(tmp_path: Path):
     assert "Plan: E-Commerce Order Management System" in out and "[1] Start batch 1" in out
     assert "T-1 · Backend Architect delivered" in out and "APPROVED" not in out
     assert "T-1 is waiting for a person's review" in out and "[X]" not in out
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The child processes of ``pid`` (Linux ``/proc``) and their command lines."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                found[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except FileNotFoundError:
+                pass
+    return found
+
+
+def test_up_restarts_a_worker_that_dies_and_stops_everything_on_sigterm(tmp_path: Path):
+    ours = ("SLACK_", "REDIS_", "MAESTRO_", "ANTHROPIC_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    command = [sys.executable, "-m", "bot.cli", "up", "--no-console", "--workers", "1"]
+    command += ["--port", str(free_port()), "--sandbox-port", str(free_port())]
+    log = tmp_path / "up.log"
+    with log.open("w") as out:
+        up = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    try:
+
+        def logged(text: str) -> bool:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if text in log.read_text():
+                    return True
+                assert up.poll() is None, log.read_text()
+                time.sleep(0.1)
+            raise AssertionError(f"{text!r} not in:\n{log.read_text()}")
+
+        logged("maestro: up on the local Slack sandbox")
+        (worker,) = [pid for pid, line in _children(up.pid).items() if line.endswith("bot.cli worker ")]
+        os.kill(worker, signal.SIGKILL)
+        logged("maestro up: worker-1 exited with status -9; restarting it in 1 s")
+        logged("maestro up: restarted worker-1")
+        workers = [pid for pid, line in _children(up.pid).items() if line.endswith("bot.cli worker ")]
+        assert len(workers) == 1 and workers != [worker]
+        children = list(_children(up.pid))
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(timeout=60) == 0
+        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    finally:
+        if up.poll() is None:
+            up.kill()

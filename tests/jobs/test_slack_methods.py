@@ -71,6 +71,12 @@ def exercise(client: WebClient, workspace: Workspace) -> dict[str, Callable[[], 
     return {
         "auth_test": client.auth_test,
         "conversations_info": in_each_conversation(lambda c: client.conversations_info(channel=c)),
+        "conversations_history": in_each_conversation(
+            lambda c: client.conversations_history(channel=c, limit=20, include_all_metadata=True)
+        ),
+        "conversations_replies": in_each_conversation(
+            lambda c: client.conversations_replies(channel=c, ts=post(c), include_all_metadata=True)
+        ),
         "chat_postMessage": in_each_conversation(post),
         "chat_update": in_each_conversation(
             lambda c: client.chat_update(channel=c, ts=post(c), text="edited")

@@ -46,6 +46,7 @@ def test_environment_is_read(monkeypatch):
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
         ({"SLACK_API_URL": "slack.com/api"}, "SLACK_API_URL"),
         ({"MAESTRO_LOG_FORMAT": "xml"}, "MAESTRO_LOG_FORMAT"),
+        ({"MAESTRO_INBOX_GRACE": "-1"}, "MAESTRO_INBOX_GRACE"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, env, named):
